@@ -1,0 +1,3 @@
+export * from "./aws-vpc";
+export * from "./eks-cluster";
+export * from "./eks-workload-identity";

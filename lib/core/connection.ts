@@ -1,0 +1,179 @@
+import { Construct } from "constructs";
+import { TerraformStack } from "cdktf";
+import { HelmProvider } from "@cdktf/provider-helm/lib/provider";
+import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
+import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
+import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
+import { ClusterAuthentication, ClusterTarget, ConnectOptions, IKubernetesCluster, IWorkloadIdentity } from "./cluster";
+import { NamingRule, validateName } from "./naming";
+import { MANAGED_BY_LABELS } from "./labels";
+import { invalid } from "./validation";
+
+/** The exec credential API version understood by the kubernetes and helm providers. */
+const EXEC_API_VERSION = "client.authentication.k8s.io/v1beta1";
+
+
+/** Pod Security Standards level enforced on a namespace. */
+export enum PodSecurityLevel {
+  /** Restricted: non-root, no privilege escalation, seccomp, dropped capabilities. The default. */
+  RESTRICTED = "restricted",
+  /** Baseline: blocks known privilege escalations only. */
+  BASELINE = "baseline",
+  /** Privileged: no restrictions (device plugins, GPU drivers, CNI agents). Opt in explicitly. */
+  PRIVILEGED = "privileged",
+}
+
+/** Props of `ClusterConnection`. */
+export interface ClusterConnectionProps extends ConnectOptions {
+  /** The cluster to connect to (usually created in the infra stack). */
+  readonly cluster: IKubernetesCluster;
+}
+
+/** Options for `ClusterConnection.addNamespace`. */
+export interface NamespaceOptions {
+  /**
+   * Pod Security Standards level enforced on the namespace.
+   * @default PodSecurityLevel.RESTRICTED
+   */
+  readonly podSecurity?: PodSecurityLevel;
+  /**
+   * Extra labels.
+   * @default - only the managed-by and pod-security labels
+   */
+  readonly labels?: { [key: string]: string };
+}
+
+/** Options for `ClusterConnection.addServiceAccount`. */
+export interface ServiceAccountOptions {
+  /**
+   * Mount the service account's API token into pods. Only workloads that call the Kubernetes
+   * API need it.
+   * @default false
+   */
+  readonly automountToken?: boolean;
+}
+
+/**
+ * The kubernetes and helm providers for one cluster in one stack (platform or workloads),
+ * configured from the cluster's attributes through cross-stack references.
+ *
+ * Layer constructs in later stacks take a `ClusterConnection` and set its providers on every
+ * resource they create, so several clusters can share a stack (give each an `alias`).
+ *
+ * @example
+ * const infra = new TerraformStack(app, "infra");
+ * const cluster = new EksCluster(infra, "Cluster", { clusterName: "ml" });
+ * const platform = new TerraformStack(app, "platform");
+ * const conn = cluster.connect(platform, "Ml");
+ * conn.addNamespace("serving");
+ */
+export class ClusterConnection extends Construct {
+  /** The cluster this connection reaches. */
+  public readonly cluster: IKubernetesCluster;
+  /** The kubernetes provider for the cluster in this stack. */
+  public readonly kubernetesProvider: KubernetesProvider;
+  /** The helm provider for the cluster in this stack. */
+  public readonly helmProvider: HelmProvider;
+  /** The provider alias, or undefined for the stack's default providers. */
+  public readonly alias?: string;
+
+  constructor(scope: Construct, id: string, props: ClusterConnectionProps) {
+    super(scope, id);
+    this.cluster = props.cluster;
+    this.alias = props.alias;
+    const authentication = props.authentication ?? ClusterAuthentication.EXEC_PLUGIN;
+
+    const stack = TerraformStack.of(this);
+    if (props.cluster.target !== ClusterTarget.ON_PREM && TerraformStack.of(props.cluster) === stack) {
+      invalid(
+        this,
+        "cluster",
+        props.cluster.node.path,
+        `must be created in an earlier stack than the connection (stack "${stack.node.id}"): a provider cannot be ` +
+          "configured from a cluster created in the same apply. Create the cluster in the infra stack and call " +
+          "cluster.connect(platformStack, ...)",
+      );
+    }
+    if (props.alias !== undefined) {
+      validateName(this, "alias", props.alias, NamingRule.DNS1123_LABEL);
+    }
+    const clash = stack.node
+      .findAll()
+      .filter((c): c is ClusterConnection => c instanceof ClusterConnection && c !== this && c.alias === props.alias);
+    if (clash.length > 0) {
+      invalid(
+        this,
+        "alias",
+        props.alias,
+        `stack "${stack.node.id}" already has a connection with this alias (${clash[0].node.path}); give each ` +
+          "connection in a stack its own alias",
+      );
+    }
+
+    const access = props.cluster.accessFor(this, authentication);
+    const exec =
+      access.execCommand !== undefined
+        ? { apiVersion: EXEC_API_VERSION, command: access.execCommand, args: access.execArgs ?? [] }
+        : undefined;
+
+    this.kubernetesProvider = new KubernetesProvider(this, "Kubernetes", {
+      alias: props.alias,
+      host: access.host,
+      clusterCaCertificate: access.clusterCaCertificate,
+      token: access.token,
+      configPath: access.configPath,
+      configContext: access.configContext,
+      exec: exec ? [exec] : undefined,
+    });
+    this.helmProvider = new HelmProvider(this, "Helm", {
+      alias: props.alias,
+      kubernetes: {
+        host: access.host,
+        clusterCaCertificate: access.clusterCaCertificate,
+        token: access.token,
+        configPath: access.configPath,
+        configContext: access.configContext,
+        exec,
+      },
+    });
+  }
+
+  /**
+   * Creates a namespace that enforces a Pod Security Standards level (restricted by default).
+   */
+  public addNamespace(name: string, options: NamespaceOptions = {}): NamespaceV1 {
+    validateName(this, "namespace name", name, NamingRule.DNS1123_LABEL);
+    const level = options.podSecurity ?? PodSecurityLevel.RESTRICTED;
+    return new NamespaceV1(this, `Namespace-${name}`, {
+      provider: this.kubernetesProvider,
+      metadata: {
+        name,
+        labels: {
+          ...(options.labels ?? {}),
+          ...MANAGED_BY_LABELS,
+          "pod-security.kubernetes.io/enforce": level,
+          "pod-security.kubernetes.io/audit": PodSecurityLevel.RESTRICTED,
+          "pod-security.kubernetes.io/warn": PodSecurityLevel.RESTRICTED,
+        },
+      },
+    });
+  }
+
+  /**
+   * Creates the Kubernetes service account of a workload identity, annotated so that the
+   * cloud binds it (IRSA role ARN, GKE service account email).
+   */
+  public addServiceAccount(identity: IWorkloadIdentity, options: ServiceAccountOptions = {}): ServiceAccountV1 {
+    const annotations = identity.serviceAccountAnnotations;
+    return new ServiceAccountV1(this, `ServiceAccount-${identity.namespace}-${identity.serviceAccountName}`, {
+      provider: this.kubernetesProvider,
+      metadata: {
+        name: identity.serviceAccountName,
+        namespace: identity.namespace,
+        labels: { ...MANAGED_BY_LABELS },
+        annotations: Object.keys(annotations).length > 0 ? annotations : undefined,
+      },
+      automountServiceAccountToken: options.automountToken ?? false,
+    });
+  }
+}

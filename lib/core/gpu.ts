@@ -1,0 +1,428 @@
+/**
+ * The GPU catalog: one value per accelerator, mapping it to what each target calls it.
+ *
+ * Prices are list prices in USD per hour for the whole instance (all its GPUs), read by hand
+ * from the sources in `Gpu.priceSources()`, which also says which figures are still estimates;
+ * they feed cost estimates only and are never billed against. Spot prices are typical spot
+ * prices at the time of reading and change often (AWS: hourly per zone; GCP: up to daily).
+ */
+
+/** An AWS EC2 instance type that carries a given GPU. */
+export interface AwsGpuInstanceType {
+  /** EC2 instance type, e.g. `g6.xlarge`. */
+  readonly instanceType: string;
+  /** GPUs per instance. */
+  readonly gpuCount: number;
+  /** vCPUs per instance. */
+  readonly vcpus: number;
+  /** Instance memory in GiB. */
+  readonly memoryGiB: number;
+  /** On-demand list price per instance-hour in USD (us-east-1, Linux). */
+  readonly onDemandHourlyUsd: number;
+  /** Typical spot price per instance-hour in USD (us-east-1, Linux). */
+  readonly spotHourlyUsd: number;
+}
+
+/** A GKE machine type that carries a given GPU. */
+export interface GkeGpuMachineType {
+  /** Compute Engine machine type, e.g. `g2-standard-8`. */
+  readonly machineType: string;
+  /** GPUs attached per node. */
+  readonly gpuCount: number;
+  /** vCPUs per node. */
+  readonly vcpus: number;
+  /** Node memory in GiB. */
+  readonly memoryGiB: number;
+  /** On-demand list price per node-hour in USD (us-central1), machine and GPUs together. */
+  readonly onDemandHourlyUsd: number;
+  /** Typical spot price per node-hour in USD (us-central1), machine and GPUs together. */
+  readonly spotHourlyUsd: number;
+}
+
+/** Where and when the catalog's prices were read. */
+export interface GpuPriceSource {
+  /** The target the prices are for (`aws` or `gcp`). */
+  readonly target: string;
+  /** The page the prices were read from. */
+  readonly source: string;
+  /** The date the prices were read, ISO 8601 (`YYYY-MM-DD`). */
+  readonly readOn: string;
+  /** The region the prices are for. */
+  readonly region: string;
+}
+
+/** Properties of a GPU in the catalog. */
+export interface GpuProps {
+  /** Stable identifier, e.g. `nvidia-l4`. */
+  readonly id: string;
+  /** Human-readable name, e.g. `NVIDIA L4`. */
+  readonly displayName: string;
+  /**
+   * Nominal GPU memory per GPU as the vendor rates it, e.g. 24 for the A10G.
+   * The memory the driver reports as usable can be a few percent lower.
+   */
+  readonly memoryGiB: number;
+  /** The value of the `nvidia.com/gpu.product` node label that GPU feature discovery sets for this GPU. */
+  readonly productLabel: string;
+  /**
+   * AWS instance types that carry this GPU.
+   * @default - not offered on AWS
+   */
+  readonly awsInstanceTypes?: AwsGpuInstanceType[];
+  /**
+   * GKE accelerator type (`guest_accelerator.type`), e.g. `nvidia-l4`.
+   * @default - not offered on GKE
+   */
+  readonly gkeAcceleratorType?: string;
+  /**
+   * GKE machine family that must carry this GPU, e.g. `g2`.
+   * @default - not offered on GKE
+   */
+  readonly gkeMachineFamily?: string;
+  /**
+   * GKE machine types that carry this GPU.
+   * @default - not offered on GKE
+   */
+  readonly gkeMachineTypes?: GkeGpuMachineType[];
+}
+
+/**
+ * A GPU model and what each target calls it.
+ *
+ * @example
+ * const gpu = Gpu.NVIDIA_L4;
+ * gpu.awsInstanceTypesWith(1); // g6.xlarge, g6.2xlarge, ...
+ * gpu.gkeAcceleratorType;      // "nvidia-l4"
+ */
+export class Gpu {
+  /** NVIDIA T4 16 GB (Turing): AWS g4dn, GKE n1 with `nvidia-tesla-t4`. */
+  public static readonly NVIDIA_T4 = new Gpu({
+    id: "nvidia-t4",
+    displayName: "NVIDIA T4",
+    memoryGiB: 16,
+    productLabel: "Tesla-T4",
+    awsInstanceTypes: [
+      { instanceType: "g4dn.xlarge", gpuCount: 1, vcpus: 4, memoryGiB: 16, onDemandHourlyUsd: 0.526, spotHourlyUsd: 0.2 },
+      { instanceType: "g4dn.2xlarge", gpuCount: 1, vcpus: 8, memoryGiB: 32, onDemandHourlyUsd: 0.752, spotHourlyUsd: 0.29 },
+      { instanceType: "g4dn.4xlarge", gpuCount: 1, vcpus: 16, memoryGiB: 64, onDemandHourlyUsd: 1.204, spotHourlyUsd: 0.46 },
+      { instanceType: "g4dn.8xlarge", gpuCount: 1, vcpus: 32, memoryGiB: 128, onDemandHourlyUsd: 2.176, spotHourlyUsd: 0.83 },
+      { instanceType: "g4dn.16xlarge", gpuCount: 1, vcpus: 64, memoryGiB: 256, onDemandHourlyUsd: 4.352, spotHourlyUsd: 1.66 },
+      { instanceType: "g4dn.12xlarge", gpuCount: 4, vcpus: 48, memoryGiB: 192, onDemandHourlyUsd: 3.912, spotHourlyUsd: 1.5 },
+      { instanceType: "g4dn.metal", gpuCount: 8, vcpus: 96, memoryGiB: 384, onDemandHourlyUsd: 7.824, spotHourlyUsd: 3.0 },
+    ],
+    gkeAcceleratorType: "nvidia-tesla-t4",
+    gkeMachineFamily: "n1",
+    gkeMachineTypes: [
+      { machineType: "n1-standard-4", gpuCount: 1, vcpus: 4, memoryGiB: 15, onDemandHourlyUsd: 0.54, spotHourlyUsd: 0.18 },
+      { machineType: "n1-standard-8", gpuCount: 1, vcpus: 8, memoryGiB: 30, onDemandHourlyUsd: 0.73, spotHourlyUsd: 0.25 },
+      { machineType: "n1-standard-16", gpuCount: 2, vcpus: 16, memoryGiB: 60, onDemandHourlyUsd: 1.46, spotHourlyUsd: 0.5 },
+      { machineType: "n1-standard-32", gpuCount: 4, vcpus: 32, memoryGiB: 120, onDemandHourlyUsd: 2.92, spotHourlyUsd: 1.0 },
+    ],
+  });
+
+  /** NVIDIA A10G 24 GB (Ampere): AWS g5 only. */
+  public static readonly NVIDIA_A10G = new Gpu({
+    id: "nvidia-a10g",
+    displayName: "NVIDIA A10G",
+    memoryGiB: 24,
+    productLabel: "NVIDIA-A10G",
+    awsInstanceTypes: [
+      { instanceType: "g5.xlarge", gpuCount: 1, vcpus: 4, memoryGiB: 16, onDemandHourlyUsd: 1.006, spotHourlyUsd: 0.43 },
+      { instanceType: "g5.2xlarge", gpuCount: 1, vcpus: 8, memoryGiB: 32, onDemandHourlyUsd: 1.212, spotHourlyUsd: 0.5 },
+      { instanceType: "g5.4xlarge", gpuCount: 1, vcpus: 16, memoryGiB: 64, onDemandHourlyUsd: 1.624, spotHourlyUsd: 0.65 },
+      { instanceType: "g5.8xlarge", gpuCount: 1, vcpus: 32, memoryGiB: 128, onDemandHourlyUsd: 2.448, spotHourlyUsd: 0.98 },
+      { instanceType: "g5.16xlarge", gpuCount: 1, vcpus: 64, memoryGiB: 256, onDemandHourlyUsd: 4.096, spotHourlyUsd: 1.64 },
+      { instanceType: "g5.12xlarge", gpuCount: 4, vcpus: 48, memoryGiB: 192, onDemandHourlyUsd: 5.672, spotHourlyUsd: 2.27 },
+      { instanceType: "g5.24xlarge", gpuCount: 4, vcpus: 96, memoryGiB: 384, onDemandHourlyUsd: 8.144, spotHourlyUsd: 3.26 },
+      { instanceType: "g5.48xlarge", gpuCount: 8, vcpus: 192, memoryGiB: 768, onDemandHourlyUsd: 16.288, spotHourlyUsd: 6.52 },
+    ],
+  });
+
+  /** NVIDIA L4 24 GB (Ada Lovelace): AWS g6, GKE g2 with `nvidia-l4`. */
+  public static readonly NVIDIA_L4 = new Gpu({
+    id: "nvidia-l4",
+    displayName: "NVIDIA L4",
+    memoryGiB: 24,
+    productLabel: "NVIDIA-L4",
+    awsInstanceTypes: [
+      { instanceType: "g6.xlarge", gpuCount: 1, vcpus: 4, memoryGiB: 16, onDemandHourlyUsd: 0.8048, spotHourlyUsd: 0.36 },
+      { instanceType: "g6.2xlarge", gpuCount: 1, vcpus: 8, memoryGiB: 32, onDemandHourlyUsd: 0.9776, spotHourlyUsd: 0.44 },
+      { instanceType: "g6.4xlarge", gpuCount: 1, vcpus: 16, memoryGiB: 64, onDemandHourlyUsd: 1.3232, spotHourlyUsd: 0.6 },
+      { instanceType: "g6.8xlarge", gpuCount: 1, vcpus: 32, memoryGiB: 128, onDemandHourlyUsd: 2.0144, spotHourlyUsd: 0.91 },
+      { instanceType: "g6.16xlarge", gpuCount: 1, vcpus: 64, memoryGiB: 256, onDemandHourlyUsd: 3.3968, spotHourlyUsd: 1.53 },
+      { instanceType: "g6.12xlarge", gpuCount: 4, vcpus: 48, memoryGiB: 192, onDemandHourlyUsd: 4.6016, spotHourlyUsd: 2.07 },
+      { instanceType: "g6.24xlarge", gpuCount: 4, vcpus: 96, memoryGiB: 384, onDemandHourlyUsd: 6.6752, spotHourlyUsd: 3.0 },
+      { instanceType: "g6.48xlarge", gpuCount: 8, vcpus: 192, memoryGiB: 768, onDemandHourlyUsd: 13.3504, spotHourlyUsd: 6.01 },
+    ],
+    gkeAcceleratorType: "nvidia-l4",
+    gkeMachineFamily: "g2",
+    gkeMachineTypes: [
+      { machineType: "g2-standard-4", gpuCount: 1, vcpus: 4, memoryGiB: 16, onDemandHourlyUsd: 0.7068, spotHourlyUsd: 0.3973 },
+      { machineType: "g2-standard-8", gpuCount: 1, vcpus: 8, memoryGiB: 32, onDemandHourlyUsd: 0.8536, spotHourlyUsd: 0.4799 },
+      { machineType: "g2-standard-12", gpuCount: 1, vcpus: 12, memoryGiB: 48, onDemandHourlyUsd: 1.0004, spotHourlyUsd: 0.5624 },
+      { machineType: "g2-standard-16", gpuCount: 1, vcpus: 16, memoryGiB: 64, onDemandHourlyUsd: 1.1472, spotHourlyUsd: 0.6449 },
+      { machineType: "g2-standard-32", gpuCount: 1, vcpus: 32, memoryGiB: 128, onDemandHourlyUsd: 1.7344, spotHourlyUsd: 0.9751 },
+      { machineType: "g2-standard-24", gpuCount: 2, vcpus: 24, memoryGiB: 96, onDemandHourlyUsd: 2.0008, spotHourlyUsd: 1.1248 },
+      { machineType: "g2-standard-48", gpuCount: 4, vcpus: 48, memoryGiB: 192, onDemandHourlyUsd: 4.0017, spotHourlyUsd: 2.2496 },
+      { machineType: "g2-standard-96", gpuCount: 8, vcpus: 96, memoryGiB: 384, onDemandHourlyUsd: 8.0033, spotHourlyUsd: 4.4993 },
+    ],
+  });
+
+  /** NVIDIA L40S 48 GB (Ada Lovelace): AWS g6e only. */
+  public static readonly NVIDIA_L40S = new Gpu({
+    id: "nvidia-l40s",
+    displayName: "NVIDIA L40S",
+    memoryGiB: 48,
+    productLabel: "NVIDIA-L40S",
+    awsInstanceTypes: [
+      { instanceType: "g6e.xlarge", gpuCount: 1, vcpus: 4, memoryGiB: 32, onDemandHourlyUsd: 1.861, spotHourlyUsd: 0.84 },
+      { instanceType: "g6e.2xlarge", gpuCount: 1, vcpus: 8, memoryGiB: 64, onDemandHourlyUsd: 2.24208, spotHourlyUsd: 1.01 },
+      { instanceType: "g6e.4xlarge", gpuCount: 1, vcpus: 16, memoryGiB: 128, onDemandHourlyUsd: 3.00424, spotHourlyUsd: 1.35 },
+      { instanceType: "g6e.8xlarge", gpuCount: 1, vcpus: 32, memoryGiB: 256, onDemandHourlyUsd: 4.52856, spotHourlyUsd: 2.04 },
+      { instanceType: "g6e.16xlarge", gpuCount: 1, vcpus: 64, memoryGiB: 512, onDemandHourlyUsd: 7.57719, spotHourlyUsd: 3.41 },
+      { instanceType: "g6e.12xlarge", gpuCount: 4, vcpus: 48, memoryGiB: 384, onDemandHourlyUsd: 10.49264, spotHourlyUsd: 4.72 },
+      { instanceType: "g6e.24xlarge", gpuCount: 4, vcpus: 96, memoryGiB: 768, onDemandHourlyUsd: 15.06559, spotHourlyUsd: 6.78 },
+      { instanceType: "g6e.48xlarge", gpuCount: 8, vcpus: 192, memoryGiB: 1536, onDemandHourlyUsd: 30.13118, spotHourlyUsd: 13.56 },
+    ],
+  });
+
+  /** NVIDIA A100 40 GB (Ampere): AWS p4d, GKE a2-highgpu/a2-megagpu with `nvidia-tesla-a100`. */
+  public static readonly NVIDIA_A100_40GB = new Gpu({
+    id: "nvidia-a100-40gb",
+    displayName: "NVIDIA A100 40GB",
+    memoryGiB: 40,
+    productLabel: "NVIDIA-A100-SXM4-40GB",
+    awsInstanceTypes: [
+      { instanceType: "p4d.24xlarge", gpuCount: 8, vcpus: 96, memoryGiB: 1152, onDemandHourlyUsd: 21.957642, spotHourlyUsd: 9.88 },
+    ],
+    gkeAcceleratorType: "nvidia-tesla-a100",
+    gkeMachineFamily: "a2",
+    gkeMachineTypes: [
+      { machineType: "a2-highgpu-1g", gpuCount: 1, vcpus: 12, memoryGiB: 85, onDemandHourlyUsd: 3.6734, spotHourlyUsd: 1.928 },
+      { machineType: "a2-highgpu-2g", gpuCount: 2, vcpus: 24, memoryGiB: 170, onDemandHourlyUsd: 7.3468, spotHourlyUsd: 3.856 },
+      { machineType: "a2-highgpu-4g", gpuCount: 4, vcpus: 48, memoryGiB: 340, onDemandHourlyUsd: 14.6935, spotHourlyUsd: 7.7121 },
+      { machineType: "a2-highgpu-8g", gpuCount: 8, vcpus: 96, memoryGiB: 680, onDemandHourlyUsd: 29.3871, spotHourlyUsd: 15.4242 },
+      { machineType: "a2-megagpu-16g", gpuCount: 16, vcpus: 96, memoryGiB: 1360, onDemandHourlyUsd: 55.7395, spotHourlyUsd: 29.2557 },
+    ],
+  });
+
+  /** NVIDIA A100 80 GB (Ampere): AWS p4de, GKE a2-ultragpu with `nvidia-a100-80gb`. */
+  public static readonly NVIDIA_A100_80GB = new Gpu({
+    id: "nvidia-a100-80gb",
+    displayName: "NVIDIA A100 80GB",
+    memoryGiB: 80,
+    productLabel: "NVIDIA-A100-SXM4-80GB",
+    awsInstanceTypes: [
+      { instanceType: "p4de.24xlarge", gpuCount: 8, vcpus: 96, memoryGiB: 1152, onDemandHourlyUsd: 27.44705, spotHourlyUsd: 12.35 },
+    ],
+    gkeAcceleratorType: "nvidia-a100-80gb",
+    gkeMachineFamily: "a2",
+    gkeMachineTypes: [
+      { machineType: "a2-ultragpu-1g", gpuCount: 1, vcpus: 12, memoryGiB: 170, onDemandHourlyUsd: 5.0688, spotHourlyUsd: 2.7595 },
+      { machineType: "a2-ultragpu-2g", gpuCount: 2, vcpus: 24, memoryGiB: 340, onDemandHourlyUsd: 10.1376, spotHourlyUsd: 5.5191 },
+      { machineType: "a2-ultragpu-4g", gpuCount: 4, vcpus: 48, memoryGiB: 680, onDemandHourlyUsd: 20.2752, spotHourlyUsd: 11.0382 },
+      { machineType: "a2-ultragpu-8g", gpuCount: 8, vcpus: 96, memoryGiB: 1360, onDemandHourlyUsd: 40.5504, spotHourlyUsd: 22.0764 },
+    ],
+  });
+
+  /**
+   * NVIDIA H100 80 GB (Hopper): AWS p5, GKE a3-highgpu with `nvidia-h100-80gb`.
+   *
+   * On GCP the 1, 2 and 4 GPU shapes (`a3-highgpu-1g/2g/4g`) are offered as Spot or Flex-start
+   * only; their on-demand figure is the equivalent list price, for comparison.
+   */
+  public static readonly NVIDIA_H100_80GB = new Gpu({
+    id: "nvidia-h100-80gb",
+    displayName: "NVIDIA H100 80GB",
+    memoryGiB: 80,
+    productLabel: "NVIDIA-H100-80GB-HBM3",
+    awsInstanceTypes: [
+      { instanceType: "p5.4xlarge", gpuCount: 1, vcpus: 16, memoryGiB: 256, onDemandHourlyUsd: 6.88, spotHourlyUsd: 3.1 },
+      { instanceType: "p5.48xlarge", gpuCount: 8, vcpus: 192, memoryGiB: 2048, onDemandHourlyUsd: 55.04, spotHourlyUsd: 24.77 },
+    ],
+    gkeAcceleratorType: "nvidia-h100-80gb",
+    gkeMachineFamily: "a3",
+    gkeMachineTypes: [
+      { machineType: "a3-highgpu-1g", gpuCount: 1, vcpus: 26, memoryGiB: 234, onDemandHourlyUsd: 11.0612, spotHourlyUsd: 6.3262 },
+      { machineType: "a3-highgpu-2g", gpuCount: 2, vcpus: 52, memoryGiB: 468, onDemandHourlyUsd: 22.1225, spotHourlyUsd: 12.6524 },
+      { machineType: "a3-highgpu-4g", gpuCount: 4, vcpus: 104, memoryGiB: 936, onDemandHourlyUsd: 44.245, spotHourlyUsd: 25.3048 },
+      { machineType: "a3-highgpu-8g", gpuCount: 8, vcpus: 208, memoryGiB: 1872, onDemandHourlyUsd: 88.49, spotHourlyUsd: 50.6095 },
+    ],
+  });
+
+  /**
+   * NVIDIA H200 141 GB (Hopper): AWS p5en/p5e, GKE a3-ultragpu with `nvidia-h200-141gb`.
+   *
+   * `p5e.48xlarge` has no On-Demand list price in us-east-1 (it is absent from the price table
+   * in `priceSources()`); it is listed so that its nodes are recognised, and its prices are
+   * estimates. `p5en.48xlarge` comes first so that it wins the price tie when picking a type.
+   */
+  public static readonly NVIDIA_H200 = new Gpu({
+    id: "nvidia-h200",
+    displayName: "NVIDIA H200 141GB",
+    memoryGiB: 141,
+    productLabel: "NVIDIA-H200",
+    awsInstanceTypes: [
+      { instanceType: "p5en.48xlarge", gpuCount: 8, vcpus: 192, memoryGiB: 2048, onDemandHourlyUsd: 63.296, spotHourlyUsd: 27.1988 },
+      { instanceType: "p5e.48xlarge", gpuCount: 8, vcpus: 192, memoryGiB: 2048, onDemandHourlyUsd: 63.296, spotHourlyUsd: 28.48 },
+    ],
+    gkeAcceleratorType: "nvidia-h200-141gb",
+    gkeMachineFamily: "a3",
+    gkeMachineTypes: [
+      { machineType: "a3-ultragpu-8g", gpuCount: 8, vcpus: 224, memoryGiB: 2952, onDemandHourlyUsd: 83.492, spotHourlyUsd: 50.0856 },
+    ],
+  });
+
+  /**
+   * Where and when the catalog's prices were read: one or more entries per target, each naming
+   * the figures it covers. Figures no dated source was found for are listed as estimates.
+   */
+  public static priceSources(): GpuPriceSource[] {
+    return [
+      {
+        target: "aws",
+        source:
+          "Karpenter provider for AWS (github.com/aws/karpenter-provider-aws), generated " +
+          "us-east-1 On-Demand price table (pkg/providers/pricing/zz_generated.pricing_aws.go): " +
+          "every AWS on-demand price except p5e.48xlarge",
+        readOn: "2026-07-20",
+        region: "us-east-1",
+      },
+      {
+        target: "aws",
+        source: "dstack pull request #4110 (github.com/dstackai/dstack), `dstack offer` output: p5en.48xlarge spot",
+        readOn: "2026-08-06",
+        region: "us-east-1",
+      },
+      {
+        target: "aws",
+        source:
+          "Estimates kept from the catalog's first version (recorded as read from the Amazon EC2 " +
+          "On-Demand and Spot pricing pages), not re-verified: every AWS spot price except " +
+          "p5en.48xlarge, and p5e.48xlarge on-demand",
+        readOn: "2025-11-01",
+        region: "us-east-1",
+      },
+      {
+        target: "gcp",
+        source:
+          "google-cloud-pricing-cost-calculator pricing.yml (github.com/Cyclenerd), built from the " +
+          "Cloud Billing Catalog API: g2, a2-highgpu, a2-megagpu, a2-ultragpu and a3-highgpu " +
+          "on-demand and spot, and the n1 machine part of n1 + T4",
+        readOn: "2026-07-30",
+        region: "us-central1",
+      },
+      {
+        target: "gcp",
+        source:
+          "Hugging Face dataset tanod/cloud-gpu-list-prices (per-GPU share of the instance price, " +
+          "from the Cloud Billing Catalog API): a3-ultragpu-8g on-demand and spot",
+        readOn: "2026-10-13",
+        region: "us-central1",
+      },
+      {
+        target: "gcp",
+        source:
+          "Estimates kept from the catalog's first version (recorded as read from the Compute " +
+          "Engine GPU pricing page), not re-verified: the T4 GPU part of n1 + T4, on-demand " +
+          "(USD 0.35 per GPU-hour) and spot",
+        readOn: "2025-11-01",
+        region: "us-central1",
+      },
+    ];
+  }
+
+  /** Every GPU in the catalog. */
+  public static all(): Gpu[] {
+    return [
+      Gpu.NVIDIA_T4,
+      Gpu.NVIDIA_A10G,
+      Gpu.NVIDIA_L4,
+      Gpu.NVIDIA_L40S,
+      Gpu.NVIDIA_A100_40GB,
+      Gpu.NVIDIA_A100_80GB,
+      Gpu.NVIDIA_H100_80GB,
+      Gpu.NVIDIA_H200,
+    ];
+  }
+
+  /** The catalog GPU with this `nvidia.com/gpu.product` label, or undefined. */
+  public static fromProductLabel(label: string): Gpu | undefined {
+    return Gpu.all().find((g) => g.productLabel === label);
+  }
+
+  /** The catalog GPU that carries this AWS instance type, or undefined. */
+  public static fromAwsInstanceType(instanceType: string): Gpu | undefined {
+    return Gpu.all().find((g) => g.awsInstanceTypes.some((t) => t.instanceType === instanceType));
+  }
+
+  /**
+   * A GPU that is not in the catalog (a new model, or a private price list).
+   * Validation and cost estimates use exactly what you pass.
+   */
+  public static custom(props: GpuProps): Gpu {
+    return new Gpu(props);
+  }
+
+  /** Stable identifier, e.g. `nvidia-l4`. */
+  public readonly id: string;
+  /** Human-readable name. */
+  public readonly displayName: string;
+  /** Nominal GPU memory per GPU as the vendor rates it (see `GpuProps.memoryGiB`). */
+  public readonly memoryGiB: number;
+  /** The `nvidia.com/gpu.product` node label value. */
+  public readonly productLabel: string;
+  /** AWS instance types that carry this GPU (empty when not offered on AWS). */
+  public readonly awsInstanceTypes: AwsGpuInstanceType[];
+  /** GKE accelerator type, or undefined when not offered on GKE. */
+  public readonly gkeAcceleratorType?: string;
+  /** GKE machine family, or undefined when not offered on GKE. */
+  public readonly gkeMachineFamily?: string;
+  /** GKE machine types that carry this GPU (empty when not offered on GKE). */
+  public readonly gkeMachineTypes: GkeGpuMachineType[];
+
+  private constructor(props: GpuProps) {
+    this.id = props.id;
+    this.displayName = props.displayName;
+    this.memoryGiB = props.memoryGiB;
+    this.productLabel = props.productLabel;
+    this.awsInstanceTypes = props.awsInstanceTypes ?? [];
+    this.gkeAcceleratorType = props.gkeAcceleratorType;
+    this.gkeMachineFamily = props.gkeMachineFamily;
+    this.gkeMachineTypes = props.gkeMachineTypes ?? [];
+  }
+
+  /** True when the GPU is offered on AWS. */
+  public get offeredOnAws(): boolean {
+    return this.awsInstanceTypes.length > 0;
+  }
+
+  /** True when the GPU is offered on GKE. */
+  public get offeredOnGke(): boolean {
+    return this.gkeAcceleratorType !== undefined && this.gkeMachineTypes.length > 0;
+  }
+
+  /** AWS instance types with exactly `gpusPerNode` GPUs, cheapest first. */
+  public awsInstanceTypesWith(gpusPerNode: number): AwsGpuInstanceType[] {
+    return this.awsInstanceTypes
+      .filter((t) => t.gpuCount === gpusPerNode)
+      .sort((a, b) => a.onDemandHourlyUsd - b.onDemandHourlyUsd);
+  }
+
+  /** GKE machine types with exactly `gpusPerNode` GPUs, cheapest first. */
+  public gkeMachineTypesWith(gpusPerNode: number): GkeGpuMachineType[] {
+    return this.gkeMachineTypes
+      .filter((t) => t.gpuCount === gpusPerNode)
+      .sort((a, b) => a.onDemandHourlyUsd - b.onDemandHourlyUsd);
+  }
+
+  /** The catalog entry for an AWS instance type of this GPU, or undefined. */
+  public awsInstanceType(instanceType: string): AwsGpuInstanceType | undefined {
+    return this.awsInstanceTypes.find((t) => t.instanceType === instanceType);
+  }
+
+  /** The catalog entry for a GKE machine type of this GPU, or undefined. */
+  public gkeMachineType(machineType: string): GkeGpuMachineType | undefined {
+    return this.gkeMachineTypes.find((t) => t.machineType === machineType);
+  }
+}

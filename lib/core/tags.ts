@@ -1,0 +1,101 @@
+import { IConstruct } from "constructs";
+import { Annotations, Aspects, IAspect, TerraformResource, Token } from "cdktf";
+import { Naming, NamingRule } from "./naming";
+import { invalid, validateNonEmpty } from "./validation";
+
+/** Props of `StrataTags`. */
+export interface StrataTagsProps {
+  /** Team or person that owns the resources (tag/label `owner`). */
+  readonly owner: string;
+  /** Cost centre the resources are billed to (tag/label `cost-centre`). */
+  readonly costCentre: string;
+  /** Environment, e.g. `prod`, `staging` (tag/label `environment`). */
+  readonly environment: string;
+  /**
+   * Extra tags/labels applied alongside the standard ones.
+   * @default - none
+   */
+  readonly extra?: { [key: string]: string };
+}
+
+const AWS_TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+/**
+ * An aspect that tags every taggable AWS resource (`tags`) and labels every labellable GCP
+ * resource (`labels`, or `resource_labels` on GKE clusters) with `owner`, `cost-centre`,
+ * `environment` and `managed-by: strata`. Tags set explicitly on a resource win.
+ *
+ * Values must satisfy both clouds' rules (GCP labels are the stricter: lowercase letters,
+ * digits, `_` and `-`, at most 63 characters), so the same app can target both.
+ *
+ * @example
+ * StrataTags.apply(app, { owner: "ml-platform", costCentre: "cc-1234", environment: "prod" });
+ */
+export class StrataTags implements IAspect {
+  /** Adds the aspect to `scope` (an app or a stack) and returns it. */
+  public static apply(scope: IConstruct, props: StrataTagsProps): StrataTags {
+    const aspect = new StrataTags(scope, props);
+    Aspects.of(scope).add(aspect);
+    return aspect;
+  }
+
+  /** The tags/labels this aspect applies. */
+  public readonly tags: { [key: string]: string };
+
+  /**
+   * @param scope the construct the aspect is applied to (used in error messages)
+   * @param props the tag values
+   */
+  constructor(scope: IConstruct, props: StrataTagsProps) {
+    const tags: { [key: string]: string } = {
+      ...(props.extra ?? {}),
+      owner: props.owner,
+      "cost-centre": props.costCentre,
+      environment: props.environment,
+      "managed-by": "strata",
+    };
+    validateNonEmpty(scope, "owner", props.owner);
+    validateNonEmpty(scope, "costCentre", props.costCentre);
+    validateNonEmpty(scope, "environment", props.environment);
+    for (const [key, value] of Object.entries(tags)) {
+      if (Token.isUnresolved(key) || Token.isUnresolved(value)) continue;
+      const keyProblem = /^[a-z][a-z0-9_-]{0,62}$/.test(key)
+        ? undefined
+        : "keys must start with a lowercase letter and contain only lowercase letters, digits, '_' and '-' (at most 63)";
+      if (keyProblem) invalid(scope, `tag key`, key, keyProblem);
+      const valueProblem =
+        Naming.problem(NamingRule.GCP_LABEL_VALUE, value) ??
+        (AWS_TAG_VALUE.test(value) ? undefined : "contains characters AWS tags do not allow");
+      if (valueProblem) invalid(scope, `tag "${key}"`, value, valueProblem);
+    }
+    this.tags = tags;
+  }
+
+  /** Merges the tags into `node` when it is a taggable AWS or labellable GCP resource. */
+  public visit(node: IConstruct): void {
+    if (!(node instanceof TerraformResource)) return;
+    const type = node.terraformResourceType;
+    if (type.startsWith("aws_")) {
+      this.merge(node, "tags");
+    } else if (type.startsWith("google_")) {
+      if (type === "google_container_cluster") {
+        this.merge(node, "resourceLabels");
+      } else {
+        this.merge(node, "labels");
+      }
+    }
+  }
+
+  private merge(node: TerraformResource, property: string): void {
+    const resource = node as unknown as Record<string, unknown>;
+    if (!(`${property}Input` in resource)) return; // not taggable
+    const current = resource[`${property}Input`];
+    if (current !== undefined && Token.isUnresolved(current)) {
+      Annotations.of(node).addWarning(
+        `${node.node.path}: ${property} is a token; Strata tags were not merged into it. Merge StrataTags.tags yourself.`,
+      );
+      return;
+    }
+    resource[property] = { ...this.tags, ...((current as Record<string, string> | undefined) ?? {}) };
+  }
+}
