@@ -324,8 +324,8 @@ export class Gpu {
         target: "gcp",
         source:
           "Estimates kept from the catalog's first version (recorded as read from the Compute " +
-          "Engine GPU pricing page), not re-verified: the T4 GPU part of n1 + T4, on-demand " +
-          "(USD 0.35 per GPU-hour) and spot",
+          "Engine GPU and VM instance pricing pages), not re-verified: the T4 GPU part of " +
+          "n1 + T4, on-demand (USD 0.35 per GPU-hour) and spot",
         readOn: "2025-11-01",
         region: "us-central1",
       },

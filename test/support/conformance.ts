@@ -12,15 +12,18 @@
  * When the folder is absent (a user's fresh clone) `describeConformance` skips with a one-line notice.
  *
  * Deliberate leniencies (everything else is an error):
- * - Terraform interpolations: a string containing `${` (an unresolved reference rendered by cdktf) may stand
- *   where the schema wants an integer, boolean, object or array. A `type` error whose value is such a string,
- *   and an `anyOf`/`oneOf` error on such a string, is dropped: its value is only known at apply time.
- *   Other keywords (enum, pattern, lengths) are still checked against the literal text.
+ * - Terraform interpolations: a string containing `${` (an unresolved reference rendered by cdktf, e.g.
+ *   `${var.replicas}`, `${kubernetes_namespace.x.metadata[0].name}`) is only known at apply time. It may
+ *   stand where the schema wants an integer, boolean, object or array, and its text is not held to the
+ *   schema's pattern/enum/length either: every error whose value is such a string is dropped (type,
+ *   anyOf/oneOf, pattern, enum, ...). Errors about the object around it (unknown fields, missing required
+ *   fields) are still reported.
  * - Go's `(?i)` flag in schema patterns (README limit 5) is removed and the whole pattern gets the `i` flag.
  *
  * And deliberate strictness:
  * - `null` anywhere in a manifest is an error (README limit 3), also inside opaque parts such as CRD
- *   `metadata` that the schema does not look into.
+ *   `metadata` that the schema does not look into (so `metadata.creationTimestamp: null`, which two upstream
+ *   PrometheusRule examples carry and their schema accepts, is reported: Strata must emit no key instead).
  * - a kind without a schema is an error (`no schema for <apiVersion>/<kind>`), never a pass.
  */
 import * as fs from "fs";
@@ -281,8 +284,8 @@ export function validateManifest(manifest: object, opts: { strict?: boolean } = 
     for (const e of all) {
       if (branchOf(e)) continue;
       const at = dataPath(e.instancePath);
-      // Terraform interpolation standing for a value of another type: only known at apply time.
-      if ((e.keyword === "type" || e.keyword === "anyOf" || e.keyword === "oneOf") && isInterpolation(e.data)) continue;
+      // Terraform interpolation: the value is only known at apply time (see the header).
+      if (isInterpolation(e.data)) continue;
       // null: already reported above.
       if (e.data === null && (e.keyword === "type" || e.keyword === "anyOf" || e.keyword === "oneOf") && nullPaths.has(at)) {
         continue;
@@ -349,6 +352,15 @@ function elementTemplate(defaults: unknown[]): Record<string, unknown> | undefin
   return Object.assign({}, ...objs.slice().reverse()) as Record<string, unknown>;
 }
 
+/**
+ * Chart keys whose CONTENT is a Kubernetes API object or a user map rather than chart keys: annotations and
+ * labels maps (`podAnnotations`, `commonLabels`, ...), node selectors, security contexts, `resources`,
+ * `affinity`, `tolerations`, `topologySpreadConstraints`, `env`, `envFrom`. Charts often ship a non-empty
+ * example default for these (gpu-operator `operator.annotations`, `operator.tolerations`), which must not
+ * limit what may be set. The key itself must still exist in the chart defaults.
+ */
+const KUBERNETES_TYPED_KEY = /(annotations|labels|nodeselector|securitycontext)$|^(resources|affinity|tolerations|topologyspreadconstraints|env|envfrom)$/i;
+
 function checkKeys(value: unknown, defaults: unknown, at: string, file: string, allowed: Set<string>, out: string[]): void {
   if (Array.isArray(value)) {
     // Array elements are checked only against an object element of the default array.
@@ -376,6 +388,7 @@ function checkKeys(value: unknown, defaults: unknown, at: string, file: string, 
       out.push(`${file}: unknown value key "${p}"`);
       continue;
     }
+    if (KUBERNETES_TYPED_KEY.test(k)) continue;
     checkKeys(v, defaults[k], p, file, allowed, out);
   }
 }
@@ -384,7 +397,8 @@ function checkKeys(value: unknown, defaults: unknown, at: string, file: string, 
  * Reports every key path in `values` that does not exist in the chart defaults `helm-values/<file>`.
  *
  * Rules: objects are recursed into; keys under a map whose default is `{}` are free-form (annotations,
- * nodeSelector, podLabels); array elements are checked only when the default array has object elements
+ * nodeSelector, podLabels), and so is the content of Kubernetes-typed keys (KUBERNETES_TYPED_KEY: annotations,
+ * labels, nodeSelector, securityContext, resources, affinity, tolerations, ...) whatever their default; array elements are checked only when the default array has object elements
  * (against the union of their keys); a key whose default is `null` may be set to anything (charts use
  * `null` for "unset, any shape"), while setting an object where the default is a scalar or an array is an
  * error. `allowed` lists key paths (`a.b.c`, `list[0].x`) accepted anyway, e.g. keys the chart only documents

@@ -1,0 +1,75 @@
+/**
+ * Reference architecture: hybrid. Data and serving stay on-prem; spot GPU training runs in the
+ * cloud on EKS. One app, one state backend, two clusters:
+ *
+ *   hybrid-infra     the EKS training cluster (with its VPC) and the declared on-prem cluster
+ *   hybrid-platform  namespaces and service accounts on both clusters, through aliased providers
+ *
+ * The site-to-site VPN and bucket replication between the sites come with the data and ops
+ * layers. Copy this file into your own cdktf app and import from "strata-ai-infra".
+ */
+import { App, S3Backend, TerraformStack } from "cdktf";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { compute, core } from "../../lib";
+
+/** The stacks of the hybrid reference architecture. */
+export interface HybridExample {
+  readonly infra: TerraformStack;
+  readonly platform: TerraformStack;
+  readonly cloud: compute.EksCluster;
+  readonly onprem: compute.ExistingCluster;
+}
+
+const REGION = "eu-west-1";
+
+function stateInS3(app: App, name: string): TerraformStack {
+  const stack = new TerraformStack(app, name);
+  const backend = new S3Backend(stack, {
+    bucket: "acme-hybrid-terraform-state",
+    key: `strata/${name}.tfstate`,
+    region: REGION,
+    encrypt: true,
+  });
+  backend.addOverride("use_lockfile", true);
+  return stack;
+}
+
+export function buildHybridExample(app: App, prefix = "hybrid"): HybridExample {
+  const infra = stateInS3(app, `${prefix}-infra`);
+  new AwsProvider(infra, "aws", { region: REGION });
+  core.StrataTags.apply(infra, { owner: "ml-platform", costCentre: "cc-4200", environment: "prod" });
+
+  // Cloud: a training cluster in its own VPC, which must not overlap the on-prem network.
+  const cloud = new compute.EksCluster(infra, "TrainingCluster", {
+    clusterName: "ml-training",
+    vpcCidr: "10.64.0.0/16",
+    zoneCount: 2,
+  });
+  const trainer = cloud.addWorkloadIdentity("TrainerIdentity", { namespace: "ml-training", serviceAccountName: "trainer" });
+  new core.S3BucketReference(infra, "Checkpoints", { bucketName: "acme-ml-checkpoints" }).grantReadWrite(trainer);
+
+  // On-prem: data and serving, on GPUs the company already owns.
+  const onprem = new compute.ExistingCluster(infra, "OnPremCluster", {
+    clusterName: "dc1",
+    kubeconfigContext: "dc1-admin",
+    gpuNodes: [{ name: "l4-inference", gpu: core.Gpu.NVIDIA_L4, nodeCount: 3, gpusPerNode: 2 }],
+  });
+  const server = onprem.addWorkloadIdentity("ServingIdentity", { namespace: "ml-serving", serviceAccountName: "model-server" });
+
+  // One platform stack talks to both clusters: each connection has its own provider alias.
+  const platform = stateInS3(app, `${prefix}-platform`);
+  const toCloud = cloud.connect(platform, "Cloud", { alias: "cloud" });
+  toCloud.addNamespace("ml-training");
+  toCloud.addServiceAccount(trainer);
+  const toOnPrem = onprem.connect(platform, "OnPrem", { alias: "onprem" });
+  toOnPrem.addNamespace("ml-serving");
+  toOnPrem.addServiceAccount(server);
+
+  return { infra, platform, cloud, onprem };
+}
+
+if (require.main === module) {
+  const app = new App();
+  buildHybridExample(app);
+  app.synth();
+}

@@ -1,0 +1,69 @@
+/**
+ * Reference architecture: an AI platform on an existing on-prem Kubernetes cluster.
+ *
+ *   onprem-infra     the cluster reached by kubeconfig, its declared GPU nodes, workload identities
+ *   onprem-platform  namespaces and service accounts
+ *
+ * No cloud account is needed. State lives in PostgreSQL (the `pg` backend locks with advisory
+ * locks); give the password through PGPASSWORD, never in code. Copy this file into your own
+ * cdktf app and import from "strata-ai-infra" instead of "../../lib".
+ */
+import { App, PgBackend, TerraformStack } from "cdktf";
+import { compute, core } from "../../lib";
+
+/** The stacks of the on-prem reference architecture. */
+export interface OnPremExample {
+  readonly infra: TerraformStack;
+  readonly platform: TerraformStack;
+  readonly cluster: compute.ExistingCluster;
+}
+
+/** A stack whose state lives in PostgreSQL, one schema per stack. */
+function stateInPostgres(app: App, name: string): TerraformStack {
+  const stack = new TerraformStack(app, name);
+  new PgBackend(stack, {
+    connStr: "postgres://terraform@tfstate.dc1.internal/terraform_state?sslmode=verify-full",
+    schemaName: name.replace(/-/g, "_"),
+  });
+  return stack;
+}
+
+export function buildOnPremExample(app: App, prefix = "onprem"): OnPremExample {
+  const infra = stateInPostgres(app, `${prefix}-infra`);
+  const cluster = new compute.ExistingCluster(infra, "Cluster", {
+    clusterName: "dc1",
+    kubeconfigPath: "~/.kube/config",
+    kubeconfigContext: "dc1-admin",
+    gpuNodes: [
+      { name: "l40s-inference", gpu: core.Gpu.NVIDIA_L40S, nodeCount: 2, gpusPerNode: 4 },
+      {
+        name: "a100-training",
+        gpu: core.Gpu.NVIDIA_A100_80GB,
+        nodeCount: 2,
+        gpusPerNode: 8,
+        purpose: core.NodePoolPurpose.TRAINING,
+        taints: [{ key: "workload", value: "training", effect: core.TaintEffect.NO_SCHEDULE }],
+      },
+    ],
+  });
+  const training = cluster.addWorkloadIdentity("TrainingIdentity", { namespace: "ml-training", serviceAccountName: "trainer" });
+  const serving = cluster.addWorkloadIdentity("ServingIdentity", { namespace: "ml-serving", serviceAccountName: "model-server" });
+  const lake = new core.S3CompatibleBucket(infra, "Lake", { bucketName: "ml-lake", endpoint: "https://minio.storage.dc1.internal:9000" });
+  lake.grantReadWrite(training);
+  lake.grantRead(serving);
+
+  const platform = stateInPostgres(app, `${prefix}-platform`);
+  const dc1 = cluster.connect(platform, "Dc1");
+  dc1.addNamespace("ml-training");
+  dc1.addNamespace("ml-serving");
+  dc1.addServiceAccount(training);
+  dc1.addServiceAccount(serving);
+
+  return { infra, platform, cluster };
+}
+
+if (require.main === module) {
+  const app = new App();
+  buildOnPremExample(app);
+  app.synth();
+}

@@ -1,0 +1,465 @@
+import { AwsGpuInstanceType, GkeGpuMachineType, Gpu } from "../../lib/core/gpu";
+
+const ALL_IDS = [
+  "nvidia-t4",
+  "nvidia-a10g",
+  "nvidia-l4",
+  "nvidia-l40s",
+  "nvidia-a100-40gb",
+  "nvidia-a100-80gb",
+  "nvidia-h100-80gb",
+  "nvidia-h200",
+];
+
+/** Every (gpu, instance type) pair in the catalog. */
+function awsEntries(): Array<[Gpu, AwsGpuInstanceType]> {
+  return Gpu.all().flatMap((g) => g.awsInstanceTypes.map((t): [Gpu, AwsGpuInstanceType] => [g, t]));
+}
+
+/** Every (gpu, machine type) pair in the catalog. */
+function gkeEntries(): Array<[Gpu, GkeGpuMachineType]> {
+  return Gpu.all().flatMap((g) => g.gkeMachineTypes.map((t): [Gpu, GkeGpuMachineType] => [g, t]));
+}
+
+function isSortedByOnDemand(types: Array<{ onDemandHourlyUsd: number }>): boolean {
+  return types.every((t, i) => i === 0 || types[i - 1].onDemandHourlyUsd <= t.onDemandHourlyUsd);
+}
+
+describe("Gpu catalog contents", () => {
+  test("all eight GPUs are present, in a stable order, with unique ids", () => {
+    const ids = Gpu.all().map((g) => g.id);
+    expect(ids).toEqual(ALL_IDS);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  test("static entries are the same objects Gpu.all() returns", () => {
+    expect(Gpu.all()).toEqual([
+      Gpu.NVIDIA_T4,
+      Gpu.NVIDIA_A10G,
+      Gpu.NVIDIA_L4,
+      Gpu.NVIDIA_L40S,
+      Gpu.NVIDIA_A100_40GB,
+      Gpu.NVIDIA_A100_80GB,
+      Gpu.NVIDIA_H100_80GB,
+      Gpu.NVIDIA_H200,
+    ]);
+    for (const g of Gpu.all()) {
+      expect(Gpu.all().filter((x) => x === g)).toHaveLength(1);
+    }
+  });
+
+  test("product labels are unique and have the GPU feature discovery shape", () => {
+    const labels = Gpu.all().map((g) => g.productLabel);
+    expect(new Set(labels).size).toBe(labels.length);
+    for (const label of labels) {
+      // GFD replaces the spaces of the NVML device name with dashes.
+      expect(label).toMatch(/^[A-Za-z0-9][A-Za-z0-9.-]*$/);
+      expect(label).not.toMatch(/\s/);
+    }
+  });
+
+  test("product labels match what GPU feature discovery sets", () => {
+    expect(Gpu.NVIDIA_T4.productLabel).toBe("Tesla-T4");
+    expect(Gpu.NVIDIA_A10G.productLabel).toBe("NVIDIA-A10G");
+    expect(Gpu.NVIDIA_L4.productLabel).toBe("NVIDIA-L4");
+    expect(Gpu.NVIDIA_L40S.productLabel).toBe("NVIDIA-L40S");
+    expect(Gpu.NVIDIA_A100_40GB.productLabel).toBe("NVIDIA-A100-SXM4-40GB");
+    expect(Gpu.NVIDIA_A100_80GB.productLabel).toBe("NVIDIA-A100-SXM4-80GB");
+    expect(Gpu.NVIDIA_H100_80GB.productLabel).toBe("NVIDIA-H100-80GB-HBM3");
+    expect(Gpu.NVIDIA_H200.productLabel).toBe("NVIDIA-H200");
+  });
+
+  test("nominal GPU memory per GPU", () => {
+    expect(Gpu.all().map((g) => [g.id, g.memoryGiB])).toEqual([
+      ["nvidia-t4", 16],
+      ["nvidia-a10g", 24],
+      ["nvidia-l4", 24],
+      ["nvidia-l40s", 48],
+      ["nvidia-a100-40gb", 40],
+      ["nvidia-a100-80gb", 80],
+      ["nvidia-h100-80gb", 80],
+      ["nvidia-h200", 141],
+    ]);
+  });
+
+  test("every GPU has a display name", () => {
+    for (const g of Gpu.all()) {
+      expect(g.displayName).toMatch(/^NVIDIA /);
+    }
+  });
+});
+
+describe("AWS instance types", () => {
+  test("every GPU is offered on AWS", () => {
+    for (const g of Gpu.all()) {
+      expect(g.offeredOnAws).toBe(true);
+      expect(g.awsInstanceTypes.length).toBeGreaterThan(0);
+    }
+  });
+
+  test("every instance type belongs to one GPU only", () => {
+    const names = awsEntries().map(([, t]) => t.instanceType);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  test("instance families map to the expected GPU", () => {
+    const familyOf = (instanceType: string) => instanceType.split(".")[0];
+    const expected: Record<string, string[]> = {
+      "nvidia-t4": ["g4dn"],
+      "nvidia-a10g": ["g5"],
+      "nvidia-l4": ["g6"],
+      "nvidia-l40s": ["g6e"],
+      "nvidia-a100-40gb": ["p4d"],
+      "nvidia-a100-80gb": ["p4de"],
+      "nvidia-h100-80gb": ["p5"],
+      "nvidia-h200": ["p5e", "p5en"],
+    };
+    for (const g of Gpu.all()) {
+      const families = [...new Set(g.awsInstanceTypes.map((t) => familyOf(t.instanceType)))].sort();
+      expect([g.id, families]).toEqual([g.id, expected[g.id].slice().sort()]);
+    }
+  });
+
+  test("instance type names are well formed and sizes are sane", () => {
+    for (const [, t] of awsEntries()) {
+      expect(t.instanceType).toMatch(/^[a-z][a-z0-9-]*\.(metal|[0-9]*xlarge)$/);
+      expect([1, 2, 4, 8]).toContain(t.gpuCount);
+      expect(Number.isInteger(t.vcpus)).toBe(true);
+      expect(t.vcpus).toBeGreaterThanOrEqual(4 * t.gpuCount);
+      expect(t.memoryGiB).toBeGreaterThanOrEqual(t.vcpus * 2);
+    }
+  });
+
+  test("well-known shapes", () => {
+    const shape = (name: string) => {
+      const gpu = Gpu.fromAwsInstanceType(name);
+      const t = gpu?.awsInstanceType(name);
+      return t && [t.gpuCount, t.vcpus, t.memoryGiB];
+    };
+    expect(shape("g4dn.xlarge")).toEqual([1, 4, 16]);
+    expect(shape("g4dn.12xlarge")).toEqual([4, 48, 192]);
+    expect(shape("g4dn.metal")).toEqual([8, 96, 384]);
+    expect(shape("g5.48xlarge")).toEqual([8, 192, 768]);
+    expect(shape("g6.12xlarge")).toEqual([4, 48, 192]);
+    expect(shape("g6e.xlarge")).toEqual([1, 4, 32]);
+    expect(shape("g6e.48xlarge")).toEqual([8, 192, 1536]);
+    expect(shape("p4d.24xlarge")).toEqual([8, 96, 1152]);
+    expect(shape("p4de.24xlarge")).toEqual([8, 96, 1152]);
+    expect(shape("p5.4xlarge")).toEqual([1, 16, 256]);
+    expect(shape("p5.48xlarge")).toEqual([8, 192, 2048]);
+    expect(shape("p5e.48xlarge")).toEqual([8, 192, 2048]);
+    expect(shape("p5en.48xlarge")).toEqual([8, 192, 2048]);
+  });
+
+  test("spot is cheaper than on-demand for every instance type", () => {
+    for (const [g, t] of awsEntries()) {
+      expect([g.id, t.instanceType, t.spotHourlyUsd > 0]).toEqual([g.id, t.instanceType, true]);
+      expect([g.id, t.instanceType, t.spotHourlyUsd < t.onDemandHourlyUsd]).toEqual([g.id, t.instanceType, true]);
+    }
+  });
+
+  test("within a family, more GPUs never cost less per GPU-hour than the cheapest single-GPU size", () => {
+    for (const g of Gpu.all()) {
+      const single = g.awsInstanceTypesWith(1);
+      if (single.length === 0) continue;
+      const cheapestPerGpu = single[0].onDemandHourlyUsd;
+      for (const t of g.awsInstanceTypes) {
+        expect(t.onDemandHourlyUsd / t.gpuCount).toBeGreaterThanOrEqual(cheapestPerGpu * 0.99);
+      }
+    }
+  });
+});
+
+describe("GKE machine types", () => {
+  test("A10G and L40S are not offered on GKE", () => {
+    for (const g of [Gpu.NVIDIA_A10G, Gpu.NVIDIA_L40S]) {
+      expect(g.offeredOnGke).toBe(false);
+      expect(g.gkeAcceleratorType).toBeUndefined();
+      expect(g.gkeMachineFamily).toBeUndefined();
+      expect(g.gkeMachineTypes).toEqual([]);
+      expect(g.gkeMachineTypesWith(1)).toEqual([]);
+    }
+  });
+
+  test("every other GPU is offered on GKE", () => {
+    const offered = Gpu.all().filter((g) => g.offeredOnGke).map((g) => g.id);
+    expect(offered).toEqual(["nvidia-t4", "nvidia-l4", "nvidia-a100-40gb", "nvidia-a100-80gb", "nvidia-h100-80gb", "nvidia-h200"]);
+  });
+
+  test("accelerator types and machine families", () => {
+    const table = Gpu.all()
+      .filter((g) => g.offeredOnGke)
+      .map((g) => [g.id, g.gkeAcceleratorType, g.gkeMachineFamily]);
+    expect(table).toEqual([
+      ["nvidia-t4", "nvidia-tesla-t4", "n1"],
+      ["nvidia-l4", "nvidia-l4", "g2"],
+      ["nvidia-a100-40gb", "nvidia-tesla-a100", "a2"],
+      ["nvidia-a100-80gb", "nvidia-a100-80gb", "a2"],
+      ["nvidia-h100-80gb", "nvidia-h100-80gb", "a3"],
+      ["nvidia-h200", "nvidia-h200-141gb", "a3"],
+    ]);
+  });
+
+  test("accelerator types are unique", () => {
+    const types = Gpu.all().flatMap((g) => (g.gkeAcceleratorType ? [g.gkeAcceleratorType] : []));
+    expect(new Set(types).size).toBe(types.length);
+  });
+
+  test("machine types start with the GPU's machine family", () => {
+    for (const [g, t] of gkeEntries()) {
+      expect(t.machineType.startsWith(`${g.gkeMachineFamily}-`)).toBe(true);
+    }
+  });
+
+  test("machine type series per GPU", () => {
+    const series: Record<string, RegExp> = {
+      "nvidia-t4": /^n1-standard-\d+$/,
+      "nvidia-l4": /^g2-standard-\d+$/,
+      "nvidia-a100-40gb": /^a2-(highgpu|megagpu)-\d+g$/,
+      "nvidia-a100-80gb": /^a2-ultragpu-\d+g$/,
+      "nvidia-h100-80gb": /^a3-highgpu-\d+g$/,
+      "nvidia-h200": /^a3-ultragpu-\d+g$/,
+    };
+    for (const [g, t] of gkeEntries()) {
+      expect(t.machineType).toMatch(series[g.id]);
+    }
+  });
+
+  test("accelerator-optimized machine types carry the GPU count in their name", () => {
+    for (const [g, t] of gkeEntries()) {
+      const m = /-(\d+)g$/.exec(t.machineType);
+      if (g.gkeMachineFamily === "a2" || g.gkeMachineFamily === "a3") {
+        expect(m).not.toBeNull();
+        expect(Number(m![1])).toBe(t.gpuCount);
+      }
+    }
+  });
+
+  test("every machine type belongs to one GPU only", () => {
+    const names = gkeEntries().map(([, t]) => t.machineType);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  test("n1 and g2 vCPU counts match the machine type name", () => {
+    for (const [g, t] of gkeEntries()) {
+      if (g.gkeMachineFamily === "n1" || g.gkeMachineFamily === "g2") {
+        expect(t.machineType.endsWith(`-${t.vcpus}`)).toBe(true);
+      }
+    }
+  });
+
+  test("well-known shapes", () => {
+    const shape = (gpu: Gpu, name: string) => {
+      const t = gpu.gkeMachineType(name);
+      return t && [t.gpuCount, t.vcpus, t.memoryGiB];
+    };
+    expect(shape(Gpu.NVIDIA_L4, "g2-standard-4")).toEqual([1, 4, 16]);
+    expect(shape(Gpu.NVIDIA_L4, "g2-standard-96")).toEqual([8, 96, 384]);
+    expect(shape(Gpu.NVIDIA_A100_40GB, "a2-highgpu-1g")).toEqual([1, 12, 85]);
+    expect(shape(Gpu.NVIDIA_A100_40GB, "a2-megagpu-16g")).toEqual([16, 96, 1360]);
+    expect(shape(Gpu.NVIDIA_A100_80GB, "a2-ultragpu-8g")).toEqual([8, 96, 1360]);
+    expect(shape(Gpu.NVIDIA_H100_80GB, "a3-highgpu-8g")).toEqual([8, 208, 1872]);
+    expect(shape(Gpu.NVIDIA_H200, "a3-ultragpu-8g")).toEqual([8, 224, 2952]);
+  });
+
+  test("spot is cheaper than on-demand for every machine type", () => {
+    for (const [g, t] of gkeEntries()) {
+      expect([g.id, t.machineType, t.spotHourlyUsd > 0]).toEqual([g.id, t.machineType, true]);
+      expect([g.id, t.machineType, t.spotHourlyUsd < t.onDemandHourlyUsd]).toEqual([g.id, t.machineType, true]);
+    }
+  });
+});
+
+describe("awsInstanceTypesWith / gkeMachineTypesWith", () => {
+  test("filter by GPU count and sort cheapest first, for every GPU and count", () => {
+    for (const g of Gpu.all()) {
+      for (const n of [1, 2, 4, 8, 16]) {
+        const aws = g.awsInstanceTypesWith(n);
+        expect(aws.every((t) => t.gpuCount === n)).toBe(true);
+        expect(aws).toHaveLength(g.awsInstanceTypes.filter((t) => t.gpuCount === n).length);
+        expect(isSortedByOnDemand(aws)).toBe(true);
+
+        const gke = g.gkeMachineTypesWith(n);
+        expect(gke.every((t) => t.gpuCount === n)).toBe(true);
+        expect(gke).toHaveLength(g.gkeMachineTypes.filter((t) => t.gpuCount === n).length);
+        expect(isSortedByOnDemand(gke)).toBe(true);
+      }
+    }
+  });
+
+  test("cheapest single-GPU choices", () => {
+    expect(Gpu.NVIDIA_T4.awsInstanceTypesWith(1)[0].instanceType).toBe("g4dn.xlarge");
+    expect(Gpu.NVIDIA_L4.awsInstanceTypesWith(1).map((t) => t.instanceType)).toEqual([
+      "g6.xlarge",
+      "g6.2xlarge",
+      "g6.4xlarge",
+      "g6.8xlarge",
+      "g6.16xlarge",
+    ]);
+    expect(Gpu.NVIDIA_L4.gkeMachineTypesWith(1)[0].machineType).toBe("g2-standard-4");
+    expect(Gpu.NVIDIA_H100_80GB.awsInstanceTypesWith(1).map((t) => t.instanceType)).toEqual(["p5.4xlarge"]);
+  });
+
+  test("multi-GPU choices", () => {
+    expect(Gpu.NVIDIA_A10G.awsInstanceTypesWith(4).map((t) => t.instanceType)).toEqual(["g5.12xlarge", "g5.24xlarge"]);
+    expect(Gpu.NVIDIA_T4.gkeMachineTypesWith(4).map((t) => t.machineType)).toEqual(["n1-standard-32"]);
+    expect(Gpu.NVIDIA_A100_40GB.gkeMachineTypesWith(16).map((t) => t.machineType)).toEqual(["a2-megagpu-16g"]);
+  });
+
+  test("p5en.48xlarge is picked before p5e.48xlarge for 8 H200", () => {
+    expect(Gpu.NVIDIA_H200.awsInstanceTypesWith(8).map((t) => t.instanceType)).toEqual([
+      "p5en.48xlarge",
+      "p5e.48xlarge",
+    ]);
+  });
+
+  test("a GPU count no type offers gives an empty list", () => {
+    expect(Gpu.NVIDIA_L40S.awsInstanceTypesWith(2)).toEqual([]);
+    expect(Gpu.NVIDIA_A100_80GB.awsInstanceTypesWith(1)).toEqual([]);
+    expect(Gpu.NVIDIA_H200.gkeMachineTypesWith(1)).toEqual([]);
+    expect(Gpu.NVIDIA_L4.awsInstanceTypesWith(3)).toEqual([]);
+  });
+
+  test("does not reorder the catalog itself", () => {
+    const before = Gpu.NVIDIA_A10G.awsInstanceTypes.map((t) => t.instanceType);
+    Gpu.NVIDIA_A10G.awsInstanceTypesWith(1);
+    Gpu.NVIDIA_A10G.awsInstanceTypesWith(4);
+    expect(Gpu.NVIDIA_A10G.awsInstanceTypes.map((t) => t.instanceType)).toEqual(before);
+
+    const gkeBefore = Gpu.NVIDIA_L4.gkeMachineTypes.map((t) => t.machineType);
+    Gpu.NVIDIA_L4.gkeMachineTypesWith(1);
+    expect(Gpu.NVIDIA_L4.gkeMachineTypes.map((t) => t.machineType)).toEqual(gkeBefore);
+  });
+});
+
+describe("lookups", () => {
+  test("fromProductLabel finds every GPU by its label", () => {
+    for (const g of Gpu.all()) {
+      expect(Gpu.fromProductLabel(g.productLabel)).toBe(g);
+    }
+  });
+
+  test("fromProductLabel returns undefined for unknown or differently-cased labels", () => {
+    expect(Gpu.fromProductLabel("NVIDIA-B200")).toBeUndefined();
+    expect(Gpu.fromProductLabel("nvidia-l4")).toBeUndefined();
+    expect(Gpu.fromProductLabel("")).toBeUndefined();
+    // GFD appends -SHARED under time-slicing / MPS; that is not a catalog label.
+    expect(Gpu.fromProductLabel("Tesla-T4-SHARED")).toBeUndefined();
+  });
+
+  test("fromAwsInstanceType finds the GPU of every catalog instance type", () => {
+    for (const [g, t] of awsEntries()) {
+      expect(Gpu.fromAwsInstanceType(t.instanceType)).toBe(g);
+    }
+    expect(Gpu.fromAwsInstanceType("g6e.12xlarge")).toBe(Gpu.NVIDIA_L40S);
+    expect(Gpu.fromAwsInstanceType("p5e.48xlarge")).toBe(Gpu.NVIDIA_H200);
+  });
+
+  test("fromAwsInstanceType returns undefined for non-GPU or unknown types", () => {
+    expect(Gpu.fromAwsInstanceType("m7i.large")).toBeUndefined();
+    expect(Gpu.fromAwsInstanceType("g6")).toBeUndefined();
+    expect(Gpu.fromAwsInstanceType("")).toBeUndefined();
+  });
+
+  test("awsInstanceType / gkeMachineType only find the GPU's own types", () => {
+    expect(Gpu.NVIDIA_L4.awsInstanceType("g6.xlarge")?.gpuCount).toBe(1);
+    expect(Gpu.NVIDIA_L4.awsInstanceType("g5.xlarge")).toBeUndefined();
+    expect(Gpu.NVIDIA_A100_80GB.gkeMachineType("a2-ultragpu-1g")?.gpuCount).toBe(1);
+    expect(Gpu.NVIDIA_A100_40GB.gkeMachineType("a2-ultragpu-1g")).toBeUndefined();
+    expect(Gpu.NVIDIA_A10G.gkeMachineType("g2-standard-4")).toBeUndefined();
+  });
+});
+
+describe("priceSources", () => {
+  const sources = Gpu.priceSources();
+
+  test("has aws and gcp entries only, each for the catalog's region", () => {
+    expect(new Set(sources.map((s) => s.target))).toEqual(new Set(["aws", "gcp"]));
+    for (const s of sources) {
+      expect(s.region).toBe(s.target === "aws" ? "us-east-1" : "us-central1");
+      expect(s.source.length).toBeGreaterThan(10);
+    }
+  });
+
+  test("readOn is a valid ISO date, not in the future", () => {
+    for (const s of sources) {
+      expect(s.readOn).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      const d = new Date(`${s.readOn}T00:00:00Z`);
+      expect(Number.isNaN(d.getTime())).toBe(false);
+      expect(d.toISOString().slice(0, 10)).toBe(s.readOn);
+      expect(d.getTime()).toBeLessThanOrEqual(Date.now());
+    }
+  });
+
+  test("figures that are still estimates are declared as such, per target", () => {
+    for (const target of ["aws", "gcp"]) {
+      const forTarget = sources.filter((s) => s.target === target);
+      expect(forTarget.length).toBeGreaterThan(0);
+      expect(forTarget.some((s) => /estimate/i.test(s.source))).toBe(true);
+      expect(forTarget.some((s) => !/estimate/i.test(s.source))).toBe(true);
+    }
+  });
+
+  test("returns a fresh array every call", () => {
+    const a = Gpu.priceSources();
+    a.pop();
+    expect(Gpu.priceSources()).toHaveLength(sources.length);
+  });
+});
+
+describe("Gpu.custom", () => {
+  test("uses exactly what is passed", () => {
+    const gpu = Gpu.custom({
+      id: "acme-x1",
+      displayName: "Acme X1",
+      memoryGiB: 64,
+      productLabel: "Acme-X1",
+      awsInstanceTypes: [
+        { instanceType: "x1.big", gpuCount: 2, vcpus: 16, memoryGiB: 128, onDemandHourlyUsd: 5, spotHourlyUsd: 2 },
+        { instanceType: "x1.small", gpuCount: 2, vcpus: 8, memoryGiB: 64, onDemandHourlyUsd: 3, spotHourlyUsd: 1 },
+      ],
+      gkeAcceleratorType: "acme-x1",
+      gkeMachineFamily: "z9",
+      gkeMachineTypes: [
+        { machineType: "z9-standard-8", gpuCount: 1, vcpus: 8, memoryGiB: 32, onDemandHourlyUsd: 1.5, spotHourlyUsd: 0.5 },
+      ],
+    });
+    expect(gpu).toBeInstanceOf(Gpu);
+    expect([gpu.id, gpu.displayName, gpu.memoryGiB, gpu.productLabel]).toEqual(["acme-x1", "Acme X1", 64, "Acme-X1"]);
+    expect(gpu.offeredOnAws).toBe(true);
+    expect(gpu.offeredOnGke).toBe(true);
+    expect(gpu.gkeAcceleratorType).toBe("acme-x1");
+    expect(gpu.gkeMachineFamily).toBe("z9");
+    expect(gpu.awsInstanceTypesWith(2).map((t) => t.instanceType)).toEqual(["x1.small", "x1.big"]);
+    expect(gpu.gkeMachineTypesWith(1).map((t) => t.machineType)).toEqual(["z9-standard-8"]);
+    expect(gpu.awsInstanceType("x1.big")?.vcpus).toBe(16);
+  });
+
+  test("defaults to not offered on either target", () => {
+    const gpu = Gpu.custom({ id: "onprem-only", displayName: "On-prem only", memoryGiB: 32, productLabel: "OnPrem-GPU" });
+    expect(gpu.offeredOnAws).toBe(false);
+    expect(gpu.offeredOnGke).toBe(false);
+    expect(gpu.awsInstanceTypes).toEqual([]);
+    expect(gpu.gkeMachineTypes).toEqual([]);
+    expect(gpu.gkeAcceleratorType).toBeUndefined();
+    expect(gpu.awsInstanceTypesWith(1)).toEqual([]);
+  });
+
+  test("an accelerator type without machine types is not offered on GKE", () => {
+    const gpu = Gpu.custom({
+      id: "half",
+      displayName: "Half configured",
+      memoryGiB: 8,
+      productLabel: "Half",
+      gkeAcceleratorType: "nvidia-half",
+    });
+    expect(gpu.offeredOnGke).toBe(false);
+  });
+
+  test("custom GPUs do not join the catalog", () => {
+    const gpu = Gpu.custom({ id: "nvidia-l4", displayName: "Private L4 price list", memoryGiB: 24, productLabel: "NVIDIA-L4" });
+    expect(Gpu.all()).toHaveLength(8);
+    expect(Gpu.all()).not.toContain(gpu);
+    expect(Gpu.fromProductLabel("NVIDIA-L4")).toBe(Gpu.NVIDIA_L4);
+  });
+});
