@@ -3,6 +3,8 @@ import * as os from "os";
 import * as path from "path";
 import { App } from "cdktf";
 import { buildAllExamples, summarize } from "../../examples/synth";
+import { PINNED_CHART_VALUES } from "../support/charts";
+import { checkHelmReleases, describeConformance, validateStackManifests } from "../support/conformance";
 
 /** Synthesizes every example into a fresh directory and returns { relative path: content }. */
 function synthAll(): { dir: string; files: Record<string, string> } {
@@ -84,5 +86,28 @@ describe("examples", () => {
       if (file.endsWith("cdk.tf.json")) inventories[path.basename(path.dirname(file))] = inventory(content);
     }
     expect(inventories).toMatchSnapshot();
+  });
+});
+
+describeConformance("examples conformance", () => {
+  let run: { dir: string; files: Record<string, string> };
+  beforeAll(() => {
+    run = synthAll();
+  });
+  afterAll(() => fs.rmSync(run.dir, { recursive: true, force: true }));
+
+  test("every kubernetes_manifest passes the strict upstream schema of its kind", () => {
+    for (const [file, content] of Object.entries(run.files)) {
+      if (!file.endsWith("cdk.tf.json")) continue;
+      const failures = validateStackManifests(content).filter((r) => r.errors.length > 0);
+      expect({ file, failures }).toEqual({ file, failures: [] });
+    }
+  });
+
+  test("every helm_release uses a pinned chart and only value keys the chart defines", () => {
+    for (const [file, content] of Object.entries(run.files)) {
+      if (!file.endsWith("cdk.tf.json")) continue;
+      expect({ file, errors: checkHelmReleases(content, PINNED_CHART_VALUES) }).toEqual({ file, errors: [] });
+    }
   });
 });

@@ -9,7 +9,6 @@ import {
   conformanceRoot,
   decodeTerraformEncodeCall,
   describeConformance,
-  describeConformanceIn,
   helmReleaseValues,
   helmValueKeyErrors,
   schemaFileFor,
@@ -135,8 +134,13 @@ describe("describeConformance when the folder is absent", () => {
         fn();
       };
       g.test = { skip: (name: string) => skipped.push(name) };
-      describeConformanceIn(undefined, "a", body);
-      describeConformanceIn(undefined, "b", body);
+      // a fresh module instance: the notice is printed once per module (test file)
+      let fresh: typeof import("./conformance") | undefined;
+      jest.isolateModules(() => {
+        fresh = require("./conformance");
+      });
+      fresh!.describeConformanceIn(undefined, "a", body);
+      fresh!.describeConformanceIn(undefined, "b", body);
       calls = write.mock.calls.map((c) => [...c]);
     } finally {
       g.describe = saved.describe;

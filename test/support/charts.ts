@@ -1,0 +1,13 @@
+/**
+ * The Helm charts Strata installs, at their pinned versions, mapped to the chart's default values
+ * file in ../shared/conformance/helm-values. Every helm_release the library emits must use a chart
+ * listed here; conformance tests check every value key it sets against the file.
+ */
+export const PINNED_CHART_VALUES: Record<string, string> = {
+  "gpu-operator": "nvidia-gpu-operator-v26.7.0.values.yaml",
+  "kserve-resources": "kserve-resources-v0.20.0.values.yaml",
+  kueue: "kueue-v0.19.2.values.yaml",
+  karpenter: "karpenter-tag-v1.14.1.values.yaml",
+  "feast-feature-server": "feast-feature-server-v0.66.0.values.yaml",
+  mlflow: "community-charts-mlflow-1.11.5.values.yaml",
+};
