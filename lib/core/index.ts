@@ -4,3 +4,6 @@ export * from "./gpu";
 export * from "./naming";
 export * from "./object-store";
 export * from "./tags";
+export * from "./custom-resource";
+export * from "./helm-chart";
+export * from "./scheduling";

@@ -1,17 +1,18 @@
+import { Scheduling } from "./scheduling";
+
 /**
- * Internal: well-known labels, taints and annotation keys shared by Strata constructs.
- * Not exported from the package index (jsii exports only classes, interfaces and enums);
- * the public view of these is `Scheduling`.
+ * Internal: well-known labels shared by Strata constructs, as plain constants for brevity
+ * inside the library. The public names are the static members of `Scheduling`.
  */
 
 /** Label every Strata-managed Kubernetes object carries. */
 export const MANAGED_BY_LABELS: { [key: string]: string } = { "app.kubernetes.io/managed-by": "strata" };
 
 /** Node label naming the Strata node pool. */
-export const POOL_LABEL = "strata.io/pool";
+export const POOL_LABEL = Scheduling.POOL_LABEL;
 /** Node label carrying the pool purpose (system, general, inference, training). */
-export const PURPOSE_LABEL = "strata.io/purpose";
+export const PURPOSE_LABEL = Scheduling.PURPOSE_LABEL;
 /** Node label carrying the capacity type (on-demand, spot). */
-export const CAPACITY_LABEL = "strata.io/capacity-type";
+export const CAPACITY_LABEL = Scheduling.CAPACITY_TYPE_LABEL;
 /** Node label set by GPU feature discovery with the GPU model. */
-export const GPU_PRODUCT_LABEL = "nvidia.com/gpu.product";
+export const GPU_PRODUCT_LABEL = Scheduling.GPU_PRODUCT_LABEL;

@@ -1,0 +1,152 @@
+import { Construct } from "constructs";
+import { Fn, TerraformStack } from "cdktf";
+import { Release } from "@cdktf/provider-helm/lib/release";
+import { ClusterConnection } from "./connection";
+import { CustomResource } from "./custom-resource";
+import { NamingRule, validateName } from "./naming";
+import { invalid } from "./validation";
+
+/** Props of a `PinnedChart`. */
+export interface PinnedChartProps {
+  /** Chart name, e.g. `gpu-operator`. */
+  readonly chart: string;
+  /** Chart repository URL (`https://...` or `oci://...`). */
+  readonly repository: string;
+  /** Exact chart version. */
+  readonly version: string;
+  /**
+   * API groups of the CRDs the chart installs; custom resources of these groups must go in a
+   * later stack than the chart.
+   * @default - none
+   */
+  readonly crdGroups?: string[];
+}
+
+/**
+ * A Helm chart at the exact version Strata is tested with. Versions are pinned: upgrading a chart
+ * is a Strata release, checked against the chart's default values and CRD schemas.
+ */
+export class PinnedChart {
+  /** NVIDIA GPU Operator v26.7.0. */
+  public static readonly GPU_OPERATOR = new PinnedChart({
+    chart: "gpu-operator",
+    repository: "https://helm.ngc.nvidia.com/nvidia",
+    version: "v26.7.0",
+    crdGroups: ["nvidia.com"],
+  });
+  /** Kueue v0.19.2. */
+  public static readonly KUEUE = new PinnedChart({
+    chart: "kueue",
+    repository: "oci://registry.k8s.io/kueue/charts",
+    version: "0.19.2",
+    crdGroups: ["kueue.x-k8s.io"],
+  });
+  /** Karpenter v1.14.1 (AWS). */
+  public static readonly KARPENTER = new PinnedChart({
+    chart: "karpenter",
+    repository: "oci://public.ecr.aws/karpenter",
+    version: "1.14.1",
+    crdGroups: ["karpenter.sh", "karpenter.k8s.aws"],
+  });
+
+  /** A chart Strata does not pin (your own, or a newer version). You own its compatibility. */
+  public static custom(props: PinnedChartProps): PinnedChart {
+    return new PinnedChart(props);
+  }
+
+  /** Chart name. */
+  public readonly chart: string;
+  /** Repository URL. */
+  public readonly repository: string;
+  /** Exact version. */
+  public readonly version: string;
+  /** API groups of the CRDs the chart installs. */
+  public readonly crdGroups: string[];
+
+  private constructor(props: PinnedChartProps) {
+    this.chart = props.chart;
+    this.repository = props.repository;
+    this.version = props.version;
+    this.crdGroups = props.crdGroups ?? [];
+  }
+}
+
+/** Props of `HelmChart`. */
+export interface HelmChartProps {
+  /** The cluster connection (platform stack) to install through. */
+  readonly connection: ClusterConnection;
+  /** The pinned chart. */
+  readonly chart: PinnedChart;
+  /** Release name (a DNS-1123 label of at most 53 characters). */
+  readonly releaseName: string;
+  /** Namespace to install into; create it first with `ClusterConnection.addNamespace`. */
+  readonly namespace: string;
+  /**
+   * Chart values, encoded with `yamlencode` so that references to other resources resolve.
+   * @default - the chart's defaults
+   */
+  readonly values?: { [key: string]: any };
+  /**
+   * Seconds to wait for the release's resources to become ready.
+   * @default 900
+   */
+  readonly timeoutSeconds?: number;
+}
+
+/**
+ * A Helm release of a pinned chart through a `ClusterConnection`: atomic (rolled back on
+ * failure), waits for readiness, values as typed objects. Records the CRD groups it installs so
+ * that a custom resource of those groups in the same stack fails synth.
+ *
+ * @example
+ * new HelmChart(platform, "Kueue", {
+ *   connection, chart: PinnedChart.KUEUE, releaseName: "kueue", namespace: "kueue-system",
+ * });
+ */
+export class HelmChart extends Construct {
+  /** The helm_release resource. */
+  public readonly release: Release;
+  /** The pinned chart. */
+  public readonly chart: PinnedChart;
+  /** The values passed to the chart. */
+  public readonly values: { [key: string]: any };
+
+  constructor(scope: Construct, id: string, props: HelmChartProps) {
+    super(scope, id);
+    validateName(this, "releaseName", props.releaseName, NamingRule.DNS1123_LABEL);
+    if (props.releaseName.length > 53) {
+      invalid(this, "releaseName", props.releaseName, "must be at most 53 characters (Helm's release name limit)");
+    }
+    validateName(this, "namespace", props.namespace, NamingRule.DNS1123_LABEL);
+    this.chart = props.chart;
+    this.values = props.values ?? {};
+    // A custom resource of this chart's CRDs already in the stack would fail at plan time.
+    const clash = TerraformStack.of(this)
+      .node.findAll()
+      .find((c): c is CustomResource => c instanceof CustomResource && props.chart.crdGroups.includes(c.group));
+    if (clash) {
+      invalid(
+        this,
+        "chart",
+        props.chart.chart,
+        `installs the CRDs of API group "${clash.group}", and ${clash.node.path} is a custom resource of that group in the same stack; ` +
+          "Terraform plans custom resources against CRDs that already exist, so put custom resources in a later (workloads) stack",
+      );
+    }
+    this.release = new Release(this, "Release", {
+      provider: props.connection.helmProvider,
+      name: props.releaseName,
+      namespace: props.namespace,
+      chart: props.chart.chart,
+      repository: props.chart.repository,
+      version: props.chart.version,
+      values: Object.keys(this.values).length > 0 ? [Fn.yamlencode(this.values)] : undefined,
+      atomic: true,
+      cleanupOnFail: true,
+      wait: true,
+      timeout: props.timeoutSeconds ?? 900,
+      maxHistory: 10,
+      createNamespace: false,
+    });
+  }
+}
