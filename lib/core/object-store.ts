@@ -1,11 +1,10 @@
 import { Construct, IConstruct } from "constructs";
-import { Annotations } from "cdktf";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { StorageBucketIamMember } from "@cdktf/provider-google/lib/storage-bucket-iam-member";
 import { IWorkloadIdentity, WorkloadIdentityKind } from "./cluster";
 import { iamPolicy } from "./generated-names";
 import { NamingRule, validateName } from "./naming";
-import { invalid, isUnresolved, validateNonEmpty } from "./validation";
+import { invalid, isUnresolved, validateNonEmpty, warning } from "./validation";
 
 /** The kind of object store behind an `IObjectStore`. */
 export enum ObjectStoreKind {
@@ -259,7 +258,8 @@ export class S3CompatibleBucket extends Construct implements IObjectStore {
         `is a ${identity.kind} identity; an S3-compatible bucket can only be granted to a credentials-Secret identity (ExistingCluster.addWorkloadIdentity)`,
       );
     }
-    Annotations.of(this).addWarning(
+    warning(
+      this,
       `${this.node.path}: grant ${access} on bucket "${this.bucketName}" to ${identity.namespace}/${identity.serviceAccountName} ` +
         `is not enforced by Terraform: give the keys in Secret "${identity.credentialsSecretName}" ${access} access in the store's own policy`,
     );

@@ -1,7 +1,7 @@
 import { IConstruct } from "constructs";
-import { Annotations, Aspects, IAspect, TerraformResource, Token } from "cdktf";
+import { Aspects, IAspect, TerraformResource, Token } from "cdktf";
 import { Naming, NamingRule } from "./naming";
-import { invalid, validateNonEmpty } from "./validation";
+import { invalid, validateNonEmpty, warning } from "./validation";
 
 /** Props of `StrataTags`. */
 export interface StrataTagsProps {
@@ -19,6 +19,22 @@ export interface StrataTagsProps {
 }
 
 const AWS_TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+/** GCP resources whose resource labels are not in `labels`. */
+const GCP_LABEL_PROPERTY: { [type: string]: string } = {
+  google_container_cluster: "resourceLabels",
+  // `labels` configures the channel (e.g. `email_address`); the resource labels are `user_labels`.
+  google_monitoring_notification_channel: "userLabels",
+};
+
+/** True when `obj` (or its prototype chain) has a setter or a plain writable value for `property`. */
+function isWritable(obj: object, property: string): boolean {
+  for (let o: object | null = obj; o !== null; o = Object.getPrototypeOf(o)) {
+    const descriptor = Object.getOwnPropertyDescriptor(o, property);
+    if (descriptor) return descriptor.set !== undefined || descriptor.writable === true;
+  }
+  return false;
+}
 
 /**
  * An aspect that tags every taggable AWS resource (`tags`) and labels every labellable GCP
@@ -78,20 +94,19 @@ export class StrataTags implements IAspect {
     if (type.startsWith("aws_")) {
       this.merge(node, "tags");
     } else if (type.startsWith("google_")) {
-      if (type === "google_container_cluster") {
-        this.merge(node, "resourceLabels");
-      } else {
-        this.merge(node, "labels");
-      }
+      this.merge(node, GCP_LABEL_PROPERTY[type] ?? "labels");
     }
   }
 
   private merge(node: TerraformResource, property: string): void {
     const resource = node as unknown as Record<string, unknown>;
-    if (!(`${property}Input` in resource)) return; // not taggable
+    // Not taggable, or `tags`/`labels` is a nested block rather than a map (e.g.
+    // aws_devopsguru_resource_collection, google_monitoring_metric_descriptor): leave it alone.
+    if (!(`${property}Input` in resource) || !isWritable(resource, property)) return;
     const current = resource[`${property}Input`];
     if (current !== undefined && Token.isUnresolved(current)) {
-      Annotations.of(node).addWarning(
+      warning(
+        node,
         `${node.node.path}: ${property} is a token; Strata tags were not merged into it. Merge StrataTags.tags yourself.`,
       );
       return;

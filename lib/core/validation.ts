@@ -1,5 +1,5 @@
 import { IConstruct } from "constructs";
-import { Annotations, Token } from "cdktf";
+import { AnnotationMetadataEntryType, Token } from "cdktf";
 
 /**
  * Internal validation helpers shared by every Strata construct.
@@ -41,7 +41,16 @@ export function invalid(scope: IConstruct, prop: string, value: unknown, allowed
 
 /** Record a warning in the standard format (soft problems that do not fail synth). */
 export function warn(scope: IConstruct, prop: string, value: unknown, message: string): void {
-  Annotations.of(scope).addWarning(`${scope.node.path}: ${prop} ${describeValue(value)}: ${message}`);
+  warning(scope, `${scope.node.path}: ${prop} ${describeValue(value)}: ${message}`);
+}
+
+/**
+ * Record a warning annotation without a stack trace. cdktf's `Annotations.addWarning` stores the
+ * JavaScript stack (absolute paths, line numbers) in the synthesized manifest, which would make
+ * synth output depend on where and how it runs.
+ */
+export function warning(scope: IConstruct, message: string): void {
+  scope.node.addMetadata(AnnotationMetadataEntryType.WARN, message, { stackTrace: false });
 }
 
 /** Integer within [min, max] (inclusive). Skips tokens and undefined. */
@@ -88,7 +97,8 @@ export function validateNonEmpty(scope: IConstruct, prop: string, value: string 
   if (value.trim().length === 0) invalid(scope, prop, value, "must be a non-empty string");
 }
 
-const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+/** Dotted-quad and prefix in canonical form: no leading zeros (`010.0.0.0/8`, `10.0.0.0/08` are rejected). */
+const IPV4_CIDR = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\/(0|[1-9]\d?)$/;
 
 /** Parse an IPv4 CIDR into its network address (as a 32-bit number) and prefix length, or undefined. */
 export function parseIpv4Cidr(cidr: string): { network: number; prefix: number } | undefined {

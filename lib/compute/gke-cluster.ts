@@ -1,0 +1,526 @@
+import { Construct } from "constructs";
+import { Fn, TerraformStack, Token } from "cdktf";
+import { ContainerCluster } from "@cdktf/provider-google/lib/container-cluster";
+import { ContainerNodePool } from "@cdktf/provider-google/lib/container-node-pool";
+import { DataGoogleClientConfig } from "@cdktf/provider-google/lib/data-google-client-config";
+import { DataGoogleProject } from "@cdktf/provider-google/lib/data-google-project";
+import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
+import { KmsCryptoKey } from "@cdktf/provider-google/lib/kms-crypto-key";
+import { KmsCryptoKeyIamMember } from "@cdktf/provider-google/lib/kms-crypto-key-iam-member";
+import { KmsKeyRing } from "@cdktf/provider-google/lib/kms-key-ring";
+import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
+import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
+import {
+  CapacityType,
+  ClusterAccess,
+  ClusterAuthentication,
+  ClusterTarget,
+  ConnectOptions,
+  IKubernetesCluster,
+  IWorkloadIdentity,
+  NodePoolInfo,
+  NodePoolPurpose,
+  WorkloadIdentityOptions,
+} from "../core/cluster";
+import { ClusterConnection } from "../core/connection";
+import { generatedName } from "../core/generated-names";
+import { CAPACITY_LABEL, POOL_LABEL, PURPOSE_LABEL } from "../core/labels";
+import { NamingRule, validateName } from "../core/naming";
+import { NodePoolRegistry } from "../core/node-pools";
+import { cidrsOverlap, invalid, isUnresolved, parseIpv4Cidr, validateCidr, validateInteger, validateMinMax } from "../core/validation";
+import { GcpNetwork } from "./gcp-network";
+import { GkeWorkloadIdentity } from "./gke-workload-identity";
+
+/** GKE release channels: how quickly the control plane and nodes receive new Kubernetes versions. */
+export enum GkeReleaseChannel {
+  /** Newest versions, weeks after upstream; for testing, not production. */
+  RAPID = "RAPID",
+  /** Versions qualified in RAPID for a few months: the balance of features and stability. */
+  REGULAR = "REGULAR",
+  /** Versions qualified in REGULAR for a few months: the slowest, for the most conservative clusters. */
+  STABLE = "STABLE",
+}
+
+/** The control-plane and workload log components sent to Cloud Logging. */
+const LOGGING_COMPONENTS = ["SYSTEM_COMPONENTS", "APISERVER", "CONTROLLER_MANAGER", "SCHEDULER", "WORKLOADS"];
+/** The node service account's project roles, by construct-id suffix: logs, metrics and image pulls only. */
+const NODE_ROLES: { [id: string]: string } = {
+  DefaultNodeServiceAccount: "roles/container.defaultNodeServiceAccount",
+  ArtifactRegistryReader: "roles/artifactregistry.reader",
+};
+/** Full API access scope: the node service account's IAM roles are what limit it. */
+const CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform";
+/** Automatic rotation period of the KMS keys (90 days). */
+const KEY_ROTATION_PERIOD = "7776000s";
+/** How long destroyed key versions stay recoverable (30 days). */
+const KEY_DESTROY_SCHEDULED_DURATION = "2592000s";
+/** GCP project IDs: 6-30 characters, lowercase letters, digits and `-`, starting with a letter, not ending with `-`. */
+const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+/** A region (`us-central1`) or a zone (`us-central1-a`); group 1 is the region. */
+const REGION = /^[a-z]+-[a-z]+[0-9]+$/;
+const ZONE = /^([a-z]+-[a-z]+[0-9]+)-[a-z]$/;
+/** Compute Engine machine types (`e2-standard-4`, `n2-highmem-8`, `custom-4-8192`). */
+const MACHINE_TYPE = /^[a-z][a-z0-9]*(-[a-z0-9]+)+$/;
+/** Cloud KMS key ring names. */
+const KEY_RING_NAME = /^[a-zA-Z0-9_-]{1,63}$/;
+/** Zones GKE spreads a regional cluster's nodes over when no node locations are given. */
+const REGIONAL_ZONE_COUNT = 3;
+
+/** Props of `GkeCluster`. */
+export interface GkeClusterProps {
+  /** Cluster name (1-40 lowercase letters, digits and `-`, starting with a letter). Also names the network, keys and node service account. */
+  readonly clusterName: string;
+  /** ID of the Google Cloud project (6-30 lowercase letters, digits and `-`, e.g. `acme-ml-prod`). */
+  readonly project: string;
+  /**
+   * Where the cluster runs: a region (`us-central1`) for a regional cluster, whose control plane
+   * and nodes span three zones, or a zone (`us-central1-a`) for a zonal cluster. The network,
+   * NAT and KMS key ring are created in the region.
+   */
+  readonly location: string;
+  /**
+   * Release channel that picks the Kubernetes version and drives automatic upgrades.
+   * @default GkeReleaseChannel.REGULAR
+   */
+  readonly releaseChannel?: GkeReleaseChannel;
+  /**
+   * Name or self link of an existing VPC network to run in. Requires `subnetwork`,
+   * `podsRangeName` and `servicesRangeName`; no network, NAT or router is created, so the
+   * network must already give private nodes egress (Cloud NAT) if they need it.
+   * @default - a new network (see `nodesCidr`, `podsCidr`, `servicesCidr`)
+   */
+  readonly network?: string;
+  /**
+   * Name or self link of the existing subnetwork for nodes, in the cluster's region. Only with `network`.
+   * @default - the new network's subnetwork
+   */
+  readonly subnetwork?: string;
+  /**
+   * Name of the existing subnetwork's secondary range for Pods. Only with `network`.
+   * @default - "pods" in the new network
+   */
+  readonly podsRangeName?: string;
+  /**
+   * Name of the existing subnetwork's secondary range for Services. Only with `network`.
+   * @default - "services" in the new network
+   */
+  readonly servicesRangeName?: string;
+  /**
+   * Primary range of the new subnetwork, for nodes (/8 to /29). Not allowed with `network`.
+   * @default "10.0.0.0/20"
+   */
+  readonly nodesCidr?: string;
+  /**
+   * Secondary range of the new subnetwork for Pods (/9 to /24). Not allowed with `network`.
+   * @default "10.4.0.0/14"
+   */
+  readonly podsCidr?: string;
+  /**
+   * Secondary range of the new subnetwork for Services (/16 to /27). Not allowed with `network`.
+   * @default "10.8.0.0/20"
+   */
+  readonly servicesCidr?: string;
+  /**
+   * The /28 range of the control plane's private endpoint. Must not overlap any range of the
+   * network (or of networks peered with it).
+   * @default "172.16.0.0/28"
+   */
+  readonly masterIpv4CidrBlock?: string;
+  /**
+   * CIDRs allowed to reach a public control-plane endpoint. The endpoint is private-only (reachable
+   * from the cluster's network) unless this is set; `0.0.0.0/0` is rejected (list your CI runners
+   * and VPN egress instead). Google Cloud public IPs are never authorized.
+   * @default - private endpoint only
+   */
+  readonly masterAuthorizedCidrs?: string[];
+  /**
+   * Machine type of the system node pool (on-demand).
+   * @default "e2-standard-4"
+   */
+  readonly systemMachineType?: string;
+  /**
+   * Minimum nodes of the system node pool per zone (1-1000). A regional cluster has three zones.
+   * @default 1
+   */
+  readonly systemMinNodes?: number;
+  /**
+   * Maximum nodes of the system node pool per zone (1-1000).
+   * @default 3
+   */
+  readonly systemMaxNodes?: number;
+  /**
+   * Boot disk size of system nodes, in GiB (10-65536, pd-balanced).
+   * @default 100
+   */
+  readonly systemDiskSizeGiB?: number;
+  /**
+   * Name of the Cloud KMS key ring for the secrets and boot-disk keys. Key rings can never be
+   * deleted in Google Cloud, so a cluster re-created under the same name needs a new one.
+   * @default "<clusterName>-gke"
+   */
+  readonly keyRingName?: string;
+  /**
+   * Protect the cluster from deletion (GKE deletion protection and Terraform `prevent_destroy` on
+   * the cluster, its key ring and keys). Set to false only for throwaway clusters.
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
+}
+
+/**
+ * A Google Kubernetes Engine (Standard) cluster, secure by default: private nodes and a private
+ * control-plane endpoint (or a public one reachable only from listed CIDRs), a VPC-native network
+ * with Cloud NAT (or your own), Workload Identity, Dataplane V2, shielded nodes, Kubernetes
+ * secrets encrypted at the application layer and node boot disks encrypted with Cloud KMS keys
+ * (rotation every 90 days), a least-privilege node service account, control-plane and workload
+ * logs, a release channel, no client certificates or legacy ABAC, an autoscaling system node
+ * pool (Container-Optimized OS, secure boot, GKE metadata server), and deletion protection.
+ *
+ * @example
+ * const infra = new TerraformStack(app, "infra");
+ * new GoogleProvider(infra, "google", { project: "acme-ml-prod", region: "us-central1" });
+ * const cluster = new GkeCluster(infra, "Cluster", { clusterName: "ml-prod", project: "acme-ml-prod", location: "us-central1" });
+ * const platform = new TerraformStack(app, "platform");
+ * const conn = cluster.connect(platform, "Ml");
+ */
+export class GkeCluster extends Construct implements IKubernetesCluster {
+  /** Always `ClusterTarget.GCP_GKE`. */
+  public readonly target = ClusterTarget.GCP_GKE;
+  /** Cluster name. */
+  public readonly clusterName: string;
+  /** Project ID. */
+  public readonly project: string;
+  /** Location: a region or a zone. */
+  public readonly location: string;
+  /** The region the cluster (or its zone) is in. */
+  public readonly region: string;
+  /** The GKE cluster resource. */
+  public readonly resource: ContainerCluster;
+  /** The network, when the cluster created one. */
+  public readonly network?: GcpNetwork;
+  /** The Cloud KMS key ring holding the cluster's keys. */
+  public readonly keyRing: KmsKeyRing;
+  /** The key that encrypts Kubernetes secrets in etcd (application-layer secrets encryption). */
+  public readonly secretsKey: KmsCryptoKey;
+  /** The key that encrypts node boot disks. */
+  public readonly bootDiskKey: KmsCryptoKey;
+  /** The Google service account of the cluster's nodes. */
+  public readonly nodeServiceAccount: ServiceAccount;
+  /** The system node pool. */
+  public readonly systemNodePool: ContainerNodePool;
+  /** The Workload Identity pool, `<project>.svc.id.goog`. */
+  public readonly workloadPool: string;
+  /** True when the control plane has only a private endpoint (no `masterAuthorizedCidrs`). */
+  public readonly privateEndpointOnly: boolean;
+  /** The endpoint clients use: the private endpoint IP when private-only, else the public endpoint IP. */
+  public readonly endpoint: string;
+  /** Base64-encoded cluster CA certificate. */
+  public readonly clusterCaCertificate: string;
+  /** The project number (for service agent emails). */
+  public readonly projectNumber: string;
+
+  private readonly pools: NodePoolRegistry;
+
+  constructor(scope: Construct, id: string, props: GkeClusterProps) {
+    super(scope, id);
+    const releaseChannel = props.releaseChannel ?? GkeReleaseChannel.REGULAR;
+    const masterCidr = props.masterIpv4CidrBlock ?? "172.16.0.0/28";
+    const machineType = props.systemMachineType ?? "e2-standard-4";
+    const systemMin = props.systemMinNodes ?? 1;
+    const systemMax = props.systemMaxNodes ?? 3;
+    const diskSize = props.systemDiskSizeGiB ?? 100;
+    const keyRingName = props.keyRingName ?? `${props.clusterName}-gke`;
+    const protect = props.deletionProtection ?? true;
+    const ownNetwork = props.network === undefined;
+    const nodesCidr = props.nodesCidr ?? "10.0.0.0/20";
+    const podsCidr = props.podsCidr ?? "10.4.0.0/14";
+    const servicesCidr = props.servicesCidr ?? "10.8.0.0/20";
+
+    validateName(this, "clusterName", props.clusterName, NamingRule.GKE_CLUSTER);
+    if (!isUnresolved(props.project) && !PROJECT_ID.test(props.project ?? "")) {
+      invalid(
+        this,
+        "project",
+        props.project,
+        "must be a Google Cloud project ID: 6 to 30 lowercase letters, digits and '-', starting with a letter and not ending with '-'",
+      );
+    }
+    const zone = isUnresolved(props.location) ? undefined : ZONE.exec(props.location ?? "");
+    if (!isUnresolved(props.location) && !zone && !REGION.test(props.location ?? "")) {
+      invalid(this, "location", props.location, 'must be a region such as "us-central1" (regional cluster) or a zone such as "us-central1-a" (zonal cluster)');
+    }
+    validateCidr(this, "masterIpv4CidrBlock", masterCidr, 28, 28);
+    const authorizedCidrs = props.masterAuthorizedCidrs;
+    if (authorizedCidrs !== undefined) {
+      // Each entry becomes a cidr_blocks block, so the list itself must be literal (its entries may be tokens).
+      if (Token.isUnresolved(authorizedCidrs)) {
+        invalid(this, "masterAuthorizedCidrs", authorizedCidrs, "must be a list written out in code (its entries may be tokens), not a single list token");
+      }
+      if (authorizedCidrs.length === 0) {
+        invalid(this, "masterAuthorizedCidrs", authorizedCidrs, "must list at least one CIDR; omit it for a private-only endpoint");
+      }
+      authorizedCidrs.forEach((cidr, i) => {
+        validateCidr(this, `masterAuthorizedCidrs[${i}]`, cidr);
+        if (!isUnresolved(cidr) && parseIpv4Cidr(cidr)?.prefix === 0) {
+          invalid(
+            this,
+            `masterAuthorizedCidrs[${i}]`,
+            cidr,
+            "must not be 0.0.0.0/0: list the CIDRs of your CI runners and VPN egress, or keep the endpoint private",
+          );
+        }
+      });
+    }
+    if (ownNetwork) {
+      const byoOnly = { subnetwork: props.subnetwork, podsRangeName: props.podsRangeName, servicesRangeName: props.servicesRangeName };
+      for (const [prop, value] of Object.entries(byoOnly)) {
+        if (value !== undefined) invalid(this, prop, value, "is only used with network (an existing VPC network); set network too, or remove it");
+      }
+      // The ranges themselves are checked by GcpNetwork; the control plane's must stay clear of all three.
+      for (const [prop, cidr] of Object.entries({ nodesCidr, podsCidr, servicesCidr })) {
+        if (!isUnresolved(masterCidr) && !isUnresolved(cidr) && cidrsOverlap(masterCidr, cidr)) {
+          invalid(this, "masterIpv4CidrBlock", masterCidr, `must not overlap ${prop} (${cidr}); the control plane needs its own range`);
+        }
+      }
+    } else {
+      const required = { subnetwork: props.subnetwork, podsRangeName: props.podsRangeName, servicesRangeName: props.servicesRangeName };
+      for (const [prop, value] of Object.entries(required)) {
+        if (value === undefined || (!isUnresolved(value) && value.trim().length === 0)) {
+          invalid(this, prop, value, "is required with network (an existing VPC network)");
+        }
+      }
+      const ownOnly = { nodesCidr: props.nodesCidr, podsCidr: props.podsCidr, servicesCidr: props.servicesCidr };
+      for (const [prop, value] of Object.entries(ownOnly)) {
+        if (value !== undefined) {
+          invalid(this, prop, value, "only sizes a network the cluster creates; the existing network's subnetwork already has its ranges. Remove it, or remove network");
+        }
+      }
+    }
+    if (!isUnresolved(machineType) && !MACHINE_TYPE.test(machineType)) {
+      invalid(this, "systemMachineType", machineType, 'must be a Compute Engine machine type such as "e2-standard-4"');
+    }
+    validateInteger(this, "systemMinNodes", systemMin, 1, 1000);
+    validateInteger(this, "systemMaxNodes", systemMax, 1, 1000);
+    validateMinMax(this, "systemMinNodes", systemMin, "systemMaxNodes", systemMax);
+    validateInteger(this, "systemDiskSizeGiB", diskSize, 10, 65536);
+    if (!isUnresolved(keyRingName) && !KEY_RING_NAME.test(keyRingName)) {
+      invalid(this, "keyRingName", keyRingName, "must be 1 to 63 letters, digits, '_' and '-'");
+    }
+
+    this.clusterName = props.clusterName;
+    this.project = props.project;
+    this.location = props.location;
+    this.region = zone ? zone[1] : isUnresolved(props.location) ? Fn.regex("^[a-z]+-[a-z]+[0-9]+", props.location) : props.location;
+    const regional = zone === null;
+    this.workloadPool = `${props.project}.svc.id.goog`;
+    this.privateEndpointOnly = props.masterAuthorizedCidrs === undefined;
+    this.pools = new NodePoolRegistry(this);
+
+    const projectData = new DataGoogleProject(this, "Project", { projectId: props.project });
+    this.projectNumber = projectData.number;
+
+    // Network
+    let networkRef: string;
+    let subnetworkRef: string;
+    let podsRange: string;
+    let servicesRange: string;
+    if (ownNetwork) {
+      this.network = new GcpNetwork(this, "Network", {
+        name: props.clusterName,
+        project: props.project,
+        region: this.region,
+        nodesCidr,
+        podsCidr,
+        servicesCidr,
+      });
+      networkRef = this.network.network.id;
+      subnetworkRef = this.network.subnetwork.id;
+      podsRange = this.network.podsRangeName;
+      servicesRange = this.network.servicesRangeName;
+    } else {
+      networkRef = props.network!;
+      subnetworkRef = props.subnetwork!;
+      podsRange = props.podsRangeName!;
+      servicesRange = props.servicesRangeName!;
+    }
+
+    // Cloud KMS: one key for Kubernetes secrets, one for node boot disks, each usable only by its service agent.
+    this.keyRing = new KmsKeyRing(this, "KeyRing", {
+      name: keyRingName,
+      project: props.project,
+      location: this.region,
+      lifecycle: { preventDestroy: protect },
+    });
+    const cryptoKey = (keyId: string, name: string) =>
+      new KmsCryptoKey(this, keyId, {
+        name,
+        keyRing: this.keyRing.id,
+        purpose: "ENCRYPT_DECRYPT",
+        rotationPeriod: KEY_ROTATION_PERIOD,
+        destroyScheduledDuration: KEY_DESTROY_SCHEDULED_DURATION,
+        lifecycle: { preventDestroy: protect },
+      });
+    this.secretsKey = cryptoKey("SecretsKey", "secrets");
+    this.bootDiskKey = cryptoKey("BootDiskKey", "boot-disks");
+    const secretsKeyGrant = new KmsCryptoKeyIamMember(this, "SecretsKeyGkeAgent", {
+      cryptoKeyId: this.secretsKey.id,
+      role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+      member: `serviceAccount:service-${projectData.number}@container-engine-robot.iam.gserviceaccount.com`,
+    });
+    const bootDiskKeyGrant = new KmsCryptoKeyIamMember(this, "BootDiskKeyComputeAgent", {
+      cryptoKeyId: this.bootDiskKey.id,
+      role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+      member: `serviceAccount:service-${projectData.number}@compute-system.iam.gserviceaccount.com`,
+    });
+
+    // Node service account: logging, monitoring and image pulls only (no Compute Engine default account).
+    this.nodeServiceAccount = new ServiceAccount(this, "NodeServiceAccount", {
+      // A GKE cluster name is already a valid account ID prefix: `<name>-nodes` is 7 to 30 characters after hashing.
+      accountId: generatedName([props.clusterName, "nodes"], 30),
+      project: props.project,
+      displayName: `Nodes of GKE cluster ${props.clusterName}`,
+      description: `Least-privilege node service account of GKE cluster ${props.clusterName}`,
+    });
+    const nodeRoles = Object.entries(NODE_ROLES).map(
+      ([roleId, role]) =>
+        new ProjectIamMember(this, `NodeRole${roleId}`, {
+          project: props.project,
+          role,
+          member: `serviceAccount:${this.nodeServiceAccount.email}`,
+        }),
+    );
+
+    const nodeSecurity = {
+      serviceAccount: this.nodeServiceAccount.email,
+      oauthScopes: [CLOUD_PLATFORM_SCOPE],
+      imageType: "COS_CONTAINERD",
+      bootDiskKmsKey: this.bootDiskKey.id,
+      shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
+      workloadMetadataConfig: { mode: "GKE_METADATA" },
+      metadata: { "disable-legacy-endpoints": "true" },
+    };
+    this.resource = new ContainerCluster(this, "Resource", {
+      name: props.clusterName,
+      project: props.project,
+      location: props.location,
+      description: `Strata GKE cluster ${props.clusterName}`,
+      deletionProtection: protect,
+      network: networkRef,
+      subnetwork: subnetworkRef,
+      networkingMode: "VPC_NATIVE",
+      ipAllocationPolicy: { clusterSecondaryRangeName: podsRange, servicesSecondaryRangeName: servicesRange },
+      datapathProvider: "ADVANCED_DATAPATH",
+      privateClusterConfig: {
+        enablePrivateNodes: true,
+        enablePrivateEndpoint: this.privateEndpointOnly,
+        masterIpv4CidrBlock: masterCidr,
+      },
+      masterAuthorizedNetworksConfig: {
+        gcpPublicCidrsAccessEnabled: false,
+        cidrBlocks: authorizedCidrs?.map((cidr, i) => ({ cidrBlock: cidr, displayName: `strata-authorized-${i}` })),
+      },
+      masterAuth: { clientCertificateConfig: { issueClientCertificate: false } },
+      enableLegacyAbac: false,
+      enableShieldedNodes: true,
+      releaseChannel: { channel: releaseChannel },
+      workloadIdentityConfig: { workloadPool: this.workloadPool },
+      databaseEncryption: { state: "ENCRYPTED", keyName: this.secretsKey.id },
+      loggingConfig: { enableComponents: LOGGING_COMPONENTS },
+      // The default pool is only a bootstrap step: create it small and secure, then remove it.
+      removeDefaultNodePool: true,
+      initialNodeCount: 1,
+      nodeConfig: nodeSecurity,
+      dependsOn: [secretsKeyGrant, bootDiskKeyGrant, ...nodeRoles],
+      lifecycle: {
+        preventDestroy: protect,
+        // node_config only describes the removed default pool; a change to it would replace the cluster.
+        ignoreChanges: ["node_config"],
+      },
+    });
+    this.endpoint = this.privateEndpointOnly ? this.resource.privateClusterConfig.privateEndpoint : this.resource.endpoint;
+    this.clusterCaCertificate = this.resource.masterAuth.clusterCaCertificate;
+
+    // System node pool: on-demand, autoscaling per zone, surge upgrades.
+    const systemLabels = {
+      [POOL_LABEL]: "system",
+      [PURPOSE_LABEL]: NodePoolPurpose.SYSTEM,
+      [CAPACITY_LABEL]: CapacityType.ON_DEMAND,
+    };
+    this.systemNodePool = new ContainerNodePool(this, "SystemNodePool", {
+      name: "system",
+      project: props.project,
+      location: props.location,
+      cluster: this.resource.id,
+      initialNodeCount: systemMin,
+      autoscaling: { minNodeCount: systemMin, maxNodeCount: systemMax },
+      management: { autoRepair: true, autoUpgrade: true },
+      upgradeSettings: { strategy: "SURGE", maxSurge: 1, maxUnavailable: 0 },
+      nodeConfig: {
+        ...nodeSecurity,
+        machineType,
+        diskType: "pd-balanced",
+        diskSizeGb: diskSize,
+        labels: systemLabels,
+      },
+      // The autoscaler changes the node count; initial_node_count only sizes the first creation.
+      lifecycle: { ignoreChanges: ["initial_node_count"] },
+    });
+    const zones = regional ? REGIONAL_ZONE_COUNT : 1;
+    this.pools.register({
+      name: "system",
+      purpose: NodePoolPurpose.SYSTEM,
+      capacityType: CapacityType.ON_DEMAND,
+      labels: systemLabels,
+      taints: [],
+      minNodes: isUnresolved(systemMin) ? systemMin : systemMin * zones,
+      maxNodes: isUnresolved(systemMax) ? systemMax : systemMax * zones,
+      instanceTypes: [machineType],
+    });
+  }
+
+  /** The node pools of this cluster (node counts are totals: per-zone counts times three for a regional cluster). */
+  public get nodePools(): NodePoolInfo[] {
+    return this.pools.all();
+  }
+
+  /** Registers a node pool created by another construct (names must be unique). */
+  public registerNodePool(pool: NodePoolInfo): void {
+    this.pools.register(pool);
+  }
+
+  /**
+   * Creates a Google service account that the Kubernetes service account
+   * `namespace/serviceAccountName` impersonates through Workload Identity. Grant it roles with your
+   * own IAM members, or through an `IObjectStore`.
+   */
+  public addWorkloadIdentity(id: string, options: WorkloadIdentityOptions): IWorkloadIdentity {
+    return new GkeWorkloadIdentity(this, id, { cluster: this, ...options });
+  }
+
+  /** Provider wiring for a later stack (endpoint and CA as cross-stack references). */
+  public accessFor(scope: Construct, authentication: ClusterAuthentication): ClusterAccess {
+    const base = { host: `https://${this.endpoint}`, clusterCaCertificate: Fn.base64decode(this.clusterCaCertificate) };
+    if (authentication === ClusterAuthentication.DATA_SOURCE_TOKEN) {
+      const stack = TerraformStack.of(scope);
+      if (!stack.node.findAll().some((c) => c instanceof GoogleProvider)) {
+        invalid(
+          scope,
+          "authentication",
+          authentication,
+          `DATA_SOURCE_TOKEN needs a Google provider in stack "${stack.node.id}" to read google_client_config; add one or use EXEC_PLUGIN`,
+        );
+      }
+      const config = new DataGoogleClientConfig(scope, "GoogleClientConfig");
+      return { ...base, token: config.accessToken };
+    }
+    return { ...base, execCommand: "gke-gcloud-auth-plugin", execArgs: [] };
+  }
+
+  /**
+   * Creates a `ClusterConnection` in `scope` (a later stack): kubernetes and helm providers
+   * configured for this cluster.
+   */
+  public connect(scope: Construct, id: string, options: ConnectOptions = {}): ClusterConnection {
+    return new ClusterConnection(scope, id, { cluster: this, ...options });
+  }
+}

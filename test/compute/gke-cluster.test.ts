@@ -1,0 +1,692 @@
+import "cdktf/lib/testing/adapters/jest";
+import { App, GcsBackend, TerraformLocal, TerraformStack, TerraformVariable, Testing } from "cdktf";
+import { ComputeNetwork } from "@cdktf/provider-google/lib/compute-network";
+import { ComputeRouter } from "@cdktf/provider-google/lib/compute-router";
+import { ComputeRouterNat } from "@cdktf/provider-google/lib/compute-router-nat";
+import { ComputeSubnetwork } from "@cdktf/provider-google/lib/compute-subnetwork";
+import { ContainerCluster } from "@cdktf/provider-google/lib/container-cluster";
+import { ContainerNodePool } from "@cdktf/provider-google/lib/container-node-pool";
+import { DataGoogleClientConfig } from "@cdktf/provider-google/lib/data-google-client-config";
+import { DataGoogleProject } from "@cdktf/provider-google/lib/data-google-project";
+import { KmsCryptoKey } from "@cdktf/provider-google/lib/kms-crypto-key";
+import { KmsCryptoKeyIamMember } from "@cdktf/provider-google/lib/kms-crypto-key-iam-member";
+import { KmsKeyRing } from "@cdktf/provider-google/lib/kms-key-ring";
+import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
+import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
+import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
+import { ServiceAccountIamMember } from "@cdktf/provider-google/lib/service-account-iam-member";
+import { HelmProvider } from "@cdktf/provider-helm/lib/provider";
+import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
+import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
+import {
+  CapacityType,
+  ClusterAuthentication,
+  ClusterTarget,
+  IWorkloadIdentity,
+  NodePoolPurpose,
+  WorkloadIdentityKind,
+} from "../../lib/core/cluster";
+import { GcpNetwork } from "../../lib/compute/gcp-network";
+import { GkeCluster, GkeClusterProps, GkeReleaseChannel } from "../../lib/compute/gke-cluster";
+import { GkeWorkloadIdentity } from "../../lib/compute/gke-workload-identity";
+import { prepareApp, resourceInventory, SynthJson } from "../support/synth";
+
+const BASE: GkeClusterProps = { clusterName: "ml-prod", project: "acme-ml-prod", location: "us-central1" };
+const ONE_ZONE_NODES = { min: 1, max: 3 };
+
+/** A stack whose state lives in Cloud Storage, with a default Google provider unless `provider` is false. */
+function gcpStack(app: App, id: string, provider = true): TerraformStack {
+  const stack = new TerraformStack(app, id);
+  new GcsBackend(stack, { bucket: "strata-test-state", prefix: id });
+  if (provider) new GoogleProvider(stack, "google", { project: "acme-ml-prod", region: "us-central1" });
+  return stack;
+}
+
+/** A cluster in a fresh app and stack, for validation tests. */
+function cluster(props: Partial<GkeClusterProps> = {}): GkeCluster {
+  return new GkeCluster(gcpStack(Testing.app(), "infra"), "Cluster", { ...BASE, ...props });
+}
+
+function only(json: SynthJson, type: string): any {
+  const all = Object.values(json.resource?.[type] ?? {});
+  if (all.length !== 1) throw new Error(`expected one ${type}, found ${all.length}`);
+  return all[0];
+}
+
+describe("GkeCluster: secure defaults", () => {
+  let gke: GkeCluster;
+  let synth: string;
+  let json: SynthJson;
+
+  beforeAll(() => {
+    const stack = gcpStack(Testing.app(), "infra");
+    gke = new GkeCluster(stack, "Cluster", BASE);
+    synth = Testing.synth(stack);
+    json = JSON.parse(synth);
+  });
+
+  test("is a GKE cluster with the given name", () => {
+    expect(gke.target).toBe(ClusterTarget.GCP_GKE);
+    expect(gke.clusterName).toBe("ml-prod");
+    expect(gke.region).toBe("us-central1");
+    expect(synth).toHaveResourceWithProperties(ContainerCluster, {
+      name: "ml-prod",
+      project: "acme-ml-prod",
+      location: "us-central1",
+      description: "Strata GKE cluster ml-prod",
+    });
+  });
+
+  test("nodes and control-plane endpoint are private; no network, not even Google's, is authorized", () => {
+    expect(gke.privateEndpointOnly).toBe(true);
+    const c = only(json, "google_container_cluster");
+    expect(c.private_cluster_config).toEqual({
+      enable_private_nodes: true,
+      enable_private_endpoint: true,
+      master_ipv4_cidr_block: "172.16.0.0/28",
+    });
+    expect(c.master_authorized_networks_config).toEqual({ gcp_public_cidrs_access_enabled: false });
+  });
+
+  test("Workload Identity, Dataplane V2, shielded nodes, release channel, no client certificate or legacy ABAC", () => {
+    expect(gke.workloadPool).toBe("acme-ml-prod.svc.id.goog");
+    expect(synth).toHaveResourceWithProperties(ContainerCluster, {
+      workload_identity_config: { workload_pool: "acme-ml-prod.svc.id.goog" },
+      datapath_provider: "ADVANCED_DATAPATH",
+      enable_shielded_nodes: true,
+      release_channel: { channel: "REGULAR" },
+      master_auth: { client_certificate_config: { issue_client_certificate: false } },
+      enable_legacy_abac: false,
+    });
+    expect(only(json, "google_container_cluster").network_policy).toBeUndefined(); // Dataplane V2 enforces policies itself
+  });
+
+  test("VPC-native networking on the new subnetwork's secondary ranges", () => {
+    expect(synth).toHaveResourceWithProperties(ContainerCluster, {
+      networking_mode: "VPC_NATIVE",
+      network: "${google_compute_network.Cluster_Network_A5E2F637.id}",
+      subnetwork: "${google_compute_subnetwork.Cluster_Network_Subnetwork_57682E96.id}",
+      ip_allocation_policy: { cluster_secondary_range_name: "pods", services_secondary_range_name: "services" },
+    });
+  });
+
+  test("secrets are encrypted at the application layer with the cluster's KMS key", () => {
+    expect(synth).toHaveResourceWithProperties(ContainerCluster, {
+      database_encryption: { state: "ENCRYPTED", key_name: "${google_kms_crypto_key.Cluster_SecretsKey_0735A163.id}" },
+    });
+  });
+
+  test("KMS key ring and keys rotate every 90 days and are protected from destroy", () => {
+    expect(synth).toHaveResourceWithProperties(KmsKeyRing, {
+      name: "ml-prod-gke",
+      location: "us-central1",
+      project: "acme-ml-prod",
+      lifecycle: { prevent_destroy: true },
+    });
+    for (const name of ["secrets", "boot-disks"]) {
+      expect(synth).toHaveResourceWithProperties(KmsCryptoKey, {
+        name,
+        key_ring: "${google_kms_key_ring.Cluster_KeyRing_26F0C7F0.id}",
+        purpose: "ENCRYPT_DECRYPT",
+        rotation_period: "7776000s",
+        destroy_scheduled_duration: "2592000s",
+        lifecycle: { prevent_destroy: true },
+      });
+    }
+  });
+
+  test("the GKE and Compute Engine service agents may use their key, and the cluster waits for the grants", () => {
+    expect(synth).toHaveDataSourceWithProperties(DataGoogleProject, { project_id: "acme-ml-prod" });
+    expect(synth).toHaveResourceWithProperties(KmsCryptoKeyIamMember, {
+      crypto_key_id: "${google_kms_crypto_key.Cluster_SecretsKey_0735A163.id}",
+      role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+      member: "serviceAccount:service-${data.google_project.Cluster_Project_1E048B00.number}@container-engine-robot.iam.gserviceaccount.com",
+    });
+    expect(synth).toHaveResourceWithProperties(KmsCryptoKeyIamMember, {
+      crypto_key_id: "${google_kms_crypto_key.Cluster_BootDiskKey_34D98438.id}",
+      role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+      member: "serviceAccount:service-${data.google_project.Cluster_Project_1E048B00.number}@compute-system.iam.gserviceaccount.com",
+    });
+    expect(only(json, "google_container_cluster").depends_on).toEqual(
+      expect.arrayContaining([
+        "google_kms_crypto_key_iam_member.Cluster_SecretsKeyGkeAgent_69AEC5C3",
+        "google_kms_crypto_key_iam_member.Cluster_BootDiskKeyComputeAgent_E41FDAD2",
+        "google_project_iam_member.Cluster_NodeRoleDefaultNodeServiceAccount_F97BDF07",
+        "google_project_iam_member.Cluster_NodeRoleArtifactRegistryReader_B933BACA",
+      ]),
+    );
+  });
+
+  test("nodes run as a dedicated least-privilege service account", () => {
+    expect(synth).toHaveResourceWithProperties(ServiceAccount, { account_id: "ml-prod-nodes", project: "acme-ml-prod" });
+    const roles = Object.values(json.resource!.google_project_iam_member).map((m: any) => [m.role, m.member]);
+    expect(roles.sort()).toEqual([
+      ["roles/artifactregistry.reader", "serviceAccount:${google_service_account.Cluster_NodeServiceAccount_5891CF5E.email}"],
+      ["roles/container.defaultNodeServiceAccount", "serviceAccount:${google_service_account.Cluster_NodeServiceAccount_5891CF5E.email}"],
+    ]);
+  });
+
+  test("deletion protection in GKE and in Terraform", () => {
+    expect(synth).toHaveResourceWithProperties(ContainerCluster, {
+      deletion_protection: true,
+      lifecycle: { prevent_destroy: true, ignore_changes: ["node_config"] },
+    });
+  });
+
+  test("control-plane and workload logs go to Cloud Logging", () => {
+    expect(synth).toHaveResourceWithProperties(ContainerCluster, {
+      logging_config: { enable_components: ["SYSTEM_COMPONENTS", "APISERVER", "CONTROLLER_MANAGER", "SCHEDULER", "WORKLOADS"] },
+    });
+  });
+
+  test("the default pool is removed, and while it lives it is as locked down as the system pool", () => {
+    const c = only(json, "google_container_cluster");
+    expect(c.remove_default_node_pool).toBe(true);
+    expect(c.initial_node_count).toBe(1);
+    expect(c.node_config).toEqual({
+      service_account: "${google_service_account.Cluster_NodeServiceAccount_5891CF5E.email}",
+      oauth_scopes: ["https://www.googleapis.com/auth/cloud-platform"],
+      image_type: "COS_CONTAINERD",
+      boot_disk_kms_key: "${google_kms_crypto_key.Cluster_BootDiskKey_34D98438.id}",
+      shielded_instance_config: { enable_secure_boot: true, enable_integrity_monitoring: true },
+      workload_metadata_config: { mode: "GKE_METADATA" },
+      metadata: { "disable-legacy-endpoints": "true" },
+    });
+  });
+
+  test("the system node pool: autoscaling per zone, GKE metadata server, secure boot, CMEK boot disk, Strata labels", () => {
+    const pool = only(json, "google_container_node_pool");
+    expect(pool).toMatchObject({
+      name: "system",
+      cluster: "${google_container_cluster.Cluster_EB0386A7.id}",
+      location: "us-central1",
+      project: "acme-ml-prod",
+      initial_node_count: 1,
+      autoscaling: { min_node_count: 1, max_node_count: 3 },
+      management: { auto_repair: true, auto_upgrade: true },
+      upgrade_settings: { strategy: "SURGE", max_surge: 1, max_unavailable: 0 },
+      lifecycle: { ignore_changes: ["initial_node_count"] },
+    });
+    expect(pool.node_config).toEqual({
+      machine_type: "e2-standard-4",
+      disk_type: "pd-balanced",
+      disk_size_gb: 100,
+      image_type: "COS_CONTAINERD",
+      service_account: "${google_service_account.Cluster_NodeServiceAccount_5891CF5E.email}",
+      oauth_scopes: ["https://www.googleapis.com/auth/cloud-platform"],
+      workload_metadata_config: { mode: "GKE_METADATA" },
+      shielded_instance_config: { enable_secure_boot: true, enable_integrity_monitoring: true },
+      metadata: { "disable-legacy-endpoints": "true" },
+      boot_disk_kms_key: "${google_kms_crypto_key.Cluster_BootDiskKey_34D98438.id}",
+      labels: { "strata.io/pool": "system", "strata.io/purpose": "system", "strata.io/capacity-type": "on-demand" },
+    });
+  });
+
+  test("the system pool is registered with totals over the three zones of a regional cluster", () => {
+    expect(gke.nodePools).toEqual([
+      {
+        name: "system",
+        purpose: NodePoolPurpose.SYSTEM,
+        capacityType: CapacityType.ON_DEMAND,
+        labels: { "strata.io/pool": "system", "strata.io/purpose": "system", "strata.io/capacity-type": "on-demand" },
+        taints: [],
+        minNodes: ONE_ZONE_NODES.min * 3,
+        maxNodes: ONE_ZONE_NODES.max * 3,
+        instanceTypes: ["e2-standard-4"],
+      },
+    ]);
+  });
+
+  test("a custom-mode network with a flow-logged subnetwork, Private Google Access, and Cloud NAT", () => {
+    expect(gke.network).toBeInstanceOf(GcpNetwork);
+    expect(synth).toHaveResourceWithProperties(ComputeNetwork, { name: "ml-prod", auto_create_subnetworks: false, project: "acme-ml-prod" });
+    expect(synth).toHaveResourceWithProperties(ComputeSubnetwork, {
+      name: "ml-prod-nodes",
+      region: "us-central1",
+      ip_cidr_range: "10.0.0.0/20",
+      secondary_ip_range: [
+        { range_name: "pods", ip_cidr_range: "10.4.0.0/14" },
+        { range_name: "services", ip_cidr_range: "10.8.0.0/20" },
+      ],
+      private_ip_google_access: true,
+      log_config: { aggregation_interval: "INTERVAL_5_SEC", flow_sampling: 0.5, metadata: "INCLUDE_ALL_METADATA" },
+    });
+    expect(synth).toHaveResourceWithProperties(ComputeRouter, {
+      name: "ml-prod-router",
+      region: "us-central1",
+      network: "${google_compute_network.Cluster_Network_A5E2F637.id}",
+    });
+    expect(synth).toHaveResourceWithProperties(ComputeRouterNat, {
+      name: "ml-prod-nat",
+      router: "${google_compute_router.Cluster_Network_Router_691DDA4F.name}",
+      nat_ip_allocate_option: "AUTO_ONLY",
+      source_subnetwork_ip_ranges_to_nat: "LIST_OF_SUBNETWORKS",
+      subnetwork: [{ name: "${google_compute_subnetwork.Cluster_Network_Subnetwork_57682E96.id}", source_ip_ranges_to_nat: ["ALL_IP_RANGES"] }],
+      log_config: { enable: true, filter: "ERRORS_ONLY" },
+    });
+  });
+
+  test("resource addresses are stable (renaming one would replace the cloud resource)", () => {
+    expect(resourceInventory(json)).toEqual([
+      "google_compute_network.Cluster_Network_A5E2F637",
+      "google_compute_router.Cluster_Network_Router_691DDA4F",
+      "google_compute_router_nat.Cluster_Network_Nat_B5A7E1B8",
+      "google_compute_subnetwork.Cluster_Network_Subnetwork_57682E96",
+      "google_container_cluster.Cluster_EB0386A7",
+      "google_container_node_pool.Cluster_SystemNodePool_68135A24",
+      "google_kms_crypto_key.Cluster_BootDiskKey_34D98438",
+      "google_kms_crypto_key.Cluster_SecretsKey_0735A163",
+      "google_kms_crypto_key_iam_member.Cluster_BootDiskKeyComputeAgent_E41FDAD2",
+      "google_kms_crypto_key_iam_member.Cluster_SecretsKeyGkeAgent_69AEC5C3",
+      "google_kms_key_ring.Cluster_KeyRing_26F0C7F0",
+      "google_project_iam_member.Cluster_NodeRoleArtifactRegistryReader_B933BACA",
+      "google_project_iam_member.Cluster_NodeRoleDefaultNodeServiceAccount_F97BDF07",
+      "google_service_account.Cluster_NodeServiceAccount_5891CF5E",
+    ]);
+  });
+});
+
+describe("GkeCluster: options", () => {
+  let gke: GkeCluster;
+  let synth: string;
+  let json: SynthJson;
+
+  beforeAll(() => {
+    const stack = gcpStack(Testing.app(), "infra");
+    gke = new GkeCluster(stack, "Cluster", {
+      ...BASE,
+      clusterName: "ml-dev",
+      location: "europe-west4-b",
+      releaseChannel: GkeReleaseChannel.STABLE,
+      masterAuthorizedCidrs: ["203.0.113.0/24", "198.51.100.7/32"],
+      masterIpv4CidrBlock: "192.168.100.16/28",
+      nodesCidr: "10.10.0.0/22",
+      podsCidr: "10.16.0.0/16",
+      servicesCidr: "10.17.0.0/22",
+      systemMachineType: "n2-standard-8",
+      systemMinNodes: 2,
+      systemMaxNodes: 5,
+      systemDiskSizeGiB: 200,
+      keyRingName: "ml-dev-gke-2",
+      deletionProtection: false,
+    });
+    synth = Testing.synth(stack);
+    json = JSON.parse(synth);
+  });
+
+  test("a zone makes a zonal cluster; the network and keys go in the zone's region", () => {
+    expect(gke.region).toBe("europe-west4");
+    expect(synth).toHaveResourceWithProperties(ContainerCluster, { location: "europe-west4-b" });
+    expect(synth).toHaveResourceWithProperties(ContainerNodePool, { location: "europe-west4-b" });
+    expect(synth).toHaveResourceWithProperties(ComputeSubnetwork, { region: "europe-west4" });
+    expect(synth).toHaveResourceWithProperties(ComputeRouterNat, { region: "europe-west4" });
+    expect(synth).toHaveResourceWithProperties(KmsKeyRing, { name: "ml-dev-gke-2", location: "europe-west4" });
+    expect(gke.nodePools[0]).toMatchObject({ minNodes: 2, maxNodes: 5, instanceTypes: ["n2-standard-8"] });
+  });
+
+  test("authorized CIDRs give a public endpoint reachable only from them", () => {
+    expect(gke.privateEndpointOnly).toBe(false);
+    const c = only(json, "google_container_cluster");
+    expect(c.private_cluster_config).toEqual({
+      enable_private_nodes: true,
+      enable_private_endpoint: false,
+      master_ipv4_cidr_block: "192.168.100.16/28",
+    });
+    expect(c.master_authorized_networks_config).toEqual({
+      gcp_public_cidrs_access_enabled: false,
+      cidr_blocks: [
+        { cidr_block: "203.0.113.0/24", display_name: "strata-authorized-0" },
+        { cidr_block: "198.51.100.7/32", display_name: "strata-authorized-1" },
+      ],
+    });
+  });
+
+  test("release channel, CIDRs and system pool sizing are applied", () => {
+    expect(synth).toHaveResourceWithProperties(ContainerCluster, { release_channel: { channel: "STABLE" } });
+    expect(synth).toHaveResourceWithProperties(ComputeSubnetwork, {
+      ip_cidr_range: "10.10.0.0/22",
+      secondary_ip_range: [
+        { range_name: "pods", ip_cidr_range: "10.16.0.0/16" },
+        { range_name: "services", ip_cidr_range: "10.17.0.0/22" },
+      ],
+    });
+    const pool = only(json, "google_container_node_pool");
+    expect(pool.autoscaling).toEqual({ min_node_count: 2, max_node_count: 5 });
+    expect(pool.initial_node_count).toBe(2);
+    expect(pool.node_config).toMatchObject({ machine_type: "n2-standard-8", disk_size_gb: 200 });
+  });
+
+  test("deletionProtection: false lifts GKE and Terraform protection from the cluster and keys", () => {
+    const c = only(json, "google_container_cluster");
+    expect(c.deletion_protection).toBe(false);
+    expect(c.lifecycle).toEqual({ prevent_destroy: false, ignore_changes: ["node_config"] });
+    for (const key of Object.values(json.resource!.google_kms_crypto_key)) {
+      expect((key as any).lifecycle).toEqual({ prevent_destroy: false });
+    }
+    expect(only(json, "google_kms_key_ring").lifecycle).toEqual({ prevent_destroy: false });
+  });
+});
+
+describe("GkeCluster: bring your own network", () => {
+  let synth: string;
+  let gke: GkeCluster;
+
+  beforeAll(() => {
+    const stack = gcpStack(Testing.app(), "infra");
+    gke = new GkeCluster(stack, "Cluster", {
+      ...BASE,
+      network: "projects/acme-net/global/networks/shared",
+      subnetwork: "projects/acme-net/regions/us-central1/subnetworks/ml",
+      podsRangeName: "ml-pods",
+      servicesRangeName: "ml-services",
+    });
+    synth = Testing.synth(stack);
+  });
+
+  test("creates no network, router or NAT", () => {
+    expect(gke.network).toBeUndefined();
+    expect(synth).not.toHaveResource(ComputeNetwork);
+    expect(synth).not.toHaveResource(ComputeSubnetwork);
+    expect(synth).not.toHaveResource(ComputeRouter);
+    expect(synth).not.toHaveResource(ComputeRouterNat);
+  });
+
+  test("runs in the given subnetwork and secondary ranges", () => {
+    expect(synth).toHaveResourceWithProperties(ContainerCluster, {
+      network: "projects/acme-net/global/networks/shared",
+      subnetwork: "projects/acme-net/regions/us-central1/subnetworks/ml",
+      networking_mode: "VPC_NATIVE",
+      ip_allocation_policy: { cluster_secondary_range_name: "ml-pods", services_secondary_range_name: "ml-services" },
+      private_cluster_config: { enable_private_nodes: true, enable_private_endpoint: true, master_ipv4_cidr_block: "172.16.0.0/28" },
+    });
+  });
+});
+
+describe("GkeCluster: workload identity", () => {
+  let gke: GkeCluster;
+  let identity: GkeWorkloadIdentity;
+  let synth: string;
+  let json: SynthJson;
+  const EMAIL = "${google_service_account.Cluster_Trainer_ServiceAccount_2392F44A.email}";
+
+  beforeAll(() => {
+    const stack = gcpStack(Testing.app(), "infra");
+    gke = new GkeCluster(stack, "Cluster", BASE);
+    identity = gke.addWorkloadIdentity("Trainer", { namespace: "training", serviceAccountName: "trainer" }) as GkeWorkloadIdentity;
+    gke.addWorkloadIdentity("Long", { namespace: "feature-store-online", serviceAccountName: "materialization.worker" });
+    new TerraformLocal(stack, "email", identity.gcpServiceAccountEmail);
+    new TerraformLocal(stack, "annotations", identity.serviceAccountAnnotations);
+    synth = Testing.synth(stack);
+    json = JSON.parse(synth);
+  });
+
+  test("is a Google service account identity for the Kubernetes service account", () => {
+    expect(identity).toBeInstanceOf(GkeWorkloadIdentity);
+    expect(identity.kind).toBe(WorkloadIdentityKind.GCP_SERVICE_ACCOUNT);
+    expect(identity.namespace).toBe("training");
+    expect(identity.serviceAccountName).toBe("trainer");
+    expect((json.locals as any).email).toBe(EMAIL);
+    const contract: IWorkloadIdentity = identity;
+    expect(contract.awsRoleArn).toBeUndefined();
+    expect(contract.credentialsSecretName).toBeUndefined();
+  });
+
+  test("creates the Google service account and the workloadIdentityUser binding, after the cluster", () => {
+    expect(synth).toHaveResourceWithProperties(ServiceAccount, {
+      account_id: "ml-prod-training-trainer",
+      project: "acme-ml-prod",
+      display_name: "training/trainer on ml-prod",
+    });
+    expect(synth).toHaveResourceWithProperties(ServiceAccountIamMember, {
+      service_account_id: "${google_service_account.Cluster_Trainer_ServiceAccount_2392F44A.name}",
+      role: "roles/iam.workloadIdentityUser",
+      member: "serviceAccount:acme-ml-prod.svc.id.goog[training/trainer]",
+      depends_on: ["google_container_cluster.Cluster_EB0386A7"],
+    });
+  });
+
+  test("the Kubernetes service account is annotated with the Google service account email", () => {
+    expect((json.locals as any).annotations).toEqual({ "iam.gke.io/gcp-service-account": EMAIL });
+  });
+
+  test("long names give a hashed account ID of exactly 30 characters", () => {
+    const ids = Object.values(json.resource!.google_service_account).map((sa: any) => sa.account_id as string);
+    const long = ids.find((id) => id.startsWith("ml-prod-feature"))!;
+    expect(long).toMatch(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/);
+    expect(long).toHaveLength(30);
+    expect(long).toMatch(/-[0-9a-f]{8}$/);
+    expect(ids).toContain("ml-prod-nodes");
+  });
+
+  test("dots become dashes, and IDs under 6 characters get a suffix", () => {
+    const stack = gcpStack(Testing.app(), "infra");
+    const short = new GkeCluster(stack, "Cluster", { ...BASE, clusterName: "a" });
+    short.addWorkloadIdentity("Short", { namespace: "b", serviceAccountName: "c" });
+    short.addWorkloadIdentity("Dotted", { namespace: "ns", serviceAccountName: "x.y" });
+    const ids = Object.values(JSON.parse(Testing.synth(stack)).resource.google_service_account).map((sa: any) => sa.account_id);
+    expect(ids.sort()).toEqual(["a-b-c-wi", "a-nodes", "a-ns-x-y"]);
+  });
+});
+
+describe("GkeCluster: connecting later stacks", () => {
+  function setup(authentication: ClusterAuthentication, options: { authorized?: boolean } = {}) {
+    const app = Testing.app();
+    const infra = gcpStack(app, "infra");
+    const gke = new GkeCluster(infra, "Cluster", {
+      ...BASE,
+      masterAuthorizedCidrs: options.authorized ? ["203.0.113.0/24"] : undefined,
+    });
+    const trainer = gke.addWorkloadIdentity("Trainer", { namespace: "training", serviceAccountName: "trainer" });
+    const platform = gcpStack(app, "platform");
+    const conn = gke.connect(platform, "Ml", { authentication });
+    conn.addServiceAccount(trainer);
+    prepareApp(app);
+    const platformSynth = Testing.synth(platform);
+    return { infraJson: JSON.parse(Testing.synth(infra)) as SynthJson, platformSynth, platformJson: JSON.parse(platformSynth) as SynthJson };
+  }
+
+  const REMOTE = "data.terraform_remote_state.cross-stack-reference-input-infra.outputs";
+  const PRIVATE_HOST = `https://\${${REMOTE}.cross-stack-output-google_container_clusterCluster_EB0386A7private_cluster_config0private_endpoint}`;
+  const CA = `\${base64decode(${REMOTE}.cross-stack-output-google_container_clusterCluster_EB0386A7master_auth0cluster_ca_certificate)}`;
+
+  describe("exec plugin (default)", () => {
+    let result: ReturnType<typeof setup>;
+    beforeAll(() => {
+      result = setup(ClusterAuthentication.EXEC_PLUGIN);
+    });
+
+    test("the infra stack exports the private endpoint and CA", () => {
+      const outputs = Object.values(result.infraJson.output ?? {}).map((o: any) => o.value);
+      expect(outputs).toEqual(
+        expect.arrayContaining([
+          "${google_container_cluster.Cluster_EB0386A7.private_cluster_config[0].private_endpoint}",
+          "${google_container_cluster.Cluster_EB0386A7.master_auth[0].cluster_ca_certificate}",
+        ]),
+      );
+    });
+
+    test("kubernetes and helm providers reach the private endpoint through gke-gcloud-auth-plugin", () => {
+      const exec = { api_version: "client.authentication.k8s.io/v1beta1", command: "gke-gcloud-auth-plugin", args: [] };
+      expect(result.platformSynth).toHaveProviderWithProperties(KubernetesProvider, {
+        host: PRIVATE_HOST,
+        cluster_ca_certificate: CA,
+        exec: [exec],
+      });
+      expect(result.platformSynth).toHaveProviderWithProperties(HelmProvider, {
+        kubernetes: { host: PRIVATE_HOST, cluster_ca_certificate: CA, exec },
+      });
+      expect(result.platformSynth).not.toHaveDataSource(DataGoogleClientConfig);
+    });
+
+    test("the service account annotation is a cross-stack reference to the Google service account", () => {
+      expect(result.platformSynth).toHaveResourceWithProperties(ServiceAccountV1, {
+        metadata: expect.objectContaining({
+          name: "trainer",
+          namespace: "training",
+          annotations: {
+            "iam.gke.io/gcp-service-account": `\${${REMOTE}.cross-stack-output-google_service_accountCluster_Trainer_ServiceAccount_2392F44Aemail}`,
+          },
+        }),
+      });
+    });
+  });
+
+  test("data-source token: google_client_config in the later stack", () => {
+    const { platformSynth } = setup(ClusterAuthentication.DATA_SOURCE_TOKEN);
+    expect(platformSynth).toHaveDataSource(DataGoogleClientConfig);
+    const token = "${data.google_client_config.Ml_GoogleClientConfig_B9C61163.access_token}";
+    expect(platformSynth).toHaveProviderWithProperties(KubernetesProvider, { host: PRIVATE_HOST, cluster_ca_certificate: CA, token });
+    expect(platformSynth).toHaveProviderWithProperties(HelmProvider, {
+      kubernetes: { host: PRIVATE_HOST, cluster_ca_certificate: CA, token },
+    });
+  });
+
+  test("a public endpoint (authorized CIDRs) is reached at the cluster's endpoint", () => {
+    const { platformJson } = setup(ClusterAuthentication.EXEC_PLUGIN, { authorized: true });
+    expect(platformJson.provider!.kubernetes[0].host).toBe(
+      `https://\${${REMOTE}.cross-stack-output-google_container_clusterCluster_EB0386A7endpoint}`,
+    );
+  });
+
+  test("data-source token without a Google provider in the later stack is an error", () => {
+    const app = Testing.app();
+    const gke = new GkeCluster(gcpStack(app, "infra"), "Cluster", BASE);
+    const platform = gcpStack(app, "platform", false);
+    expect(() => gke.connect(platform, "Ml", { authentication: ClusterAuthentication.DATA_SOURCE_TOKEN })).toThrow(
+      'platform/Ml: invalid authentication "data-source-token": DATA_SOURCE_TOKEN needs a Google provider in stack "platform" to read google_client_config; add one or use EXEC_PLUGIN',
+    );
+  });
+
+  test("connecting from the cluster's own stack is an error", () => {
+    const stack = gcpStack(Testing.app(), "infra");
+    const gke = new GkeCluster(stack, "Cluster", BASE);
+    expect(() => gke.connect(stack, "Ml")).toThrow(/infra\/Ml: invalid cluster "infra\/Cluster": must be created in an earlier stack/);
+  });
+});
+
+describe("GkeCluster: tokens", () => {
+  test("project and location may be Terraform variables", () => {
+    const stack = gcpStack(Testing.app(), "infra");
+    const project = new TerraformVariable(stack, "project", { type: "string" });
+    const location = new TerraformVariable(stack, "location", { type: "string" });
+    const gke = new GkeCluster(stack, "Cluster", { clusterName: "ml", project: project.stringValue, location: location.stringValue });
+    const synth = Testing.synth(stack);
+    expect(synth).toHaveResourceWithProperties(ContainerCluster, {
+      project: "${var.project}",
+      location: "${var.location}",
+      workload_identity_config: { workload_pool: "${var.project}.svc.id.goog" },
+    });
+    expect(synth).toHaveResourceWithProperties(KmsKeyRing, { location: '${regex("^[a-z]+-[a-z]+[0-9]+", var.location)}' });
+    expect(gke.nodePools[0]).toMatchObject({ minNodes: 1, maxNodes: 3 });
+  });
+});
+
+describe("GkeCluster: rejected input", () => {
+  const cases: [string, Partial<GkeClusterProps>, string][] = [
+    [
+      "cluster name with uppercase and underscore",
+      { clusterName: "ML_Prod" },
+      `infra/Cluster: invalid clusterName "ML_Prod": must contain only lowercase letters, digits and '-', start with a letter and end with a letter or digit`,
+    ],
+    ["cluster name over 40 characters", { clusterName: "a".repeat(41) }, `invalid clusterName "${"a".repeat(41)}": must be 1 to 40 characters long (got 41)`],
+    ["project ID too short", { project: "acme" }, `infra/Cluster: invalid project "acme": must be a Google Cloud project ID: 6 to 30 lowercase letters`],
+    ["project ID with uppercase", { project: "Acme-ML-Prod" }, `invalid project "Acme-ML-Prod": must be a Google Cloud project ID`],
+    ["project ID ending with a dash", { project: "acme-ml-prod-" }, `invalid project "acme-ml-prod-"`],
+    [
+      "location that is neither a region nor a zone",
+      { location: "us-central" },
+      `infra/Cluster: invalid location "us-central": must be a region such as "us-central1" (regional cluster) or a zone such as "us-central1-a" (zonal cluster)`,
+    ],
+    ["location with a multi-letter zone suffix", { location: "us-central1-ab" }, `invalid location "us-central1-ab"`],
+    [
+      "Pod range overlapping the node range",
+      { nodesCidr: "10.0.0.0/16", podsCidr: "10.0.128.0/17" },
+      `infra/Cluster/Network: invalid podsCidr "10.0.128.0/17": must not overlap nodesCidr (10.0.0.0/16); nodes, Pods and Services need disjoint ranges`,
+    ],
+    ["Service range overlapping the Pod range", { servicesCidr: "10.5.0.0/20" }, `invalid servicesCidr "10.5.0.0/20": must not overlap podsCidr (10.4.0.0/14)`],
+    ["control-plane range inside the Pod range", { masterIpv4CidrBlock: "10.5.0.16/28" }, `invalid masterIpv4CidrBlock "10.5.0.16/28": must not overlap podsCidr (10.4.0.0/14)`],
+    [
+      "control-plane range overlapping the node range",
+      { masterIpv4CidrBlock: "10.0.1.0/28" },
+      `infra/Cluster: invalid masterIpv4CidrBlock "10.0.1.0/28": must not overlap nodesCidr (10.0.0.0/20); the control plane needs its own range`,
+    ],
+    ["node CIDR with host bits set", { nodesCidr: "10.0.0.1/20" }, `infra/Cluster/Network: invalid nodesCidr "10.0.0.1/20": must be an IPv4 CIDR block such as 10.0.0.0/16, with no host bits set`],
+    ["Pod range smaller than /24", { podsCidr: "10.4.0.0/25" }, `invalid podsCidr "10.4.0.0/25": must have a prefix length from /9 to /24`],
+    ["Service range larger than /16", { servicesCidr: "10.8.0.0/15" }, `invalid servicesCidr "10.8.0.0/15": must have a prefix length from /16 to /27`],
+    [
+      "control-plane range that is not a /28",
+      { masterIpv4CidrBlock: "172.16.0.0/24" },
+      `infra/Cluster: invalid masterIpv4CidrBlock "172.16.0.0/24": must have a prefix length from /28 to /28`,
+    ],
+    [
+      "the whole internet as an authorized network",
+      { masterAuthorizedCidrs: ["203.0.113.0/24", "0.0.0.0/0"] },
+      `infra/Cluster: invalid masterAuthorizedCidrs[1] "0.0.0.0/0": must not be 0.0.0.0/0: list the CIDRs of your CI runners and VPN egress, or keep the endpoint private`,
+    ],
+    ["a malformed authorized network", { masterAuthorizedCidrs: ["203.0.113.0"] }, `invalid masterAuthorizedCidrs[0] "203.0.113.0": must be an IPv4 CIDR block`],
+    ["an empty authorized network list", { masterAuthorizedCidrs: [] }, `invalid masterAuthorizedCidrs []: must list at least one CIDR; omit it for a private-only endpoint`],
+    [
+      "system pool minimum above maximum",
+      { systemMinNodes: 4, systemMaxNodes: 2 },
+      `infra/Cluster: invalid systemMinNodes 4: must be less than or equal to systemMaxNodes (2)`,
+    ],
+    ["system pool without nodes", { systemMinNodes: 0 }, `invalid systemMinNodes 0: must be an integer from 1 to 1000`],
+    ["fractional system pool maximum", { systemMaxNodes: 2.5 }, `invalid systemMaxNodes 2.5: must be an integer from 1 to 1000`],
+    ["system disk under 10 GiB", { systemDiskSizeGiB: 5 }, `invalid systemDiskSizeGiB 5: must be an integer from 10 to 65536`],
+    ["malformed machine type", { systemMachineType: "E2 Standard 4" }, `invalid systemMachineType "E2 Standard 4": must be a Compute Engine machine type such as "e2-standard-4"`],
+    ["key ring name with dots", { keyRingName: "ml.prod" }, `invalid keyRingName "ml.prod": must be 1 to 63 letters, digits, '_' and '-'`],
+    ["network without subnetwork", { network: "shared", podsRangeName: "p", servicesRangeName: "s" }, `infra/Cluster: invalid subnetwork undefined: is required with network (an existing VPC network)`],
+    ["network without range names", { network: "shared", subnetwork: "ml" }, `invalid podsRangeName undefined: is required with network`],
+    ["subnetwork without network", { subnetwork: "ml" }, `invalid subnetwork "ml": is only used with network (an existing VPC network); set network too, or remove it`],
+    [
+      "CIDRs with an existing network",
+      { network: "shared", subnetwork: "ml", podsRangeName: "p", servicesRangeName: "s", nodesCidr: "10.0.0.0/20" },
+      `invalid nodesCidr "10.0.0.0/20": only sizes a network the cluster creates`,
+    ],
+  ];
+
+  test.each(cases)("%s", (_name, props, message) => {
+    expect(() => cluster(props)).toThrow(message);
+  });
+
+  test("workload identity: credentials Secrets are for on-prem clusters", () => {
+    const gke = cluster();
+    expect(() =>
+      gke.addWorkloadIdentity("Trainer", { namespace: "training", serviceAccountName: "trainer", credentialsSecretName: "keys" }),
+    ).toThrow(
+      'infra/Cluster/Trainer: invalid credentialsSecretName "keys": is only for on-prem clusters; GKE workloads use a Google service account through Workload Identity',
+    );
+  });
+
+  test("workload identity: namespace and service account names must be Kubernetes names", () => {
+    const gke = cluster();
+    expect(() => gke.addWorkloadIdentity("A", { namespace: "Training", serviceAccountName: "trainer" })).toThrow(
+      'infra/Cluster/A: invalid namespace "Training": must be a DNS-1123 label',
+    );
+    expect(() => gke.addWorkloadIdentity("B", { namespace: "training", serviceAccountName: "trainer_1" })).toThrow(
+      'infra/Cluster/B: invalid serviceAccountName "trainer_1": must be a DNS-1123 subdomain',
+    );
+  });
+
+  test("a second node pool named system is rejected", () => {
+    const gke = cluster();
+    expect(() =>
+      gke.registerNodePool({
+        name: "system",
+        purpose: NodePoolPurpose.GENERAL,
+        capacityType: CapacityType.ON_DEMAND,
+        labels: {},
+        taints: [],
+        minNodes: 0,
+        maxNodes: 1,
+      }),
+    ).toThrow('infra/Cluster: invalid node pool name "system": must be unique in the cluster');
+  });
+
+  test("GcpNetwork validates its own ranges", () => {
+    const stack = gcpStack(Testing.app(), "net");
+    expect(
+      () => new GcpNetwork(stack, "Network", { name: "ml", project: "acme-ml-prod", region: "us-central1", servicesCidr: "10.0.0.0/20" }),
+    ).toThrow('net/Network: invalid servicesCidr "10.0.0.0/20": must not overlap nodesCidr (10.0.0.0/20); nodes, Pods and Services need disjoint ranges');
+  });
+});
