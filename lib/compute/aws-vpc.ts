@@ -87,6 +87,14 @@ export class AwsVpc extends Construct {
       enableDnsHostnames: true,
       enableDnsSupport: true,
       tags: { Name: props.name },
+      lifecycle: {
+        precondition: [
+          {
+            condition: `\${length(${zones.fqn}.names) >= ${zoneCount}}`,
+            errorMessage: `zoneCount is ${zoneCount}, but the region has fewer available availability zones; lower zoneCount`,
+          },
+        ],
+      },
     });
     new DefaultSecurityGroup(this, "DefaultSecurityGroup", {
       vpcId: this.vpc.id,

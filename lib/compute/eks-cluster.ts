@@ -13,10 +13,10 @@ import { EksCluster as EksClusterResource } from "@cdktf/provider-aws/lib/eks-cl
 import { EksNodeGroup } from "@cdktf/provider-aws/lib/eks-node-group";
 import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
-import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import {
   CapacityType,
   ClusterAccess,
@@ -30,13 +30,14 @@ import {
   WorkloadIdentityOptions,
 } from "../core/cluster";
 import { ClusterConnection } from "../core/connection";
-import { iamPolicy } from "../core/generated-names";
+import { generatedName, iamPolicy } from "../core/generated-names";
 import { CAPACITY_LABEL, POOL_LABEL, PURPOSE_LABEL } from "../core/labels";
 import { NamingRule, validateName } from "../core/naming";
-import { NodePoolRegistry } from "../core/node-pools";
+import { assertNewWorkloadIdentity, NodePoolRegistry } from "../core/node-pools";
 import {
   invalid,
   isUnresolved,
+  validateCidr,
   validateCidrList,
   validateInteger,
   validateMinMax,
@@ -44,6 +45,8 @@ import {
   validateOneOf,
 } from "../core/validation";
 import { AwsVpc, NatGatewayMode } from "./aws-vpc";
+import { EksGpuNodePool, EksGpuNodePoolOptions } from "./eks-gpu-node-pool";
+import { secureLaunchTemplate } from "./eks-internal";
 import { EksWorkloadIdentity } from "./eks-workload-identity";
 
 /** How EKS workloads get AWS credentials. */
@@ -226,7 +229,9 @@ export class EksCluster extends Construct implements IKubernetesCluster {
     validateInteger(this, "systemMaxNodes", systemMax, 1, 450);
     validateMinMax(this, "systemMinNodes", systemMin, "systemMaxNodes", systemMax);
     validateInteger(this, "systemDiskSizeGiB", diskSize, 20, 16384);
-    validateOneOf(this, "logRetentionDays", isUnresolved(retention) ? undefined : String(retention), LOG_RETENTION_DAYS.map(String));
+    if (!isUnresolved(retention) && !LOG_RETENTION_DAYS.includes(retention)) {
+      invalid(this, "logRetentionDays", retention, `must be one of ${LOG_RETENTION_DAYS.join(", ")}`);
+    }
     for (const addon of Object.keys(props.addonVersions ?? {})) {
       validateOneOf(this, "addonVersions key", addon, ["vpc-cni", "coredns", "kube-proxy", "aws-ebs-csi-driver", "eks-pod-identity-agent"]);
     }
@@ -245,6 +250,8 @@ export class EksCluster extends Construct implements IKubernetesCluster {
 
     // Network
     if (props.subnetIds === undefined) {
+      validateCidr(this, "vpcCidr", props.vpcCidr, 16, 20);
+      validateInteger(this, "zoneCount", props.zoneCount, 2, 6);
       this.vpc = new AwsVpc(this, "Vpc", {
         name: props.clusterName,
         cidr: props.vpcCidr,
@@ -314,7 +321,7 @@ export class EksCluster extends Construct implements IKubernetesCluster {
 
     // Cluster role
     const clusterRole = new IamRole(this, "ClusterRole", {
-      name: `${props.clusterName}-cluster`.slice(0, 64),
+      name: generatedName([props.clusterName, "cluster"], 64),
       assumeRolePolicy: iamPolicy([
         { Effect: "Allow", Principal: { Service: "eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] },
       ]),
@@ -322,6 +329,19 @@ export class EksCluster extends Construct implements IKubernetesCluster {
     const clusterPolicy = new IamRolePolicyAttachment(this, "ClusterRolePolicy", {
       role: clusterRole.name,
       policyArn: `${arnPrefix}:iam::aws:policy/AmazonEKSClusterPolicy`,
+    });
+
+    // The control plane uses the key for envelope encryption of secrets.
+    const clusterKeyPolicy = new IamRolePolicy(this, "ClusterRoleKey", {
+      name: "secrets-encryption",
+      role: clusterRole.name,
+      policy: iamPolicy([
+        {
+          Effect: "Allow",
+          Action: ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"],
+          Resource: [this.kmsKey.arn],
+        },
+      ]),
     });
 
     const publicCidrs = props.publicEndpointCidrs;
@@ -341,7 +361,7 @@ export class EksCluster extends Construct implements IKubernetesCluster {
       encryptionConfig: { resources: ["secrets"], provider: { keyArn: this.kmsKey.arn } },
       accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
       upgradePolicy: { supportType: "STANDARD" },
-      dependsOn: [clusterPolicy, logGroup],
+      dependsOn: [clusterPolicy, clusterKeyPolicy, logGroup],
       lifecycle: { preventDestroy: protect },
     });
     this.endpoint = this.resource.endpoint;
@@ -366,7 +386,7 @@ export class EksCluster extends Construct implements IKubernetesCluster {
 
     // Node role: no CNI or EBS permissions here; those add-ons get their own identities.
     this.nodeRole = new IamRole(this, "NodeRole", {
-      name: `${props.clusterName}-node`.slice(0, 64),
+      name: generatedName([props.clusterName, "node"], 64),
       assumeRolePolicy: iamPolicy([{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }]),
     });
     const nodePolicies = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly"].map(
@@ -410,31 +430,10 @@ export class EksCluster extends Construct implements IKubernetesCluster {
     ];
 
     // System node group on a launch template: IMDSv2 with hop limit 1, encrypted gp3 root volume.
-    const launchTemplate = new LaunchTemplate(this, "SystemLaunchTemplate", {
+    const launchTemplate = secureLaunchTemplate(this, "SystemLaunchTemplate", {
       name: `${props.clusterName}-system`,
-      updateDefaultVersion: true,
-      metadataOptions: {
-        httpEndpoint: "enabled",
-        httpTokens: "required",
-        httpPutResponseHopLimit: 1,
-        instanceMetadataTags: "disabled",
-      },
-      blockDeviceMappings: [
-        {
-          deviceName: "/dev/xvda",
-          ebs: {
-            volumeSize: diskSize,
-            volumeType: "gp3",
-            encrypted: "true",
-            kmsKeyId: this.kmsKey.arn,
-            deleteOnTermination: "true",
-          },
-        },
-      ],
-      tagSpecifications: [
-        { resourceType: "instance", tags: { Name: `${props.clusterName}-system` } },
-        { resourceType: "volume", tags: { Name: `${props.clusterName}-system` } },
-      ],
+      diskSizeGiB: diskSize,
+      kmsKeyArn: this.kmsKey.arn,
     });
     const systemLabels = {
       [POOL_LABEL]: "system",
@@ -493,11 +492,28 @@ export class EksCluster extends Construct implements IKubernetesCluster {
   }
 
   /**
+   * Adds an on-demand GPU node group for inference (min 1 node unless `minNodes: 0`), tainted
+   * `nvidia.com/gpu=present:NoSchedule`.
+   */
+  public addGpuNodePool(id: string, options: EksGpuNodePoolOptions): EksGpuNodePool {
+    return new EksGpuNodePool(this, id, { ...options, cluster: this });
+  }
+
+  /**
+   * Adds a spot training node group: spot capacity over every instance type of the GPU, tainted
+   * `workload=training:NoSchedule` as well, scaling to zero when idle.
+   */
+  public addSpotTrainingPool(id: string, options: EksGpuNodePoolOptions): EksGpuNodePool {
+    return new EksGpuNodePool(this, id, { ...options, cluster: this, spotTraining: true });
+  }
+
+  /**
    * Creates an IAM role that the Kubernetes service account `namespace/serviceAccountName`
    * assumes through Pod Identity (an association) or IRSA (a trust on the OIDC provider).
    * Attach permissions to `awsRoleName`, or grant through an `IObjectStore`.
    */
   public addWorkloadIdentity(id: string, options: WorkloadIdentityOptions): IWorkloadIdentity {
+    assertNewWorkloadIdentity(this, options.namespace, options.serviceAccountName);
     return new EksWorkloadIdentity(this, id, { cluster: this, ...options });
   }
 
@@ -506,12 +522,12 @@ export class EksCluster extends Construct implements IKubernetesCluster {
     const base = { host: this.endpoint, clusterCaCertificate: Fn.base64decode(this.certificateAuthorityData) };
     if (authentication === ClusterAuthentication.DATA_SOURCE_TOKEN) {
       const stack = TerraformStack.of(scope);
-      if (!stack.node.findAll().some((c) => c instanceof AwsProvider)) {
+      if (!stack.node.findAll().some((c) => c instanceof AwsProvider && c.alias === undefined)) {
         invalid(
           scope,
           "authentication",
           authentication,
-          `DATA_SOURCE_TOKEN needs an AWS provider in stack "${stack.node.id}" to read aws_eks_cluster_auth; add one or use EXEC_PLUGIN`,
+          `DATA_SOURCE_TOKEN needs a default (non-aliased) AWS provider in stack "${stack.node.id}" to read aws_eks_cluster_auth; add one or use EXEC_PLUGIN`,
         );
       }
       const auth = new DataAwsEksClusterAuth(scope, "EksAuth", { name: this.clusterName });

@@ -17,7 +17,7 @@ import { ClusterConnection } from "../core/connection";
 import { Gpu } from "../core/gpu";
 import { GPU_PRODUCT_LABEL } from "../core/labels";
 import { NamingRule, validateName } from "../core/naming";
-import { NodePoolRegistry } from "../core/node-pools";
+import { assertNewWorkloadIdentity, NodePoolRegistry } from "../core/node-pools";
 import { invalid, isUnresolved, validateInteger, validateNonEmpty } from "../core/validation";
 
 /** GPU nodes that already exist in an on-prem cluster, declared so later layers can schedule onto them. */
@@ -162,6 +162,7 @@ export class ExistingCluster extends Construct implements IKubernetesCluster {
    * (`credentialsSecretName`, default `<serviceAccountName>-credentials`).
    */
   public addWorkloadIdentity(id: string, options: WorkloadIdentityOptions): IWorkloadIdentity {
+    assertNewWorkloadIdentity(this, options.namespace, options.serviceAccountName);
     return new OnPremWorkloadIdentity(this, id, options);
   }
 

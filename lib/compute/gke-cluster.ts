@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { Fn, TerraformStack, Token } from "cdktf";
 import { ContainerCluster } from "@cdktf/provider-google/lib/container-cluster";
-import { ContainerNodePool } from "@cdktf/provider-google/lib/container-node-pool";
+import { ContainerNodePool, ContainerNodePoolNodeConfig } from "@cdktf/provider-google/lib/container-node-pool";
 import { DataGoogleClientConfig } from "@cdktf/provider-google/lib/data-google-client-config";
 import { DataGoogleProject } from "@cdktf/provider-google/lib/data-google-project";
 import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
@@ -26,9 +26,10 @@ import { ClusterConnection } from "../core/connection";
 import { generatedName } from "../core/generated-names";
 import { CAPACITY_LABEL, POOL_LABEL, PURPOSE_LABEL } from "../core/labels";
 import { NamingRule, validateName } from "../core/naming";
-import { NodePoolRegistry } from "../core/node-pools";
+import { assertNewWorkloadIdentity, NodePoolRegistry } from "../core/node-pools";
 import { cidrsOverlap, invalid, isUnresolved, parseIpv4Cidr, validateCidr, validateInteger, validateMinMax } from "../core/validation";
 import { GcpNetwork } from "./gcp-network";
+import { GkeGpuNodePool, GkeGpuNodePoolOptions } from "./gke-gpu-node-pool";
 import { GkeWorkloadIdentity } from "./gke-workload-identity";
 
 /** GKE release channels: how quickly the control plane and nodes receive new Kubernetes versions. */
@@ -390,15 +391,7 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
         }),
     );
 
-    const nodeSecurity = {
-      serviceAccount: this.nodeServiceAccount.email,
-      oauthScopes: [CLOUD_PLATFORM_SCOPE],
-      imageType: "COS_CONTAINERD",
-      bootDiskKmsKey: this.bootDiskKey.id,
-      shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
-      workloadMetadataConfig: { mode: "GKE_METADATA" },
-      metadata: { "disable-legacy-endpoints": "true" },
-    };
+    const nodeSecurity = this.secureNodeConfig();
     this.resource = new ContainerCluster(this, "Resource", {
       name: props.clusterName,
       project: props.project,
@@ -478,6 +471,39 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
     });
   }
 
+
+  /**
+   * The node settings every Strata pool on this cluster uses: the least-privilege node service
+   * account, Container-Optimized OS, boot disks encrypted with the cluster's key, shielded nodes
+   * with secure boot, the GKE metadata server and no legacy metadata endpoints.
+   */
+  public secureNodeConfig(): ContainerNodePoolNodeConfig {
+    return {
+      serviceAccount: this.nodeServiceAccount.email,
+      oauthScopes: [CLOUD_PLATFORM_SCOPE],
+      imageType: "COS_CONTAINERD",
+      bootDiskKmsKey: this.bootDiskKey.id,
+      shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
+      workloadMetadataConfig: { mode: "GKE_METADATA" },
+      metadata: { "disable-legacy-endpoints": "true" },
+    };
+  }
+
+  /**
+   * Adds an on-demand GPU node pool for inference (min 1 node unless `minNodes: 0`), tainted
+   * `nvidia.com/gpu=present:NoSchedule` by GKE.
+   */
+  public addGpuNodePool(id: string, options: GkeGpuNodePoolOptions): GkeGpuNodePool {
+    return new GkeGpuNodePool(this, id, { ...options, cluster: this });
+  }
+
+  /**
+   * Adds a spot training pool: Spot VMs with the GPU, tainted `workload=training:NoSchedule`,
+   * scaling to zero when idle.
+   */
+  public addSpotTrainingPool(id: string, options: GkeGpuNodePoolOptions): GkeGpuNodePool {
+    return new GkeGpuNodePool(this, id, { ...options, cluster: this, spotTraining: true });
+  }
   /** The node pools of this cluster (node counts are totals: per-zone counts times three for a regional cluster). */
   public get nodePools(): NodePoolInfo[] {
     return this.pools.all();
@@ -494,6 +520,7 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
    * own IAM members, or through an `IObjectStore`.
    */
   public addWorkloadIdentity(id: string, options: WorkloadIdentityOptions): IWorkloadIdentity {
+    assertNewWorkloadIdentity(this, options.namespace, options.serviceAccountName);
     return new GkeWorkloadIdentity(this, id, { cluster: this, ...options });
   }
 
@@ -502,7 +529,7 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
     const base = { host: `https://${this.endpoint}`, clusterCaCertificate: Fn.base64decode(this.clusterCaCertificate) };
     if (authentication === ClusterAuthentication.DATA_SOURCE_TOKEN) {
       const stack = TerraformStack.of(scope);
-      if (!stack.node.findAll().some((c) => c instanceof GoogleProvider)) {
+      if (!stack.node.findAll().some((c) => c instanceof GoogleProvider && c.alias === undefined)) {
         invalid(
           scope,
           "authentication",

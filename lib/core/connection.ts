@@ -7,7 +7,7 @@ import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account
 import { ClusterAuthentication, ClusterTarget, ConnectOptions, IKubernetesCluster, IWorkloadIdentity } from "./cluster";
 import { NamingRule, validateName } from "./naming";
 import { MANAGED_BY_LABELS } from "./labels";
-import { invalid } from "./validation";
+import { invalid, isUnresolved } from "./validation";
 
 /** The exec credential API version understood by the kubernetes and helm providers. */
 const EXEC_API_VERSION = "client.authentication.k8s.io/v1beta1";
@@ -96,6 +96,9 @@ export class ClusterConnection extends Construct {
     }
     if (props.alias !== undefined) {
       validateName(this, "alias", props.alias, NamingRule.DNS1123_LABEL);
+      if (!isUnresolved(props.alias) && !/^[a-z]/.test(props.alias)) {
+        invalid(this, "alias", props.alias, "must start with a letter (Terraform provider aliases cannot start with a digit)");
+      }
     }
     const clash = stack.node
       .findAll()

@@ -5,7 +5,86 @@
  * from the sources in `Gpu.priceSources()`, which also says which figures are still estimates;
  * they feed cost estimates only and are never billed against. Spot prices are typical spot
  * prices at the time of reading and change often (AWS: hourly per zone; GCP: up to daily).
+ *
+ * Availability (which AWS regions offer a GPU's instance types, which GKE zones offer its
+ * accelerator type) was read by hand on 2026-11-28 from the machine-generated SkyPilot catalog
+ * (github.com/skypilot-org/skypilot-catalog), see `Gpu.availabilitySources()`: for AWS from
+ * `catalogs/v8/aws/vms.csv` (built from EC2 DescribeInstanceTypeOfferings per availability zone),
+ * for GCP from `catalogs/v8/gcp/vms.csv` (built from the Compute Engine accelerator types listed
+ * per zone). The files do not record when they were generated; the commits read are named in
+ * `availabilitySources()`. Only the regions in `Gpu.awsRegionsCovered()` and
+ * `Gpu.gkeRegionsCovered()` were read, for all eight GPUs; anywhere else availability is
+ * `GpuAvailability.UNKNOWN`. Offerings change: treat `NOT_OFFERED` as "not offered as far as the
+ * catalog knows", not as a guarantee.
  */
+
+/** Whether a GPU is offered in a location, as far as the catalog's availability data knows. */
+export enum GpuAvailability {
+  /** The availability data lists the GPU in this location. */
+  OFFERED = "OFFERED",
+  /**
+   * The location is covered by the availability data and the GPU is not listed there, or the
+   * GPU has no instance or machine types on that target at all.
+   */
+  NOT_OFFERED = "NOT_OFFERED",
+  /** The availability data does not cover this location (or this GPU): check with the provider. */
+  UNKNOWN = "UNKNOWN",
+}
+
+/**
+ * AWS regions whose offerings were read for all eight catalog GPUs (see `Gpu.availabilitySources()`).
+ */
+const AWS_REGIONS_COVERED: readonly string[] = [
+  "us-east-1",
+  "us-east-2",
+  "us-west-1",
+  "us-west-2",
+  "ca-central-1",
+  "eu-west-1",
+  "eu-west-2",
+  "eu-central-1",
+  "eu-north-1",
+  "ap-northeast-1",
+  "ap-northeast-2",
+  "ap-southeast-1",
+  "ap-southeast-2",
+  "ap-south-1",
+];
+
+/**
+ * GCP regions whose zones were read for all six catalog GPUs that GKE offers (see
+ * `Gpu.availabilitySources()`); A10G and L40S have no GKE accelerator type at all.
+ */
+const GKE_REGIONS_COVERED: readonly string[] = [
+  "us-central1",
+  "us-east1",
+  "us-east4",
+  "us-east5",
+  "us-south1",
+  "us-west1",
+  "us-west2",
+  "us-west3",
+  "us-west4",
+  "europe-west1",
+  "europe-west2",
+  "europe-west3",
+  "europe-west4",
+  "asia-east1",
+  "asia-northeast1",
+  "asia-northeast3",
+  "asia-south1",
+  "asia-southeast1",
+];
+
+/** A GCP region name, e.g. `us-central1` or `northamerica-northeast2`. */
+const GCP_REGION = /^[a-z]+(?:-[a-z]+)+\d+$/;
+/** A GCP zone name: a region, a dash and a zone suffix, e.g. `us-central1-a`. */
+const GCP_ZONE = /^([a-z]+(?:-[a-z]+)+\d+)-[a-z0-9]+$/;
+
+/** The region of a GCP zone name, or undefined when `zone` is not one. */
+function gcpRegionOfZone(zone: string): string | undefined {
+  return GCP_ZONE.exec(zone)?.[1];
+}
 
 /** An AWS EC2 instance type that carries a given GPU. */
 export interface AwsGpuInstanceType {
@@ -84,6 +163,20 @@ export interface GpuProps {
    * @default - not offered on GKE
    */
   readonly gkeMachineTypes?: GkeGpuMachineType[];
+  /**
+   * AWS regions where at least one of `awsInstanceTypes` is offered. For the regions in
+   * `Gpu.awsRegionsCovered()` that are not listed, the GPU counts as not offered; list every
+   * such region where it is.
+   * @default - no availability data: `awsAvailability()` answers UNKNOWN for GPUs with AWS instance types
+   */
+  readonly awsRegions?: string[];
+  /**
+   * GKE zones (e.g. `us-central1-a`) that offer `gkeAcceleratorType`. For the regions in
+   * `Gpu.gkeRegionsCovered()`, zones that are not listed count as not offering the GPU; list
+   * every such zone that does.
+   * @default - no availability data: `gkeAvailability()` answers UNKNOWN for GPUs offered on GKE
+   */
+  readonly gkeZones?: string[];
 }
 
 /**
@@ -93,6 +186,8 @@ export interface GpuProps {
  * const gpu = Gpu.NVIDIA_L4;
  * gpu.awsInstanceTypesWith(1); // g6.xlarge, g6.2xlarge, ...
  * gpu.gkeAcceleratorType;      // "nvidia-l4"
+ * gpu.gkeAvailability("us-central1-a"); // GpuAvailability.OFFERED
+ * gpu.awsAvailability("sa-east-1");     // GpuAvailability.UNKNOWN (region not covered)
  */
 export class Gpu {
   /** NVIDIA T4 16 GB (Turing): AWS g4dn, GKE n1 with `nvidia-tesla-t4`. */
@@ -118,6 +213,29 @@ export class Gpu {
       { machineType: "n1-standard-16", gpuCount: 2, vcpus: 16, memoryGiB: 60, onDemandHourlyUsd: 1.46, spotHourlyUsd: 0.5 },
       { machineType: "n1-standard-32", gpuCount: 4, vcpus: 32, memoryGiB: 120, onDemandHourlyUsd: 2.92, spotHourlyUsd: 1.0 },
     ],
+    awsRegions: [
+      "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "eu-west-1",
+      "eu-west-2", "eu-central-1", "eu-north-1", "ap-northeast-1", "ap-northeast-2", "ap-southeast-1",
+      "ap-southeast-2", "ap-south-1",
+    ],
+    gkeZones: [
+      "asia-east1-a", "asia-east1-c",
+      "asia-northeast1-a", "asia-northeast1-c",
+      "asia-northeast3-b", "asia-northeast3-c",
+      "asia-south1-a", "asia-south1-b",
+      "asia-southeast1-a", "asia-southeast1-b", "asia-southeast1-c",
+      "europe-west1-b", "europe-west1-c", "europe-west1-d",
+      "europe-west2-a", "europe-west2-b",
+      "europe-west3-b",
+      "europe-west4-a", "europe-west4-b", "europe-west4-c",
+      "us-central1-a", "us-central1-b", "us-central1-c", "us-central1-f",
+      "us-east1-b", "us-east1-c", "us-east1-d",
+      "us-east4-a", "us-east4-b", "us-east4-c",
+      "us-west1-a", "us-west1-b",
+      "us-west2-b", "us-west2-c",
+      "us-west3-b",
+      "us-west4-a", "us-west4-b",
+    ],
   });
 
   /** NVIDIA A10G 24 GB (Ampere): AWS g5 only. */
@@ -135,6 +253,10 @@ export class Gpu {
       { instanceType: "g5.12xlarge", gpuCount: 4, vcpus: 48, memoryGiB: 192, onDemandHourlyUsd: 5.672, spotHourlyUsd: 2.27 },
       { instanceType: "g5.24xlarge", gpuCount: 4, vcpus: 96, memoryGiB: 384, onDemandHourlyUsd: 8.144, spotHourlyUsd: 3.26 },
       { instanceType: "g5.48xlarge", gpuCount: 8, vcpus: 192, memoryGiB: 768, onDemandHourlyUsd: 16.288, spotHourlyUsd: 6.52 },
+    ],
+    awsRegions: [
+      "us-east-1", "us-east-2", "us-west-2", "ca-central-1", "eu-west-1", "eu-west-2",
+      "eu-central-1", "eu-north-1", "ap-northeast-1", "ap-northeast-2", "ap-southeast-2", "ap-south-1",
     ],
   });
 
@@ -166,6 +288,26 @@ export class Gpu {
       { machineType: "g2-standard-48", gpuCount: 4, vcpus: 48, memoryGiB: 192, onDemandHourlyUsd: 4.0017, spotHourlyUsd: 2.2496 },
       { machineType: "g2-standard-96", gpuCount: 8, vcpus: 96, memoryGiB: 384, onDemandHourlyUsd: 8.0033, spotHourlyUsd: 4.4993 },
     ],
+    awsRegions: [
+      "us-east-1", "us-east-2", "us-west-2", "ca-central-1", "eu-west-2", "eu-central-1",
+      "eu-north-1", "ap-northeast-1", "ap-northeast-2", "ap-southeast-2", "ap-south-1",
+    ],
+    gkeZones: [
+      "asia-east1-a", "asia-east1-b", "asia-east1-c",
+      "asia-northeast1-a", "asia-northeast1-b", "asia-northeast1-c",
+      "asia-northeast3-a", "asia-northeast3-b",
+      "asia-south1-a", "asia-south1-b", "asia-south1-c",
+      "asia-southeast1-a", "asia-southeast1-b", "asia-southeast1-c",
+      "europe-west1-b", "europe-west1-c",
+      "europe-west2-a", "europe-west2-b",
+      "europe-west3-a", "europe-west3-b",
+      "europe-west4-a", "europe-west4-b", "europe-west4-c",
+      "us-central1-a", "us-central1-b", "us-central1-c",
+      "us-east1-b", "us-east1-c", "us-east1-d",
+      "us-east4-a", "us-east4-c",
+      "us-west1-a", "us-west1-b", "us-west1-c",
+      "us-west4-a", "us-west4-c",
+    ],
   });
 
   /** NVIDIA L40S 48 GB (Ada Lovelace): AWS g6e only. */
@@ -183,6 +325,10 @@ export class Gpu {
       { instanceType: "g6e.12xlarge", gpuCount: 4, vcpus: 48, memoryGiB: 384, onDemandHourlyUsd: 10.49264, spotHourlyUsd: 4.72 },
       { instanceType: "g6e.24xlarge", gpuCount: 4, vcpus: 96, memoryGiB: 768, onDemandHourlyUsd: 15.06559, spotHourlyUsd: 6.78 },
       { instanceType: "g6e.48xlarge", gpuCount: 8, vcpus: 192, memoryGiB: 1536, onDemandHourlyUsd: 30.13118, spotHourlyUsd: 13.56 },
+    ],
+    awsRegions: [
+      "us-east-1", "us-east-2", "us-west-2", "eu-central-1", "eu-north-1", "ap-northeast-1",
+      "ap-northeast-2",
     ],
   });
 
@@ -204,6 +350,21 @@ export class Gpu {
       { machineType: "a2-highgpu-8g", gpuCount: 8, vcpus: 96, memoryGiB: 680, onDemandHourlyUsd: 29.3871, spotHourlyUsd: 15.4242 },
       { machineType: "a2-megagpu-16g", gpuCount: 16, vcpus: 96, memoryGiB: 1360, onDemandHourlyUsd: 55.7395, spotHourlyUsd: 29.2557 },
     ],
+    awsRegions: [
+      "us-east-1", "us-east-2", "us-west-2", "ca-central-1", "eu-west-1", "eu-west-2",
+      "eu-central-1", "eu-north-1", "ap-northeast-1", "ap-northeast-2", "ap-southeast-2", "ap-south-1",
+    ],
+    gkeZones: [
+      "asia-northeast1-a", "asia-northeast1-c",
+      "asia-northeast3-a", "asia-northeast3-b",
+      "asia-southeast1-a", "asia-southeast1-b", "asia-southeast1-c",
+      "europe-west4-a", "europe-west4-b",
+      "us-central1-a", "us-central1-b", "us-central1-c", "us-central1-f",
+      "us-east1-b",
+      "us-west1-b",
+      "us-west3-b",
+      "us-west4-b",
+    ],
   });
 
   /** NVIDIA A100 80 GB (Ampere): AWS p4de, GKE a2-ultragpu with `nvidia-a100-80gb`. */
@@ -222,6 +383,16 @@ export class Gpu {
       { machineType: "a2-ultragpu-2g", gpuCount: 2, vcpus: 24, memoryGiB: 340, onDemandHourlyUsd: 10.1376, spotHourlyUsd: 5.5191 },
       { machineType: "a2-ultragpu-4g", gpuCount: 4, vcpus: 48, memoryGiB: 680, onDemandHourlyUsd: 20.2752, spotHourlyUsd: 11.0382 },
       { machineType: "a2-ultragpu-8g", gpuCount: 8, vcpus: 96, memoryGiB: 1360, onDemandHourlyUsd: 40.5504, spotHourlyUsd: 22.0764 },
+    ],
+    awsRegions: [
+      "us-east-1", "us-west-2", "eu-central-1", "ap-northeast-1", "ap-southeast-1",
+    ],
+    gkeZones: [
+      "asia-southeast1-c",
+      "europe-west4-a",
+      "us-central1-a", "us-central1-c",
+      "us-east4-c",
+      "us-east5-a", "us-east5-b",
     ],
   });
 
@@ -248,6 +419,26 @@ export class Gpu {
       { machineType: "a3-highgpu-4g", gpuCount: 4, vcpus: 104, memoryGiB: 936, onDemandHourlyUsd: 44.245, spotHourlyUsd: 25.3048 },
       { machineType: "a3-highgpu-8g", gpuCount: 8, vcpus: 208, memoryGiB: 1872, onDemandHourlyUsd: 88.49, spotHourlyUsd: 50.6095 },
     ],
+    awsRegions: [
+      "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "eu-west-2",
+      "eu-north-1", "ap-northeast-1", "ap-northeast-2", "ap-southeast-2", "ap-south-1",
+    ],
+    gkeZones: [
+      "asia-east1-c",
+      "asia-northeast1-b",
+      "asia-northeast3-a", "asia-northeast3-c",
+      "asia-south1-c",
+      "asia-southeast1-b", "asia-southeast1-c",
+      "europe-west1-b", "europe-west1-c",
+      "europe-west2-b",
+      "europe-west3-a", "europe-west3-c",
+      "europe-west4-b", "europe-west4-c",
+      "us-central1-a", "us-central1-b", "us-central1-c",
+      "us-east4-a", "us-east4-b", "us-east4-c",
+      "us-east5-a",
+      "us-west1-a", "us-west1-b",
+      "us-west4-a",
+    ],
   });
 
   /**
@@ -270,6 +461,20 @@ export class Gpu {
     gkeMachineFamily: "a3",
     gkeMachineTypes: [
       { machineType: "a3-ultragpu-8g", gpuCount: 8, vcpus: 224, memoryGiB: 2952, onDemandHourlyUsd: 83.492, spotHourlyUsd: 50.0856 },
+    ],
+    awsRegions: [
+      "us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-2", "eu-north-1",
+      "ap-northeast-1", "ap-northeast-2", "ap-southeast-2", "ap-south-1",
+    ],
+    gkeZones: [
+      "asia-south1-b",
+      "europe-west1-b",
+      "europe-west4-a",
+      "us-central1-b",
+      "us-east4-b",
+      "us-east5-a",
+      "us-south1-b",
+      "us-west1-c",
     ],
   });
 
@@ -332,6 +537,55 @@ export class Gpu {
     ];
   }
 
+  /**
+   * Where and when the catalog's availability data (`awsRegions`, `gkeZones`) was read. `region`
+   * is `multiple`: each entry covers every region of `awsRegionsCovered()` or `gkeRegionsCovered()`.
+   */
+  public static availabilitySources(): GpuPriceSource[] {
+    return [
+      {
+        target: "aws",
+        source:
+          "SkyPilot catalog (github.com/skypilot-org/skypilot-catalog) catalogs/v8/aws/vms.csv at " +
+          "commit 00148f2af3672e2229b4f7bf8157d5a3f36e3c35, generated by SkyPilot's fetch_aws.py from " +
+          "EC2 DescribeInstanceTypes and DescribeInstanceTypeOfferings per availability zone (local " +
+          "zones count for their parent region); generation date not recorded in the file: the " +
+          "regions listing each catalog instance family, read for every size of g6e, p4d, p4de, p5, " +
+          "p5e and p5en and for several sizes of g4dn, g5 and g6 (whose region lists agreed)",
+        readOn: "2026-11-28",
+        region: "multiple",
+      },
+      {
+        target: "gcp",
+        source:
+          "SkyPilot catalog (github.com/skypilot-org/skypilot-catalog) catalogs/v8/gcp/vms.csv at " +
+          "commit 006059e0f18acb1341e22a27751e9f80df6ba92f, generated by SkyPilot's fetch_gcp.py from " +
+          "the Compute Engine accelerator types listed per zone (rows the generator found no Cloud " +
+          "Billing price for are left out); generation date not recorded in the file: the zones " +
+          "listing nvidia-tesla-t4, nvidia-l4, nvidia-tesla-a100, nvidia-a100-80gb, nvidia-h100-80gb " +
+          "and nvidia-h200-141gb",
+        readOn: "2026-11-28",
+        region: "multiple",
+      },
+    ];
+  }
+
+  /**
+   * AWS regions the availability data covers for every catalog GPU. `awsAvailability()` answers
+   * UNKNOWN for any other region.
+   */
+  public static awsRegionsCovered(): string[] {
+    return [...AWS_REGIONS_COVERED];
+  }
+
+  /**
+   * GCP regions the availability data covers for every catalog GPU. `gkeAvailability()` answers
+   * UNKNOWN for any other region and its zones (except for GPUs GKE does not offer at all).
+   */
+  public static gkeRegionsCovered(): string[] {
+    return [...GKE_REGIONS_COVERED];
+  }
+
   /** Every GPU in the catalog. */
   public static all(): Gpu[] {
     return [
@@ -380,6 +634,19 @@ export class Gpu {
   public readonly gkeMachineFamily?: string;
   /** GKE machine types that carry this GPU (empty when not offered on GKE). */
   public readonly gkeMachineTypes: GkeGpuMachineType[];
+  /**
+   * AWS regions where at least one of `awsInstanceTypes` is offered, as far as
+   * `availabilitySources()` knows (empty when there is no availability data).
+   */
+  public readonly awsRegions: string[];
+  /**
+   * GKE zones that offer `gkeAcceleratorType`, sorted, as far as `availabilitySources()` knows
+   * (empty when not offered on GKE or when there is no availability data).
+   */
+  public readonly gkeZones: string[];
+
+  private readonly hasAwsAvailabilityData: boolean;
+  private readonly hasGkeAvailabilityData: boolean;
 
   private constructor(props: GpuProps) {
     this.id = props.id;
@@ -390,6 +657,10 @@ export class Gpu {
     this.gkeAcceleratorType = props.gkeAcceleratorType;
     this.gkeMachineFamily = props.gkeMachineFamily;
     this.gkeMachineTypes = props.gkeMachineTypes ?? [];
+    this.awsRegions = [...(props.awsRegions ?? [])];
+    this.gkeZones = [...(props.gkeZones ?? [])].sort();
+    this.hasAwsAvailabilityData = props.awsRegions !== undefined;
+    this.hasGkeAvailabilityData = props.gkeZones !== undefined;
   }
 
   /** True when the GPU is offered on AWS. */
@@ -424,5 +695,69 @@ export class Gpu {
   /** The catalog entry for a GKE machine type of this GPU, or undefined. */
   public gkeMachineType(machineType: string): GkeGpuMachineType | undefined {
     return this.gkeMachineTypes.find((t) => t.machineType === machineType);
+  }
+
+  /**
+   * Whether the GPU is offered in an AWS region (e.g. `us-east-1`), as far as the catalog knows.
+   *
+   * OFFERED when `awsRegions` lists the region; NOT_OFFERED when the GPU has no AWS instance
+   * types, or when the region is in `awsRegionsCovered()` and not listed; UNKNOWN for any other
+   * region (including unresolved tokens) and when the GPU has no availability data.
+   */
+  public awsAvailability(region: string): GpuAvailability {
+    if (!this.offeredOnAws) {
+      return GpuAvailability.NOT_OFFERED;
+    }
+    if (this.awsRegions.includes(region)) {
+      return GpuAvailability.OFFERED;
+    }
+    if (this.hasAwsAvailabilityData && AWS_REGIONS_COVERED.includes(region)) {
+      return GpuAvailability.NOT_OFFERED;
+    }
+    return GpuAvailability.UNKNOWN;
+  }
+
+  /**
+   * Whether the GPU is offered in a GKE location, as far as the catalog knows. `location` is a
+   * zone (`us-central1-a`) or a region (`us-central1`); a region is OFFERED when any of its
+   * zones offers the GPU.
+   *
+   * NOT_OFFERED everywhere when the GPU is not offered on GKE at all (A10G, L40S); otherwise
+   * NOT_OFFERED for a location in `gkeRegionsCovered()` that `gkeZones` does not list, and
+   * UNKNOWN for any other location (including unresolved tokens) and when the GPU has no
+   * availability data.
+   */
+  public gkeAvailability(location: string): GpuAvailability {
+    if (!this.offeredOnGke) {
+      return GpuAvailability.NOT_OFFERED;
+    }
+    const zoneRegion = gcpRegionOfZone(location);
+    let region: string;
+    let offered: boolean;
+    if (zoneRegion !== undefined) {
+      region = zoneRegion;
+      offered = this.gkeZones.includes(location);
+    } else if (GCP_REGION.test(location)) {
+      region = location;
+      offered = this.gkeZonesIn(location).length > 0;
+    } else {
+      return GpuAvailability.UNKNOWN;
+    }
+    if (offered) {
+      return GpuAvailability.OFFERED;
+    }
+    if (this.hasGkeAvailabilityData && GKE_REGIONS_COVERED.includes(region)) {
+      return GpuAvailability.NOT_OFFERED;
+    }
+    return GpuAvailability.UNKNOWN;
+  }
+
+  /**
+   * The zones of a GCP region (e.g. `us-central1`) that offer the GPU, sorted, as far as the
+   * catalog knows. Empty both when none does and when the catalog does not know: use
+   * `gkeAvailability()` to tell the two apart.
+   */
+  public gkeZonesIn(region: string): string[] {
+    return this.gkeZones.filter((zone) => gcpRegionOfZone(zone) === region);
   }
 }

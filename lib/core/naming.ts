@@ -43,11 +43,11 @@ function s3Problem(v: string): string | undefined {
 }
 
 function gcsProblem(v: string): string | undefined {
+  const max = v.includes(".") ? 222 : 63;
+  if (v.length < 3 || v.length > max) return `must be 3 to ${max} characters long (got ${v.length})`;
   if (!/^[a-z0-9][a-z0-9._-]*[a-z0-9]$/.test(v)) {
     return "must contain only lowercase letters, digits, '-', '_' and '.', and start and end with a letter or digit";
   }
-  const max = v.includes(".") ? 222 : 63;
-  if (v.length < 3 || v.length > max) return `must be 3 to ${max} characters long (got ${v.length})`;
   if (v.split(".").some((part) => part.length === 0 || part.length > 63)) {
     return "each dot-separated component must be 1 to 63 characters long";
   }
@@ -118,6 +118,8 @@ export class Naming {
     if (isUnresolved(name) || isUnresolved(namespace)) return undefined;
     const nameProblem = Naming.problem(NamingRule.DNS1123_LABEL, name);
     if (nameProblem) return nameProblem;
+    const namespaceProblem = Naming.problem(NamingRule.DNS1123_LABEL, namespace);
+    if (namespaceProblem) return `namespace ${namespaceProblem}`;
     const host = `${name}-transformer-${namespace}`;
     if (host.length > 63) {
       return `makes the KServe host label "${host}" ${host.length} characters long; name and namespace together must be at most ${63 - "-transformer-".length} characters`;

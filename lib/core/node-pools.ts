@@ -1,5 +1,5 @@
 import { IConstruct } from "constructs";
-import { NodePoolInfo } from "./cluster";
+import { IWorkloadIdentity, NodePoolInfo, WorkloadIdentityKind } from "./cluster";
 import { NamingRule, validateName } from "./naming";
 import { invalid, validateInteger, validateMinMax } from "./validation";
 
@@ -35,5 +35,30 @@ export class NodePoolRegistry {
 
   public all(): NodePoolInfo[] {
     return [...this.pools];
+  }
+}
+
+/**
+ * Internal: throws when `cluster` already has a workload identity for `namespace/serviceAccountName`
+ * (two would create clashing roles and associations).
+ */
+export function assertNewWorkloadIdentity(cluster: IConstruct, namespace: string, serviceAccountName: string): void {
+  const kinds: string[] = Object.values(WorkloadIdentityKind);
+  const existing = cluster.node.findAll().find((c) => {
+    const candidate = c as Partial<IWorkloadIdentity>;
+    return (
+      typeof candidate.kind === "string" &&
+      kinds.includes(candidate.kind) &&
+      candidate.namespace === namespace &&
+      candidate.serviceAccountName === serviceAccountName
+    );
+  });
+  if (existing) {
+    invalid(
+      cluster,
+      "workload identity",
+      `${namespace}/${serviceAccountName}`,
+      `is already bound by ${existing.node.path}; a service account has exactly one workload identity (grant more to that one)`,
+    );
   }
 }

@@ -125,7 +125,9 @@ export class S3BucketReference extends Construct implements IObjectStore {
         Resource: [this.kmsKeyArn],
       });
     }
-    new IamRolePolicy(identity, `S3-${access}-${this.node.addr.slice(0, 8)}`, {
+    const id = `S3-${access}-${this.node.addr.slice(0, 8)}`;
+    if (identity.node.tryFindChild(id)) return; // already granted
+    new IamRolePolicy(identity, id, {
       name: `strata-s3-${access}-${this.node.addr.slice(0, 8)}`,
       role: identity.awsRoleName,
       policy: iamPolicy(statements),
@@ -181,7 +183,9 @@ export class GcsBucketReference extends Construct implements IObjectStore {
         `is a ${identity.kind} identity; a Cloud Storage bucket can only be granted to a GCP service account identity (GkeCluster.addWorkloadIdentity)`,
       );
     }
-    new StorageBucketIamMember(this, `Grant-${role.split(".").pop()}-${identity.node.addr.slice(0, 8)}`, {
+    const id = `Grant-${role.split(".").pop()}-${identity.node.addr.slice(0, 8)}`;
+    if (this.node.tryFindChild(id)) return; // already granted
+    new StorageBucketIamMember(this, id, {
       bucket: this.bucketName,
       role,
       member: `serviceAccount:${identity.gcpServiceAccountEmail}`,

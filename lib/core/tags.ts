@@ -1,5 +1,5 @@
 import { IConstruct } from "constructs";
-import { Aspects, IAspect, TerraformResource, Token } from "cdktf";
+import { App, Aspects, IAspect, TerraformResource, Token } from "cdktf";
 import { Naming, NamingRule } from "./naming";
 import { invalid, validateNonEmpty, warning } from "./validation";
 
@@ -45,11 +45,19 @@ function isWritable(obj: object, property: string): boolean {
  * digits, `_` and `-`, at most 63 characters), so the same app can target both.
  *
  * @example
- * StrataTags.apply(app, { owner: "ml-platform", costCentre: "cc-1234", environment: "prod" });
+ * StrataTags.apply(infraStack, { owner: "ml-platform", costCentre: "cc-1234", environment: "prod" });
  */
 export class StrataTags implements IAspect {
-  /** Adds the aspect to `scope` (an app or a stack) and returns it. */
+  /** Adds the aspect to `scope` (a stack, or a construct in one) and returns it. An App is rejected: cdktf runs aspects per stack. */
   public static apply(scope: IConstruct, props: StrataTagsProps): StrataTags {
+    if (App.isApp(scope)) {
+      invalid(
+        scope,
+        "scope",
+        "App",
+        "must be a stack (or a construct inside one): cdktf runs aspects from each stack down, so an aspect on the App tags nothing; apply StrataTags to each stack",
+      );
+    }
     const aspect = new StrataTags(scope, props);
     Aspects.of(scope).add(aspect);
     return aspect;

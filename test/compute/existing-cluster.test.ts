@@ -201,3 +201,14 @@ describe("ExistingCluster", () => {
     });
   });
 });
+
+describe("workload identities are one per service account", () => {
+  test("a second identity for the same namespace/service account is rejected", () => {
+    const cluster = new ExistingCluster(pgStack(), "Cluster", base);
+    cluster.addWorkloadIdentity("A", { namespace: "ml", serviceAccountName: "trainer" });
+    expect(() => cluster.addWorkloadIdentity("B", { namespace: "ml", serviceAccountName: "trainer" })).toThrow(
+      'onprem-infra/Cluster: invalid workload identity "ml/trainer": is already bound by onprem-infra/Cluster/A; a service account has exactly one workload identity',
+    );
+    expect(() => cluster.addWorkloadIdentity("C", { namespace: "other", serviceAccountName: "trainer" })).not.toThrow();
+  });
+});

@@ -1,4 +1,4 @@
-import { AwsGpuInstanceType, GkeGpuMachineType, Gpu } from "../../lib/core/gpu";
+import { AwsGpuInstanceType, GkeGpuMachineType, Gpu, GpuAvailability } from "../../lib/core/gpu";
 
 const ALL_IDS = [
   "nvidia-t4",
@@ -461,5 +461,286 @@ describe("Gpu.custom", () => {
     expect(Gpu.all()).toHaveLength(8);
     expect(Gpu.all()).not.toContain(gpu);
     expect(Gpu.fromProductLabel("NVIDIA-L4")).toBe(Gpu.NVIDIA_L4);
+  });
+});
+
+describe("availability", () => {
+  const { OFFERED, NOT_OFFERED, UNKNOWN } = GpuAvailability;
+  const awsCovered = Gpu.awsRegionsCovered();
+  const gkeCovered = Gpu.gkeRegionsCovered();
+  const regionOfZone = (zone: string) => zone.replace(/-[a-z0-9]+$/, "");
+
+  test("the enum has exactly three values", () => {
+    expect(Object.values(GpuAvailability).sort()).toEqual(["NOT_OFFERED", "OFFERED", "UNKNOWN"]);
+  });
+
+  test("the covered regions include the main regions of each target", () => {
+    for (const r of [
+      "us-east-1",
+      "us-east-2",
+      "us-west-2",
+      "eu-west-1",
+      "eu-central-1",
+      "eu-west-2",
+      "ap-northeast-1",
+      "ap-southeast-1",
+      "ap-south-1",
+    ]) {
+      expect(awsCovered).toContain(r);
+    }
+    for (const r of [
+      "us-central1",
+      "us-east1",
+      "us-east4",
+      "us-west1",
+      "us-west4",
+      "europe-west1",
+      "europe-west4",
+      "asia-east1",
+      "asia-northeast1",
+      "asia-southeast1",
+    ]) {
+      expect(gkeCovered).toContain(r);
+    }
+    expect(new Set(awsCovered).size).toBe(awsCovered.length);
+    expect(new Set(gkeCovered).size).toBe(gkeCovered.length);
+  });
+
+  test("covered-region lists are fresh copies", () => {
+    Gpu.awsRegionsCovered().pop();
+    Gpu.gkeRegionsCovered().push("mars-north1");
+    expect(Gpu.awsRegionsCovered()).toEqual(awsCovered);
+    expect(Gpu.gkeRegionsCovered()).toEqual(gkeCovered);
+  });
+
+  test("every catalog GPU has AWS availability data within the covered regions", () => {
+    for (const g of Gpu.all()) {
+      expect(g.awsRegions.length).toBeGreaterThan(0);
+      expect(new Set(g.awsRegions).size).toBe(g.awsRegions.length);
+      for (const r of g.awsRegions) {
+        expect([g.id, r, awsCovered.includes(r)]).toEqual([g.id, r, true]);
+      }
+    }
+  });
+
+  test("every gkeZones entry is a well-formed zone of a covered region, sorted and unique", () => {
+    for (const g of Gpu.all()) {
+      expect(g.gkeZones).toEqual([...g.gkeZones].sort());
+      expect(new Set(g.gkeZones).size).toBe(g.gkeZones.length);
+      for (const z of g.gkeZones) {
+        expect(z).toMatch(/^[a-z]+(-[a-z]+)+\d+-[a-z]$/);
+        expect([g.id, z, gkeCovered.includes(regionOfZone(z))]).toEqual([g.id, z, true]);
+      }
+    }
+  });
+
+  test("GPUs GKE offers have zone data; A10G and L40S have none", () => {
+    for (const g of Gpu.all()) {
+      expect([g.id, g.gkeZones.length > 0]).toEqual([g.id, g.offeredOnGke]);
+    }
+  });
+
+  test("awsAvailability matches awsRegions over the covered regions", () => {
+    for (const g of Gpu.all()) {
+      for (const r of awsCovered) {
+        expect([g.id, r, g.awsAvailability(r)]).toEqual([g.id, r, g.awsRegions.includes(r) ? OFFERED : NOT_OFFERED]);
+      }
+    }
+  });
+
+  test("a region is offered on GKE exactly when one of its zones is", () => {
+    for (const g of Gpu.all().filter((x) => x.offeredOnGke)) {
+      for (const r of gkeCovered) {
+        const zones = g.gkeZonesIn(r);
+        expect(zones.every((z) => regionOfZone(z) === r)).toBe(true);
+        expect([g.id, r, g.gkeAvailability(r)]).toEqual([g.id, r, zones.length > 0 ? OFFERED : NOT_OFFERED]);
+        for (const z of zones) {
+          expect(g.gkeAvailability(z)).toBe(OFFERED);
+        }
+      }
+    }
+  });
+
+  test("pinned AWS facts per GPU", () => {
+    const facts: Array<[Gpu, string, GpuAvailability]> = [
+      [Gpu.NVIDIA_T4, "us-east-1", OFFERED],
+      [Gpu.NVIDIA_T4, "ap-southeast-1", OFFERED],
+      [Gpu.NVIDIA_A10G, "eu-west-1", OFFERED],
+      [Gpu.NVIDIA_A10G, "ap-southeast-1", NOT_OFFERED],
+      [Gpu.NVIDIA_A10G, "us-west-1", NOT_OFFERED],
+      [Gpu.NVIDIA_L4, "ap-south-1", OFFERED],
+      [Gpu.NVIDIA_L4, "eu-west-1", NOT_OFFERED],
+      [Gpu.NVIDIA_L40S, "us-east-1", OFFERED],
+      [Gpu.NVIDIA_L40S, "eu-west-2", NOT_OFFERED],
+      [Gpu.NVIDIA_A100_40GB, "eu-west-1", OFFERED],
+      [Gpu.NVIDIA_A100_40GB, "ap-southeast-1", NOT_OFFERED],
+      [Gpu.NVIDIA_A100_80GB, "ap-southeast-1", OFFERED],
+      [Gpu.NVIDIA_A100_80GB, "us-east-2", NOT_OFFERED],
+      [Gpu.NVIDIA_H100_80GB, "eu-west-2", OFFERED],
+      [Gpu.NVIDIA_H100_80GB, "eu-central-1", NOT_OFFERED],
+      // us-east-1 through p5en, eu-west-2 through p5e only.
+      [Gpu.NVIDIA_H200, "us-east-1", OFFERED],
+      [Gpu.NVIDIA_H200, "eu-west-2", OFFERED],
+      [Gpu.NVIDIA_H200, "ap-southeast-1", NOT_OFFERED],
+    ];
+    for (const [g, region, expected] of facts) {
+      expect([g.id, region, g.awsAvailability(region)]).toEqual([g.id, region, expected]);
+    }
+  });
+
+  test("pinned GKE facts per GPU", () => {
+    const facts: Array<[Gpu, string, GpuAvailability]> = [
+      [Gpu.NVIDIA_T4, "us-central1-f", OFFERED],
+      [Gpu.NVIDIA_T4, "us-west1-c", NOT_OFFERED],
+      [Gpu.NVIDIA_L4, "us-central1-a", OFFERED],
+      [Gpu.NVIDIA_L4, "europe-west4-c", OFFERED],
+      [Gpu.NVIDIA_L4, "us-central1-f", NOT_OFFERED],
+      [Gpu.NVIDIA_L4, "us-east4-b", NOT_OFFERED],
+      [Gpu.NVIDIA_A100_40GB, "us-central1-f", OFFERED],
+      [Gpu.NVIDIA_A100_40GB, "europe-west4-c", NOT_OFFERED],
+      [Gpu.NVIDIA_A100_40GB, "us-east4", NOT_OFFERED],
+      [Gpu.NVIDIA_A100_80GB, "us-east5-b", OFFERED],
+      [Gpu.NVIDIA_A100_80GB, "us-central1-b", NOT_OFFERED],
+      [Gpu.NVIDIA_H100_80GB, "us-central1-a", OFFERED],
+      [Gpu.NVIDIA_H100_80GB, "us-east1", NOT_OFFERED],
+      [Gpu.NVIDIA_H200, "us-central1-b", OFFERED],
+      [Gpu.NVIDIA_H200, "us-south1-b", OFFERED],
+      [Gpu.NVIDIA_H200, "us-central1-a", NOT_OFFERED],
+      [Gpu.NVIDIA_H200, "asia-east1", NOT_OFFERED],
+    ];
+    for (const [g, location, expected] of facts) {
+      expect([g.id, location, g.gkeAvailability(location)]).toEqual([g.id, location, expected]);
+    }
+  });
+
+  test("regions vs zones on GKE", () => {
+    // The region answers for any of its zones: H200 is only in us-central1-b.
+    expect(Gpu.NVIDIA_H200.gkeAvailability("us-central1")).toBe(OFFERED);
+    expect(Gpu.NVIDIA_H200.gkeZonesIn("us-central1")).toEqual(["us-central1-b"]);
+    expect(Gpu.NVIDIA_L4.gkeZonesIn("us-central1")).toEqual(["us-central1-a", "us-central1-b", "us-central1-c"]);
+    expect(Gpu.NVIDIA_T4.gkeZonesIn("us-central1")).toEqual([
+      "us-central1-a",
+      "us-central1-b",
+      "us-central1-c",
+      "us-central1-f",
+    ]);
+    // A region name is not a prefix match on other regions.
+    expect(Gpu.NVIDIA_H100_80GB.gkeZonesIn("us-east")).toEqual([]);
+    // gkeZonesIn takes a region, not a zone.
+    expect(Gpu.NVIDIA_L4.gkeZonesIn("us-central1-a")).toEqual([]);
+    // A zone name the data does not list, in a covered region, is not offered.
+    expect(Gpu.NVIDIA_L4.gkeAvailability("us-central1-z")).toBe(NOT_OFFERED);
+    // Not covered, not offered and not known are different answers for an empty list.
+    expect(Gpu.NVIDIA_H200.gkeZonesIn("asia-east1")).toEqual([]);
+    expect(Gpu.NVIDIA_H200.gkeZonesIn("southamerica-east1")).toEqual([]);
+    expect(Gpu.NVIDIA_H200.gkeAvailability("southamerica-east1")).toBe(UNKNOWN);
+  });
+
+  test("UNKNOWN for regions and zones the data does not cover", () => {
+    for (const g of Gpu.all()) {
+      for (const r of ["sa-east-1", "af-south-1", "me-south-1", "us-gov-west-1", "", "${TfToken[TOKEN.1]}"]) {
+        expect([g.id, r, g.awsAvailability(r)]).toEqual([g.id, r, UNKNOWN]);
+      }
+    }
+    for (const g of Gpu.all().filter((x) => x.offeredOnGke)) {
+      for (const l of ["southamerica-east1", "southamerica-east1-a", "me-west1", "europe-west9-c", "", "US-CENTRAL1", "${TfToken[TOKEN.2]}"]) {
+        expect([g.id, l, g.gkeAvailability(l)]).toEqual([g.id, l, UNKNOWN]);
+      }
+    }
+  });
+
+  test("A10G and L40S are NOT_OFFERED on GKE everywhere, even outside the covered regions", () => {
+    for (const g of [Gpu.NVIDIA_A10G, Gpu.NVIDIA_L40S]) {
+      for (const l of ["us-central1", "us-central1-a", "europe-west4", "southamerica-east1", "southamerica-east1-a", ""]) {
+        expect([g.id, l, g.gkeAvailability(l)]).toEqual([g.id, l, NOT_OFFERED]);
+      }
+      expect(g.gkeZones).toEqual([]);
+      expect(g.gkeZonesIn("us-central1")).toEqual([]);
+    }
+  });
+
+  describe("availabilitySources", () => {
+    const sources = Gpu.availabilitySources();
+
+    test("one entry per target, for multiple regions, naming the commit read", () => {
+      expect(sources.map((s) => s.target).sort()).toEqual(["aws", "gcp"]);
+      for (const s of sources) {
+        expect(s.region).toBe("multiple");
+        expect(s.source).toMatch(/skypilot-catalog/);
+        expect(s.source).toMatch(/commit [0-9a-f]{40}/);
+      }
+    });
+
+    test("readOn is a valid ISO date, not in the future", () => {
+      for (const s of sources) {
+        expect(s.readOn).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+        const d = new Date(`${s.readOn}T00:00:00Z`);
+        expect(d.toISOString().slice(0, 10)).toBe(s.readOn);
+        expect(d.getTime()).toBeLessThanOrEqual(Date.now());
+      }
+    });
+
+    test("returns a fresh array every call", () => {
+      Gpu.availabilitySources().pop();
+      expect(Gpu.availabilitySources()).toHaveLength(sources.length);
+    });
+  });
+
+  describe("custom GPUs", () => {
+    const base = {
+      displayName: "Acme X1",
+      memoryGiB: 64,
+      productLabel: "Acme-X1",
+      awsInstanceTypes: [
+        { instanceType: "x1.big", gpuCount: 1, vcpus: 8, memoryGiB: 64, onDemandHourlyUsd: 3, spotHourlyUsd: 1 },
+      ],
+      gkeAcceleratorType: "acme-x1",
+      gkeMachineFamily: "z9",
+      gkeMachineTypes: [
+        { machineType: "z9-standard-8", gpuCount: 1, vcpus: 8, memoryGiB: 32, onDemandHourlyUsd: 1.5, spotHourlyUsd: 0.5 },
+      ],
+    };
+
+    test("without availability data everything offered is UNKNOWN", () => {
+      const gpu = Gpu.custom({ id: "acme-x1", ...base });
+      expect(gpu.awsRegions).toEqual([]);
+      expect(gpu.gkeZones).toEqual([]);
+      expect(gpu.awsAvailability("us-east-1")).toBe(UNKNOWN);
+      expect(gpu.gkeAvailability("us-central1")).toBe(UNKNOWN);
+      expect(gpu.gkeAvailability("us-central1-a")).toBe(UNKNOWN);
+    });
+
+    test("with availability data, listed locations are offered and other covered ones are not", () => {
+      const gpu = Gpu.custom({
+        id: "acme-x1",
+        ...base,
+        awsRegions: ["eu-west-1", "sa-east-1"],
+        gkeZones: ["us-east1-c", "us-central1-b"],
+      });
+      expect(gpu.gkeZones).toEqual(["us-central1-b", "us-east1-c"]);
+      expect(gpu.awsAvailability("eu-west-1")).toBe(OFFERED);
+      expect(gpu.awsAvailability("sa-east-1")).toBe(OFFERED);
+      expect(gpu.awsAvailability("us-east-1")).toBe(NOT_OFFERED);
+      expect(gpu.awsAvailability("ap-east-1")).toBe(UNKNOWN);
+      expect(gpu.gkeAvailability("us-central1")).toBe(OFFERED);
+      expect(gpu.gkeAvailability("us-central1-a")).toBe(NOT_OFFERED);
+      expect(gpu.gkeAvailability("europe-west4")).toBe(NOT_OFFERED);
+      expect(gpu.gkeZonesIn("us-east1")).toEqual(["us-east1-c"]);
+    });
+
+    test("a GPU without types on a target is NOT_OFFERED there, whatever the location", () => {
+      const gpu = Gpu.custom({ id: "onprem-only", displayName: "On-prem only", memoryGiB: 32, productLabel: "OnPrem-GPU" });
+      expect(gpu.awsAvailability("us-east-1")).toBe(NOT_OFFERED);
+      expect(gpu.awsAvailability("sa-east-1")).toBe(NOT_OFFERED);
+      expect(gpu.gkeAvailability("us-central1-a")).toBe(NOT_OFFERED);
+      expect(gpu.gkeAvailability("southamerica-east1")).toBe(NOT_OFFERED);
+    });
+
+    test("the props arrays are copied", () => {
+      const awsRegions = ["eu-west-1"];
+      const gpu = Gpu.custom({ id: "acme-x1", ...base, awsRegions });
+      awsRegions.push("us-east-1");
+      expect(gpu.awsRegions).toEqual(["eu-west-1"]);
+    });
   });
 });

@@ -1,8 +1,12 @@
 /**
  * Small, generic helpers for Strata unit tests: stacks with an explicit backend and provider,
  * parsed synth output, and annotation lookup. Keep this file free of construct-specific logic.
+ *
+ * Note on the cdktf jest matchers (`toHaveResourceWithProperties` etc.): they match with a
+ * top-level `expect.objectContaining`, so nested blocks (`metadata`, `vpc_config`) must be given
+ * in full. For partial nested checks use `resourcesOfType(...)` with `toMatchObject`.
  */
-import { App, S3Backend, TerraformStack, Testing } from "cdktf";
+import { App, DefaultTokenResolver, S3Backend, StringConcat, TerraformStack, Testing, Tokenization } from "cdktf";
 import { IConstruct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 
@@ -82,4 +86,12 @@ export function annotations(scope: IConstruct, level: "warn" | "info" | "error" 
   return scope.node
     .findAll()
     .flatMap((c) => c.node.metadata.filter((m) => m.type === type).map((m) => String(m.data)));
+}
+
+/**
+ * Resolves tokens in `value` as they would appear in `scope`'s stack (`"${aws_iam_role.X.arn}"`).
+ * Token getters return a new token on every access, so compare resolved values, not tokens.
+ */
+export function resolve(scope: IConstruct, value: unknown): any {
+  return Tokenization.resolve(value, { scope, resolver: new DefaultTokenResolver(new StringConcat()) });
 }

@@ -1,0 +1,152 @@
+import { Construct } from "constructs";
+import { TerraformStack, Token } from "cdktf";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { EksNodeGroup } from "@cdktf/provider-aws/lib/eks-node-group";
+import { NodePoolInfo } from "../core/cluster";
+import { GpuAvailability } from "../core/gpu";
+import { invalid, isUnresolved, warn } from "../core/validation";
+import type { EksCluster } from "./eks-cluster";
+import { secureLaunchTemplate } from "./eks-internal";
+import { GpuNodePoolOptions } from "./gpu-pool-options";
+import { cloudTaintEffect, resolveGpuPool } from "./gpu-pools-internal";
+
+/** The EKS-optimized AMI family of GPU nodes (AL2 is end of life and not offered). */
+export enum EksGpuAmi {
+  /** Amazon Linux 2023 with the NVIDIA driver and container toolkit. */
+  AL2023_NVIDIA = "AL2023_x86_64_NVIDIA",
+  /** Bottlerocket with the NVIDIA driver. */
+  BOTTLEROCKET_NVIDIA = "BOTTLEROCKET_x86_64_NVIDIA",
+}
+
+/** Options of an EKS GPU node pool (`EksCluster.addGpuNodePool` / `addSpotTrainingPool`). */
+export interface EksGpuNodePoolOptions extends GpuNodePoolOptions {
+  /**
+   * Instance types; each must carry `gpusPerNode` of the pool's GPU (per the catalog).
+   * @default inference pools: the cheapest type with `gpusPerNode` GPUs; spot training pools: every such type, for spot capacity
+   */
+  readonly instanceTypes?: string[];
+  /**
+   * AMI family.
+   * @default EksGpuAmi.AL2023_NVIDIA
+   */
+  readonly ami?: EksGpuAmi;
+}
+
+/** Props of `EksGpuNodePool`. */
+export interface EksGpuNodePoolProps extends EksGpuNodePoolOptions {
+  /** The cluster the pool joins. */
+  readonly cluster: EksCluster;
+  /**
+   * A spot training pool: spot capacity, `workload=training:NoSchedule` taint, min 0 by default.
+   * @default false (an on-demand inference pool)
+   */
+  readonly spotTraining?: boolean;
+}
+
+/**
+ * An EKS managed node group of GPU nodes on the NVIDIA AMI (AL2023 or Bottlerocket), on a launch
+ * template with IMDSv2 (hop limit 1) and volumes encrypted with the cluster's key, tainted
+ * `nvidia.com/gpu=present:NoSchedule` and labelled for the scheduling contract. As a spot
+ * training pool it runs on spot capacity across every instance type of the GPU, carries the
+ * `workload=training:NoSchedule` taint too, and scales to zero.
+ *
+ * Scaling a managed node group up from zero needs an autoscaler that reads the group's labels
+ * and taints (Karpenter, or the cluster autoscaler).
+ *
+ * @example
+ * cluster.addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, maxNodes: 4 });
+ * cluster.addSpotTrainingPool("A100", { gpu: Gpu.NVIDIA_A100_40GB, gpusPerNode: 8, maxGpus: 32 });
+ */
+export class EksGpuNodePool extends Construct {
+  /** The managed node group. */
+  public readonly nodeGroup: EksNodeGroup;
+  /** What the cluster knows of the pool. */
+  public readonly info: NodePoolInfo;
+
+  constructor(scope: Construct, id: string, props: EksGpuNodePoolProps) {
+    super(scope, id);
+    const training = props.spotTraining ?? false;
+    const pool = resolveGpuPool(this, props, training);
+    const gpu = props.gpu;
+    const cluster = props.cluster;
+
+    if (!gpu.offeredOnAws) {
+      invalid(this, "gpu", gpu.displayName, "is not offered on AWS (no EC2 instance type carries it); choose a GPU with awsInstanceTypes");
+    }
+    const candidates = gpu.awsInstanceTypesWith(pool.gpusPerNode);
+    if (candidates.length === 0) {
+      const counts = [...new Set(gpu.awsInstanceTypes.map((t) => t.gpuCount))].sort((a, b) => a - b);
+      invalid(this, "gpusPerNode", pool.gpusPerNode, `${gpu.displayName} instances on AWS carry ${counts.join(", ")} GPUs`);
+    }
+    const instanceTypes = props.instanceTypes ?? (training ? candidates.map((t) => t.instanceType) : [candidates[0].instanceType]);
+    if (instanceTypes.length === 0) {
+      invalid(this, "instanceTypes", instanceTypes, "must list at least one instance type");
+    }
+    instanceTypes.forEach((type, i) => {
+      if (isUnresolved(type)) return;
+      const entry = gpu.awsInstanceType(type);
+      if (entry === undefined || entry.gpuCount !== pool.gpusPerNode) {
+        invalid(
+          this,
+          `instanceTypes[${i}]`,
+          type,
+          `does not carry ${pool.gpusPerNode} ${gpu.displayName} GPU(s); the catalog offers ${candidates.map((c) => c.instanceType).join(", ")}`,
+        );
+      }
+    });
+    this.checkRegion(gpu.awsAvailability.bind(gpu), gpu.displayName);
+
+    const ami = props.ami ?? EksGpuAmi.AL2023_NVIDIA;
+    const launchTemplate = secureLaunchTemplate(this, "LaunchTemplate", {
+      name: `${cluster.clusterName}-${pool.name}`,
+      diskSizeGiB: pool.diskSizeGiB,
+      kmsKeyArn: cluster.kmsKey.arn,
+      bottlerocket: ami === EksGpuAmi.BOTTLEROCKET_NVIDIA,
+    });
+    this.nodeGroup = new EksNodeGroup(this, "Resource", {
+      clusterName: cluster.resource.name,
+      nodeGroupName: pool.name,
+      nodeRoleArn: cluster.nodeRole.arn,
+      subnetIds: cluster.subnetIds,
+      amiType: ami,
+      capacityType: training ? "SPOT" : "ON_DEMAND",
+      instanceTypes,
+      scalingConfig: { minSize: pool.minNodes, maxSize: pool.maxNodes, desiredSize: pool.minNodes },
+      updateConfig: { maxUnavailable: 1 },
+      labels: pool.labels,
+      taint: pool.taints.map((t) => ({ key: t.key, value: t.value, effect: cloudTaintEffect(t.effect) })),
+      launchTemplate: { id: launchTemplate.id, version: Token.asString(launchTemplate.latestVersion) },
+      lifecycle: { ignoreChanges: ["scaling_config[0].desired_size"] },
+      dependsOn: [cluster.systemNodeGroup],
+    });
+    this.info = {
+      name: pool.name,
+      purpose: pool.purpose,
+      capacityType: pool.capacityType,
+      labels: pool.labels,
+      taints: pool.taints,
+      minNodes: pool.minNodes,
+      maxNodes: pool.maxNodes,
+      gpu,
+      gpusPerNode: pool.gpusPerNode,
+      instanceTypes,
+    };
+    cluster.registerNodePool(this.info);
+  }
+
+  /** Rejects a GPU the catalog knows is not offered in the stack's AWS region; warns for regions it does not cover. */
+  private checkRegion(availability: (region: string) => GpuAvailability, gpuName: string): void {
+    const provider = TerraformStack.of(this)
+      .node.findAll()
+      .find((c): c is AwsProvider => c instanceof AwsProvider && c.alias === undefined);
+    const region = provider?.region;
+    if (region === undefined || isUnresolved(region)) return;
+    const answer = availability(region);
+    if (answer === GpuAvailability.NOT_OFFERED) {
+      invalid(this, "gpu", gpuName, `is not offered in AWS region ${region} (per the GPU catalog); choose another GPU or region`);
+    }
+    if (answer === GpuAvailability.UNKNOWN) {
+      warn(this, "gpu", gpuName, `the GPU catalog has no data for AWS region ${region}; check that its instance types are offered there`);
+    }
+  }
+}

@@ -1,0 +1,211 @@
+import { Construct } from "constructs";
+import { ContainerNodePool } from "@cdktf/provider-google/lib/container-node-pool";
+import { NodePoolInfo } from "../core/cluster";
+import { GpuAvailability } from "../core/gpu";
+import { invalid, isUnresolved, validateOneOf, warn } from "../core/validation";
+import type { GkeCluster } from "./gke-cluster";
+import { GpuNodePoolOptions } from "./gpu-pool-options";
+import { cloudTaintEffect, resolveGpuPool } from "./gpu-pools-internal";
+
+/** Node label that turns GKE's own NVIDIA device plugin off on a node pool. */
+const GKE_NO_DEFAULT_DEVICE_PLUGIN_LABEL = "gke-no-default-nvidia-gpu-device-plugin";
+
+/** Which NVIDIA driver GKE installs on GPU nodes. */
+export enum GkeGpuDriverVersion {
+  /** The default driver version for the node's GKE version. */
+  DEFAULT = "DEFAULT",
+  /** The latest driver version available for the node's GKE version. */
+  LATEST = "LATEST",
+}
+
+/** Options of a GKE GPU node pool (`GkeCluster.addGpuNodePool` / `addSpotTrainingPool`). */
+export interface GkeGpuNodePoolOptions extends GpuNodePoolOptions {
+  /**
+   * Machine type; must belong to the GPU's machine family (`g2` for L4, `a2` for A100, `a3` for
+   * H100/H200, `n1` for T4) and carry `gpusPerNode` GPUs per the catalog.
+   * @default the cheapest catalog machine type with `gpusPerNode` GPUs
+   */
+  readonly machineType?: string;
+  /**
+   * Zones for the pool's nodes; each must offer the GPU.
+   * @default the zones of the cluster's region that offer the GPU per the catalog, or the cluster's zones when the catalog does not cover the region
+   */
+  readonly zones?: string[];
+  /**
+   * NVIDIA driver installed by GKE.
+   * @default GkeGpuDriverVersion.LATEST
+   */
+  readonly driverVersion?: GkeGpuDriverVersion;
+  /**
+   * Let the NVIDIA GPU Operator (`GpuOperator`) provide the device plugin: labels the nodes
+   * `gke-no-default-nvidia-gpu-device-plugin=true`, which turns GKE's own device plugin off.
+   * GKE still installs the driver.
+   * @default false (GKE's device plugin)
+   */
+  readonly gpuOperatorDevicePlugin?: boolean;
+}
+
+/** Props of `GkeGpuNodePool`. */
+export interface GkeGpuNodePoolProps extends GkeGpuNodePoolOptions {
+  /** The cluster the pool joins. */
+  readonly cluster: GkeCluster;
+  /**
+   * A spot training pool: Spot VMs, `workload=training:NoSchedule` taint, min 0 by default.
+   * @default false (an on-demand inference pool)
+   */
+  readonly spotTraining?: boolean;
+}
+
+/**
+ * A GKE node pool of GPU nodes: the accelerator attached with GKE-installed drivers, the
+ * machine family that carries it, the cluster's least-privilege node service account, GKE
+ * metadata server, shielded nodes with secure boot, boot disks encrypted with the cluster's key,
+ * autoscaling limits and zones that offer the GPU. GKE taints GPU nodes
+ * `nvidia.com/gpu=present:NoSchedule` itself; a spot training pool adds
+ * `workload=training:NoSchedule`, runs on Spot VMs and scales to zero.
+ *
+ * @example
+ * cluster.addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, maxNodes: 4 });
+ * cluster.addSpotTrainingPool("H100", { gpu: Gpu.NVIDIA_H100_80GB, gpusPerNode: 8, maxGpus: 16 });
+ */
+export class GkeGpuNodePool extends Construct {
+  /** The node pool. */
+  public readonly nodePool: ContainerNodePool;
+  /** What the cluster knows of the pool. */
+  public readonly info: NodePoolInfo;
+
+  constructor(scope: Construct, id: string, props: GkeGpuNodePoolProps) {
+    super(scope, id);
+    const training = props.spotTraining ?? false;
+    const resolved = resolveGpuPool(this, props, training);
+    const pool = props.gpuOperatorDevicePlugin
+      ? { ...resolved, labels: { ...resolved.labels, [GKE_NO_DEFAULT_DEVICE_PLUGIN_LABEL]: "true" } }
+      : resolved;
+    const gpu = props.gpu;
+    const cluster = props.cluster;
+
+    if (pool.name.length > 40) {
+      invalid(this, "name", pool.name, "must be at most 40 characters (GKE node pool names)");
+    }
+    if (!gpu.offeredOnGke || gpu.gkeAcceleratorType === undefined) {
+      invalid(this, "gpu", gpu.displayName, "is not offered on GKE; choose one of the catalog GPUs with a gkeAcceleratorType");
+    }
+    const candidates = gpu.gkeMachineTypesWith(pool.gpusPerNode);
+    const machineType = props.machineType ?? candidates[0]?.machineType;
+    if (machineType === undefined) {
+      const counts = [...new Set(gpu.gkeMachineTypes.map((t) => t.gpuCount))].sort((a, b) => a - b);
+      invalid(this, "gpusPerNode", pool.gpusPerNode, `${gpu.displayName} machine types on GKE carry ${counts.join(", ")} GPUs`);
+    }
+    if (!isUnresolved(machineType)) {
+      const family = machineType.split("-")[0];
+      if (family !== gpu.gkeMachineFamily) {
+        invalid(
+          this,
+          "machineType",
+          machineType,
+          `is a ${family} machine; ${gpu.displayName} is offered on the ${gpu.gkeMachineFamily} family only (${candidates.map((c) => c.machineType).join(", ") || gpu.gkeMachineTypes.map((c) => c.machineType).join(", ")})`,
+        );
+      }
+      const entry = gpu.gkeMachineType(machineType);
+      if (entry === undefined || entry.gpuCount !== pool.gpusPerNode) {
+        invalid(
+          this,
+          "machineType",
+          machineType,
+          `does not carry ${pool.gpusPerNode} ${gpu.displayName} GPU(s); the catalog offers ${candidates.map((c) => c.machineType).join(", ") || "no machine type with that count"}`,
+        );
+      }
+    }
+    const zones = this.resolveZones(props, cluster);
+    validateOneOf(this, "driverVersion", props.driverVersion, Object.values(GkeGpuDriverVersion));
+
+    const isA3 = !isUnresolved(machineType) && machineType.startsWith("a3-");
+    const extraTaints = pool.taints.filter((t) => t.key !== "nvidia.com/gpu"); // GKE adds the GPU taint itself
+    this.nodePool = new ContainerNodePool(this, "Resource", {
+      name: pool.name,
+      project: cluster.project,
+      location: cluster.location,
+      cluster: cluster.resource.id,
+      nodeLocations: zones,
+      initialNodeCount: pool.minNodes > 0 ? 1 : 0,
+      autoscaling: {
+        totalMinNodeCount: pool.minNodes,
+        totalMaxNodeCount: pool.maxNodes,
+        locationPolicy: training ? "ANY" : "BALANCED",
+      },
+      management: { autoRepair: true, autoUpgrade: true },
+      upgradeSettings: { strategy: "SURGE", maxSurge: 1, maxUnavailable: 0 },
+      nodeConfig: {
+        ...cluster.secureNodeConfig(),
+        machineType,
+        diskType: "pd-ssd",
+        diskSizeGb: pool.diskSizeGiB,
+        labels: pool.labels,
+        spot: training ? true : undefined,
+        guestAccelerator: [
+          {
+            type: gpu.gkeAcceleratorType,
+            count: pool.gpusPerNode,
+            gpuDriverInstallationConfig: { gpuDriverVersion: props.driverVersion ?? GkeGpuDriverVersion.LATEST },
+          },
+        ],
+        gvnic: isA3 ? { enabled: true } : undefined,
+        taint: extraTaints.map((t) => ({ key: t.key, value: t.value ?? "", effect: cloudTaintEffect(t.effect) })),
+      },
+      lifecycle: { ignoreChanges: ["initial_node_count"] },
+    });
+    this.info = {
+      name: pool.name,
+      purpose: pool.purpose,
+      capacityType: pool.capacityType,
+      labels: pool.labels,
+      taints: pool.taints,
+      minNodes: pool.minNodes,
+      maxNodes: pool.maxNodes,
+      gpu,
+      gpusPerNode: pool.gpusPerNode,
+      instanceTypes: [machineType],
+    };
+    cluster.registerNodePool(this.info);
+  }
+
+  private resolveZones(props: GkeGpuNodePoolProps, cluster: GkeCluster): string[] | undefined {
+    const gpu = props.gpu;
+    if (props.zones !== undefined) {
+      if (props.zones.length === 0) invalid(this, "zones", props.zones, "must list at least one zone, or be omitted");
+      props.zones.forEach((zone, i) => {
+        if (isUnresolved(zone)) return;
+        if (!zone.startsWith(`${cluster.region}-`) && !isUnresolved(cluster.region)) {
+          invalid(this, `zones[${i}]`, zone, `must be a zone of the cluster's region ${cluster.region}`);
+        }
+        const answer = gpu.gkeAvailability(zone);
+        if (answer === GpuAvailability.NOT_OFFERED) {
+          const offered = gpu.gkeZonesIn(cluster.region);
+          invalid(this, `zones[${i}]`, zone, `does not offer ${gpu.displayName} (per the GPU catalog); zones that do: ${offered.join(", ") || "none in this region"}`);
+        }
+        if (answer === GpuAvailability.UNKNOWN) {
+          warn(this, `zones[${i}]`, zone, `the GPU catalog has no data for this zone; check that ${gpu.gkeAcceleratorType} is offered there`);
+        }
+      });
+      return props.zones;
+    }
+    if (isUnresolved(cluster.region)) return undefined;
+    const answer = gpu.gkeAvailability(cluster.region);
+    if (answer === GpuAvailability.NOT_OFFERED) {
+      invalid(this, "gpu", gpu.displayName, `is not offered in GKE region ${cluster.region} (per the GPU catalog); choose another GPU or region`);
+    }
+    if (answer === GpuAvailability.UNKNOWN) {
+      warn(this, "gpu", gpu.displayName, `the GPU catalog has no data for GKE region ${cluster.region}; set zones that offer ${gpu.gkeAcceleratorType}`);
+      return undefined;
+    }
+    const zones = gpu.gkeZonesIn(cluster.region);
+    // A zonal cluster's pool stays in the cluster's zone.
+    if (cluster.location !== cluster.region) {
+      if (!zones.includes(cluster.location)) {
+        invalid(this, "gpu", gpu.displayName, `is not offered in zone ${cluster.location} (per the GPU catalog); zones of ${cluster.region} that offer it: ${zones.join(", ")}`);
+      }
+      return undefined;
+    }
+    return zones;
+  }
+}

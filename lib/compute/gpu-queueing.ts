@@ -1,0 +1,322 @@
+import { Construct } from "constructs";
+import { CapacityType, NodePoolInfo, TaintEffect, Toleration } from "../core/cluster";
+import { ClusterConnection } from "../core/connection";
+import { NamingRule, validateName } from "../core/naming";
+import { Scheduling } from "../core/scheduling";
+import { invalid, isUnresolved, validateInteger, warn } from "../core/validation";
+import {
+  KueueClusterQueue,
+  KueueFlavorQuota,
+  KueuePreemption,
+  KueueQueueingStrategy,
+} from "./kueue-cluster-queue";
+import { KueueLocalQueue, KueueResourceFlavor, KueueWorkloadPriorityClass, KueueWorkloadPriorityClassOptions } from "./kueue";
+
+/** One team's share of the GPU pools in `GpuQueueing`. */
+export interface GpuQueueingTeam {
+  /** Team name (a DNS-1123 label): names its ClusterQueue and the LocalQueue in each of its namespaces. */
+  readonly name: string;
+  /** The team's namespaces (must exist; usually created in the platform stack). Each gets a LocalQueue. */
+  readonly namespaces: string[];
+  /** GPUs guaranteed to the team (nominal quota, a non-negative integer), split over the flavors spot first. */
+  readonly gpuQuota: number;
+  /**
+   * Cores guaranteed to the team's jobs on the GPU flavors (steps of 0.001), split like the GPUs.
+   * @default 8 per GPU of gpuQuota
+   */
+  readonly cpuQuota?: number;
+  /**
+   * Memory in GiB guaranteed to the team's jobs on the GPU flavors (a non-negative integer), split like the GPUs.
+   * @default 64 per GPU of gpuQuota
+   */
+  readonly memoryGiBQuota?: number;
+  /**
+   * GPUs the team may borrow from unused quota of other teams, on each flavor.
+   * @default - no limit: all unused quota of the cohort
+   */
+  readonly borrowingLimitGpus?: number;
+}
+
+/** Props of `GpuQueueing`. */
+export interface GpuQueueingProps {
+  /** The cluster connection of the workloads stack; its cluster's GPU pools become flavors. */
+  readonly connection: ClusterConnection;
+  /** The teams sharing the GPU pools (at least one). */
+  readonly teams: GpuQueueingTeam[];
+  /**
+   * Cohort of the teams' ClusterQueues: a team borrows what the others leave unused.
+   * @default "gpu"
+   */
+  readonly cohortName?: string;
+  /**
+   * Names of the GPU pools to queue onto.
+   * @default - every GPU pool of the cluster (training and inference, spot and on-demand)
+   */
+  readonly poolNames?: string[];
+  /**
+   * Workload priority classes to create.
+   * @default - `production` (1000) and `experiment` (100); workloads without a class get 0
+   */
+  readonly priorityClasses?: KueueWorkloadPriorityClassOptions[];
+  /**
+   * Preemption policies of every team queue.
+   * @default - reclaim ANY, borrow NEVER, within the queue LOWER_PRIORITY
+   */
+  readonly preemption?: KueuePreemption;
+  /**
+   * Queueing strategy of every team queue.
+   * @default KueueQueueingStrategy.BEST_EFFORT_FIFO
+   */
+  readonly queueingStrategy?: KueueQueueingStrategy;
+}
+
+/** Default cores and GiB of memory per GPU of quota. */
+const CPU_PER_GPU = 8;
+const MEMORY_GIB_PER_GPU = 64;
+
+/**
+ * GPU queueing for several teams with Kueue: one ResourceFlavor per GPU pool of the cluster, one
+ * ClusterQueue per team in a shared cohort (so idle GPUs are borrowed and reclaimed by
+ * preemption), a LocalQueue named after the team in each of its namespaces, and workload priority
+ * classes (`production` = 1000, `experiment` = 100 by default).
+ *
+ * Each team's quota is split over the flavors spot first: spot pools are filled up to what they
+ * can provide (`maxNodes x gpusPerNode`), shared among the teams in proportion to their quotas,
+ * then on-demand pools; quota beyond every pool's capacity lands on the last flavor, with a
+ * warning. CPU and memory quotas follow the GPU split. The queues cover `cpu`, `memory` and
+ * `nvidia.com/gpu` on GPU flavors only and the flavors tolerate the pools' taints: submit GPU jobs
+ * to them (a CPU-only job would also be placed on GPU nodes). Jobs choose a GPU model with a node
+ * selector on `nvidia.com/gpu.product`. Needs `Kueue` installed by an earlier (platform) stack.
+ *
+ * @example
+ * new GpuQueueing(workloads, "Queues", {
+ *   connection: cluster.connect(workloads, "Conn"),
+ *   teams: [
+ *     { name: "research", namespaces: ["research"], gpuQuota: 16 },
+ *     { name: "search", namespaces: ["search-dev", "search-prod"], gpuQuota: 8, borrowingLimitGpus: 8 },
+ *   ],
+ * });
+ */
+export class GpuQueueing extends Construct {
+  /** The flavors, in the order the queues try them (spot first). */
+  public readonly flavors: KueueResourceFlavor[];
+  /** One ClusterQueue per team, in team order. */
+  public readonly clusterQueues: KueueClusterQueue[];
+  /** One LocalQueue per team namespace. */
+  public readonly localQueues: KueueLocalQueue[];
+  /** The workload priority classes. */
+  public readonly priorityClasses: KueueWorkloadPriorityClass[];
+  /** The cohort of the team queues. */
+  public readonly cohortName: string;
+
+  constructor(scope: Construct, id: string, props: GpuQueueingProps) {
+    super(scope, id);
+    const cluster = props.connection.cluster;
+    const cohortName = props.cohortName ?? "gpu";
+    validateName(this, "cohortName", cohortName, NamingRule.DNS1123_SUBDOMAIN);
+    const priorityClasses = props.priorityClasses ?? [
+      { priorityClassName: "production", value: 1000, description: "Production training and batch scoring: admitted first, preempts experiments." },
+      { priorityClassName: "experiment", value: 100, description: "Experiments: preempted by production work when quota is short." },
+    ];
+
+    // Teams.
+    if (props.teams.length === 0) invalid(this, "teams", props.teams, "must list at least one team");
+    const teamNames = new Set<string>();
+    const namespaceOwner = new Map<string, string>();
+    props.teams.forEach((t, i) => {
+      const at = `teams[${i}]`;
+      validateName(this, `${at}.name`, t.name, NamingRule.DNS1123_LABEL);
+      if (teamNames.has(t.name)) invalid(this, `${at}.name`, t.name, "is listed twice; team names must be unique");
+      teamNames.add(t.name);
+      if (t.namespaces.length === 0) invalid(this, `${at}.namespaces`, t.namespaces, "must list at least one namespace");
+      t.namespaces.forEach((ns, j) => {
+        validateName(this, `${at}.namespaces[${j}]`, ns, NamingRule.DNS1123_LABEL);
+        const owner = namespaceOwner.get(ns);
+        if (owner !== undefined) {
+          invalid(this, `${at}.namespaces[${j}]`, ns, `is already a namespace of team "${owner}"; each namespace belongs to one team`);
+        }
+        namespaceOwner.set(ns, t.name);
+      });
+      validateInteger(this, `${at}.gpuQuota`, t.gpuQuota, 0);
+      validateInteger(this, `${at}.memoryGiBQuota`, t.memoryGiBQuota, 0);
+      validateInteger(this, `${at}.borrowingLimitGpus`, t.borrowingLimitGpus, 0);
+      const cpu = t.cpuQuota;
+      if (cpu !== undefined && !isUnresolved(cpu) && (!(cpu >= 0) || Math.abs(cpu * 1000 - Math.round(cpu * 1000)) > 1e-6)) {
+        invalid(this, `${at}.cpuQuota`, cpu, "must be a non-negative number of cores in steps of 0.001 (1 millicore)");
+      }
+      for (const [prop, value] of [["gpuQuota", t.gpuQuota], ["cpuQuota", cpu], ["memoryGiBQuota", t.memoryGiBQuota]] as const) {
+        if (isUnresolved(value)) invalid(this, `${at}.${prop}`, value, "must be a literal number: quotas are split over the flavors at synth time");
+      }
+    });
+    const pcNames = new Set<string>();
+    priorityClasses.forEach((pc, i) => {
+      if (pcNames.has(pc.priorityClassName)) invalid(this, `priorityClasses[${i}].priorityClassName`, pc.priorityClassName, "is listed twice");
+      pcNames.add(pc.priorityClassName);
+    });
+
+    // Pools: spot first, cluster order within each group.
+    const gpuPools = cluster.nodePools.filter((p) => p.gpu !== undefined && (p.gpusPerNode ?? 0) > 0);
+    let pools: NodePoolInfo[];
+    if (props.poolNames !== undefined) {
+      if (props.poolNames.length === 0) invalid(this, "poolNames", props.poolNames, "must list at least one GPU pool");
+      pools = props.poolNames.map((name, i) => {
+        const pool = cluster.nodePools.find((p) => p.name === name);
+        if (!pool) {
+          invalid(this, `poolNames[${i}]`, name, `must be a node pool of cluster "${cluster.clusterName}" (GPU pools: ${gpuPools.map((p) => p.name).join(", ") || "none"})`);
+        }
+        if (!gpuPools.includes(pool)) invalid(this, `poolNames[${i}]`, name, "is not a GPU pool; GpuQueueing queues onto GPU pools only");
+        if (props.poolNames!.indexOf(name) !== i) invalid(this, `poolNames[${i}]`, name, "is listed twice");
+        return pool;
+      });
+    } else {
+      if (gpuPools.length === 0) {
+        invalid(
+          this,
+          "connection.cluster",
+          cluster.clusterName,
+          "has no GPU node pools; add GPU pools (or declare on-prem gpuNodes) before queueing onto them",
+        );
+      }
+      pools = gpuPools;
+    }
+    pools = [...pools.filter((p) => p.capacityType === CapacityType.SPOT), ...pools.filter((p) => p.capacityType !== CapacityType.SPOT)];
+
+    this.cohortName = cohortName;
+    this.flavors = pools.map((p) => KueueResourceFlavor.fromPool(this, `Flavor-${p.name}`, props.connection, p));
+    this.warnOverlappingFlavors();
+    this.priorityClasses = priorityClasses.map(
+      (pc) => new KueueWorkloadPriorityClass(this, `PriorityClass-${pc.priorityClassName}`, { ...pc, connection: props.connection }),
+    );
+
+    // Quota split and capacity warnings.
+    const capacities = this.flavors.map((f) => (f.maxGpus === undefined ? Number.POSITIVE_INFINITY : f.maxGpus));
+    const totalCapacity = capacities.reduce((a, b) => a + b, 0);
+    const split = splitSpotFirst(props.teams.map((t) => t.gpuQuota), capacities);
+    const capacityText = this.flavors.map((f, i) => `${f.flavorName}: ${capacities[i]}`).join(", ");
+    let teamOver = false;
+    props.teams.forEach((t, i) => {
+      if (t.gpuQuota > totalCapacity) {
+        teamOver = true;
+        warn(this, `teams[${i}].gpuQuota`, t.gpuQuota, `exceeds the ${totalCapacity} GPUs the pools can ever provide (${capacityText})`);
+      }
+    });
+    const totalQuota = props.teams.reduce((a, t) => a + t.gpuQuota, 0);
+    if (!teamOver && totalQuota > totalCapacity) {
+      warn(
+        this,
+        "teams gpuQuota (sum)",
+        totalQuota,
+        `exceeds the ${totalCapacity} GPUs the pools can ever provide (${capacityText}); not every team's guaranteed quota can run at once`,
+      );
+    }
+
+    this.clusterQueues = [];
+    this.localQueues = [];
+    props.teams.forEach((t, i) => {
+      const gpus = split[i];
+      const cpuMilli = splitLike(Math.round((t.cpuQuota ?? CPU_PER_GPU * t.gpuQuota) * 1000), gpus);
+      const memoryMiB = splitLike((t.memoryGiBQuota ?? MEMORY_GIB_PER_GPU * t.gpuQuota) * 1024, gpus);
+      const flavors: KueueFlavorQuota[] = this.flavors.map((flavor, f) => ({
+        flavor,
+        gpus: gpus[f],
+        cpuCores: cpuMilli[f] / 1000,
+        memoryGiB: memoryMiB[f] / 1024,
+        gpuBorrowingLimit: t.borrowingLimitGpus,
+      }));
+      const queue = new KueueClusterQueue(this, `ClusterQueue-${t.name}`, {
+        connection: props.connection,
+        queueName: t.name,
+        cohortName,
+        namespaces: t.namespaces,
+        flavors,
+        preemption: props.preemption,
+        queueingStrategy: props.queueingStrategy,
+      });
+      this.clusterQueues.push(queue);
+      t.namespaces.forEach((ns) => this.localQueues.push(queue.addLocalQueue(ns)));
+    });
+  }
+
+  /**
+   * Warns when pods admitted on one flavor could be scheduled onto another flavor's nodes: its
+   * node labels are a subset of the other's and its tolerations cover the other's taints.
+   * Quota accounting then no longer matches where pods run.
+   */
+  private warnOverlappingFlavors(): void {
+    for (const a of this.flavors) {
+      for (const b of this.flavors) {
+        if (a === b) continue;
+        const labelsA = a.pool.labels;
+        const labelsB = b.pool.labels;
+        const subset = Object.entries(labelsA).every(([k, v]) => labelsB[k] === v);
+        const tolerations = Scheduling.tolerationsFor(a.pool);
+        const tolerated = b.pool.taints
+          .filter((t) => t.effect !== TaintEffect.PREFER_NO_SCHEDULE)
+          .every((t) => tolerations.some((tol) => tolerates(tol, t.key, t.value, t.effect)));
+        if (subset && tolerated) {
+          warn(
+            this,
+            `flavor "${a.flavorName}"`,
+            labelsA,
+            `pods admitted on it may also run on the nodes of pool "${b.pool.name}" (flavor "${b.flavorName}"); give each pool a distinguishing label`,
+          );
+        }
+      }
+    }
+  }
+}
+
+function tolerates(tol: Toleration, key: string, value: string | undefined, effect: TaintEffect): boolean {
+  if (tol.key !== key || tol.effect !== effect) return false;
+  return tol.operator === "Exists" || tol.value === value;
+}
+
+/**
+ * Splits each team's quota over the flavors in order. Each flavor's capacity is shared among the
+ * teams' remaining demands: all of it when it fits, else in proportion (largest remainder, ties to
+ * the earlier team). What is left after the last flavor is added to the last flavor.
+ * Returns [team][flavor].
+ */
+function splitSpotFirst(demands: number[], capacities: number[]): number[][] {
+  const remaining = [...demands];
+  const out = demands.map(() => capacities.map(() => 0));
+  capacities.forEach((cap, f) => {
+    const demand = remaining.reduce((a, b) => a + b, 0);
+    if (demand === 0) return;
+    if (demand <= cap) {
+      remaining.forEach((r, t) => {
+        out[t][f] = r;
+        remaining[t] = 0;
+      });
+      return;
+    }
+    const base = remaining.map((r) => Math.floor((r * cap) / demand));
+    let left = cap - base.reduce((a, b) => a + b, 0);
+    const byRemainder = remaining.map((_, t) => t).sort((x, y) => ((remaining[y] * cap) % demand) - ((remaining[x] * cap) % demand) || x - y);
+    for (const t of byRemainder) {
+      if (left === 0) break;
+      base[t]++;
+      left--;
+    }
+    base.forEach((b, t) => {
+      out[t][f] = b;
+      remaining[t] -= b;
+    });
+  });
+  const last = capacities.length - 1;
+  remaining.forEach((r, t) => (out[t][last] += r));
+  return out;
+}
+
+/**
+ * Splits an integer `total` over flavors in proportion to `weights` (rounded down, the rest to the
+ * first flavor with weight); all on the first flavor when every weight is 0.
+ */
+function splitLike(total: number, weights: number[]): number[] {
+  const sum = weights.reduce((a, b) => a + b, 0);
+  if (sum === 0) return weights.map((_, i) => (i === 0 ? total : 0));
+  const parts = weights.map((w) => Math.floor((total * w) / sum));
+  const first = weights.findIndex((w) => w > 0);
+  parts[first] += total - parts.reduce((a, b) => a + b, 0);
+  return parts;
+}

@@ -1,0 +1,274 @@
+import { Construct } from "constructs";
+import { CapacityType, NodePoolInfo, NodePoolPurpose, NodeTaint } from "../core/cluster";
+import { ClusterConnection } from "../core/connection";
+import { CustomResource } from "../core/custom-resource";
+import { Gpu } from "../core/gpu";
+import { MANAGED_BY_LABELS } from "../core/labels";
+import { Scheduling } from "../core/scheduling";
+import { invalid, isUnresolved, validateInteger } from "../core/validation";
+import { EksCluster } from "./eks-cluster";
+import type { KarpenterInfra } from "./karpenter";
+
+/** API version of Karpenter's NodePool (Karpenter 1.14). */
+const NODE_POOL_API = "karpenter.sh/v1";
+/** API group and version of Karpenter's EC2NodeClass (Karpenter 1.14). */
+const NODE_CLASS_GROUP = "karpenter.k8s.aws";
+const NODE_CLASS_API = `${NODE_CLASS_GROUP}/v1`;
+/** Name of the EC2NodeClass the GPU pools share. */
+const NODE_CLASS_NAME = "gpu";
+/** An AL2023 alias Karpenter accepts: a pinned EKS AMI release (`vYYYYMMDD`) or `latest`. */
+const AL2023_ALIAS = /^al2023@(latest|v\d{8})$/;
+/** A Kubernetes label value. */
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/** Props of `KarpenterGpuNodePools`. */
+export interface KarpenterGpuNodePoolsProps {
+  /** Connection to the EKS cluster in the workloads stack (a later stack than `KarpenterController`). */
+  readonly connection: ClusterConnection;
+  /** The EKS cluster (infra stack). */
+  readonly cluster: EksCluster;
+  /** The AWS side of Karpenter for the cluster. */
+  readonly infra: KarpenterInfra;
+  /**
+   * Most GPUs the nodes of each pool may carry together (Karpenter's `limits` on `nvidia.com/gpu`, per
+   * NodePool): with both pools the cluster may reach twice this number. An integer >= 1.
+   */
+  readonly maxGpus: number;
+  /**
+   * GPU models the pools may launch (each must be offered on AWS). Karpenter picks the cheapest instance
+   * type available among them.
+   * @default [Gpu.NVIDIA_L4]
+   */
+  readonly gpus?: Gpu[];
+  /**
+   * GPUs per node (1-16): only catalog instance types with exactly this many GPUs are allowed.
+   * @default 1
+   */
+  readonly gpusPerNode?: number;
+  /**
+   * Create the on-demand pool `gpu-on-demand` (purpose inference, tainted `nvidia.com/gpu`).
+   * @default true
+   */
+  readonly onDemand?: boolean;
+  /**
+   * Create the spot pool `gpu-spot` (purpose training, tainted `nvidia.com/gpu` and `workload=training`).
+   * @default true
+   */
+  readonly spot?: boolean;
+  /**
+   * AMI alias of the EC2NodeClass: `al2023@v<YYYYMMDD>` (an EKS AMI release) or `al2023@latest`. Karpenter
+   * resolves the alias to the NVIDIA variant of that release for GPU instance types by itself.
+   * @default KarpenterGpuNodePools.DEFAULT_AMI_ALIAS
+   */
+  readonly amiAlias?: string;
+  /**
+   * Root volume size in GiB (20-16384), gp3, encrypted with the cluster's KMS key.
+   * @default 100
+   */
+  readonly diskSizeGiB?: number;
+  /**
+   * Minutes a node stays empty or underutilized before Karpenter consolidates it (0-1440).
+   * @default 10
+   */
+  readonly consolidateAfterMinutes?: number;
+  /**
+   * Hours after which Karpenter replaces a node, whatever runs on it (1-8760).
+   * @default 720
+   */
+  readonly expireAfterHours?: number;
+}
+
+/**
+ * GPU node pools that Karpenter scales from zero (workloads stack): one `EC2NodeClass` (the Karpenter node
+ * role, subnets tagged `karpenter.sh/discovery=<cluster>`, the cluster security group, IMDSv2 with hop
+ * limit 1, an encrypted gp3 root volume, a pinned AL2023 alias) and up to two `NodePool`s restricted to
+ * the catalog's instance types of the chosen GPUs: `gpu-on-demand` for inference and `gpu-spot` for
+ * training, each tainted, labelled and limited as the `Scheduling` contract says, consolidated when empty
+ * or underutilized. Both are registered on the cluster as node pools with `minNodes` 0.
+ *
+ * With several GPU models a pool can launch any of them; its `NodePoolInfo.gpu` is then the first of
+ * `gpus`, and the `strata.io/gpu` label is left out (select a model with `karpenter.k8s.aws/instance-gpu-name`).
+ *
+ * @example
+ * new KarpenterGpuNodePools(workloads, "GpuPools", {
+ *   connection: cluster.connect(workloads, "Ml"), cluster, infra: karpenter, maxGpus: 16,
+ * });
+ */
+export class KarpenterGpuNodePools extends Construct {
+  /**
+   * The default AMI alias: the EKS AL2023 release v20260714 (awslabs/amazon-eks-ami), which has NVIDIA
+   * AMIs for Kubernetes 1.30 to 1.36. Pinned so that a new AMI release does not replace every GPU node.
+   */
+  public static readonly DEFAULT_AMI_ALIAS = "al2023@v20260714";
+
+  /** The EC2NodeClass. */
+  public readonly nodeClass: CustomResource;
+  /** The NodePools (on-demand first). */
+  public readonly nodePools: CustomResource[];
+  /** The pools as registered on the cluster. */
+  public readonly pools: NodePoolInfo[];
+
+  constructor(scope: Construct, id: string, props: KarpenterGpuNodePoolsProps) {
+    super(scope, id);
+    const gpus = props.gpus ?? [Gpu.NVIDIA_L4];
+    const gpusPerNode = props.gpusPerNode ?? 1;
+    const onDemand = props.onDemand ?? true;
+    const spot = props.spot ?? true;
+    const amiAlias = props.amiAlias ?? KarpenterGpuNodePools.DEFAULT_AMI_ALIAS;
+    const diskSize = props.diskSizeGiB ?? 100;
+    const consolidateAfter = props.consolidateAfterMinutes ?? 10;
+    const expireAfter = props.expireAfterHours ?? 720;
+    const maxGpus = props.maxGpus;
+
+    const cluster = props.cluster;
+    if (!(cluster instanceof EksCluster)) {
+      invalid(
+        this,
+        "cluster",
+        (cluster as any)?.node?.path,
+        `must be an EksCluster (got target ${JSON.stringify((cluster as any)?.target)}): Karpenter launches EC2 instances for Amazon EKS only`,
+      );
+    }
+    if (props.infra.cluster !== cluster) {
+      invalid(this, "infra", props.infra.node.path, `must be the KarpenterInfra of the same cluster (${cluster.node.path})`);
+    }
+    if (props.connection.cluster !== cluster) {
+      invalid(this, "connection", props.connection.node.path, `must connect to the same cluster (${cluster.node.path})`);
+    }
+    validateInteger(this, "maxGpus", maxGpus, 1);
+    validateInteger(this, "gpusPerNode", gpusPerNode, 1, 16);
+    if (!isUnresolved(maxGpus) && maxGpus < gpusPerNode) {
+      invalid(this, "maxGpus", maxGpus, `must be at least gpusPerNode (${gpusPerNode}): no node would fit under the limit`);
+    }
+    if (!onDemand && !spot) {
+      invalid(this, "spot", spot, "must be true when onDemand is false: at least one of the two pools is needed");
+    }
+    if (gpus.length === 0) {
+      invalid(this, "gpus", gpus.map((g) => g.id), "must list at least one GPU");
+    }
+    const onAws = Gpu.all().filter((g) => g.offeredOnAws).map((g) => g.id);
+    gpus.forEach((gpu, i) => {
+      if (!gpu.offeredOnAws) {
+        invalid(this, `gpus[${i}]`, gpu.id, `is not offered on AWS (no EC2 instance types in the catalog); AWS GPUs: ${onAws.join(", ")}`);
+      }
+      if (gpu.awsInstanceTypesWith(gpusPerNode).length === 0) {
+        const counts = [...new Set(gpu.awsInstanceTypes.map((t) => t.gpuCount))].sort((a, b) => a - b);
+        invalid(this, `gpus[${i}]`, gpu.id, `has no AWS instance type with ${gpusPerNode} GPU(s); set gpusPerNode to one of ${counts.join(", ")}`);
+      }
+    });
+    if (gpus.length === 1 && !LABEL_VALUE.test(gpus[0].id)) {
+      invalid(this, "gpus[0].id", gpus[0].id, "must be a valid Kubernetes label value (it labels the nodes)");
+    }
+    if (!isUnresolved(amiAlias) && !AL2023_ALIAS.test(amiAlias)) {
+      invalid(
+        this,
+        "amiAlias",
+        amiAlias,
+        `must be "al2023@v<YYYYMMDD>" (an EKS AMI release, e.g. "${KarpenterGpuNodePools.DEFAULT_AMI_ALIAS}") or "al2023@latest" ` +
+          "(not recommended: every AMI release replaces the nodes)",
+      );
+    }
+    validateInteger(this, "diskSizeGiB", diskSize, 20, 16384);
+    validateInteger(this, "consolidateAfterMinutes", consolidateAfter, 0, 1440);
+    validateInteger(this, "expireAfterHours", expireAfter, 1, 8760);
+
+    const subnetSelectorTerms =
+      cluster.vpc !== undefined || isUnresolved(cluster.subnetIds)
+        ? [{ tags: { "karpenter.sh/discovery": cluster.clusterName } }]
+        : cluster.subnetIds.map((subnet) => ({ id: subnet }));
+    this.nodeClass = new CustomResource(this, "NodeClass", {
+      connection: props.connection,
+      manifest: {
+        apiVersion: NODE_CLASS_API,
+        kind: "EC2NodeClass",
+        metadata: { name: NODE_CLASS_NAME, labels: { ...MANAGED_BY_LABELS } },
+        spec: {
+          role: props.infra.nodeRoleName,
+          amiSelectorTerms: [{ alias: amiAlias }],
+          subnetSelectorTerms,
+          securityGroupSelectorTerms: [{ id: cluster.resource.vpcConfig.clusterSecurityGroupId }],
+          metadataOptions: { httpEndpoint: "enabled", httpProtocolIPv6: "disabled", httpPutResponseHopLimit: 1, httpTokens: "required" },
+          blockDeviceMappings: [
+            {
+              deviceName: "/dev/xvda",
+              rootVolume: true,
+              ebs: {
+                volumeSize: `${diskSize}Gi`,
+                volumeType: "gp3",
+                encrypted: true,
+                kmsKeyID: cluster.kmsKey.arn,
+                deleteOnTermination: true,
+              },
+            },
+          ],
+        },
+      },
+    });
+
+    const instanceTypes = [...new Set(gpus.flatMap((g) => g.awsInstanceTypesWith(gpusPerNode).map((t) => t.instanceType)))];
+    const maxNodes = isUnresolved(maxGpus) ? maxGpus : Math.floor(maxGpus / gpusPerNode);
+    const specs = [
+      ...(onDemand ? [{ name: "gpu-on-demand", capacity: CapacityType.ON_DEMAND, purpose: NodePoolPurpose.INFERENCE, taints: [Scheduling.gpuTaint()] }] : []),
+      ...(spot
+        ? [{ name: "gpu-spot", capacity: CapacityType.SPOT, purpose: NodePoolPurpose.TRAINING, taints: [Scheduling.gpuTaint(), Scheduling.trainingTaint()] }]
+        : []),
+    ];
+    this.nodePools = [];
+    this.pools = [];
+    for (const spec of specs) {
+      const labels: { [key: string]: string } = {
+        [Scheduling.POOL_LABEL]: spec.name,
+        [Scheduling.PURPOSE_LABEL]: spec.purpose,
+        [Scheduling.CAPACITY_TYPE_LABEL]: spec.capacity,
+        ...(gpus.length === 1 ? { [Scheduling.GPU_LABEL]: gpus[0].id } : {}),
+      };
+      this.nodePools.push(
+        new CustomResource(this, spec.capacity === CapacityType.SPOT ? "SpotPool" : "OnDemandPool", {
+          connection: props.connection,
+          manifest: {
+            apiVersion: NODE_POOL_API,
+            kind: "NodePool",
+            metadata: { name: spec.name, labels: { ...MANAGED_BY_LABELS } },
+            spec: {
+              template: {
+                metadata: { labels },
+                spec: {
+                  nodeClassRef: { group: NODE_CLASS_GROUP, kind: "EC2NodeClass", name: NODE_CLASS_NAME },
+                  requirements: [
+                    { key: "karpenter.sh/capacity-type", operator: "In", values: [spec.capacity] },
+                    { key: "node.kubernetes.io/instance-type", operator: "In", values: instanceTypes },
+                    { key: "karpenter.k8s.aws/instance-gpu-manufacturer", operator: "In", values: ["nvidia"] },
+                    { key: "kubernetes.io/arch", operator: "In", values: ["amd64"] },
+                    { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
+                  ],
+                  taints: spec.taints.map(taintManifest),
+                  expireAfter: `${expireAfter}h`,
+                },
+              },
+              limits: { [Scheduling.GPU_RESOURCE]: maxGpus },
+              disruption: { consolidationPolicy: "WhenEmptyOrUnderutilized", consolidateAfter: `${consolidateAfter}m` },
+            },
+          },
+        }),
+      );
+      const pool: NodePoolInfo = {
+        name: spec.name,
+        purpose: spec.purpose,
+        capacityType: spec.capacity,
+        labels,
+        taints: spec.taints,
+        minNodes: 0,
+        maxNodes,
+        gpu: gpus[0],
+        gpusPerNode,
+        instanceTypes,
+      };
+      cluster.registerNodePool(pool);
+      this.pools.push(pool);
+    }
+  }
+}
+
+function taintManifest(taint: NodeTaint): { [key: string]: string } {
+  return taint.value === undefined ? { key: taint.key, effect: taint.effect } : { key: taint.key, value: taint.value, effect: taint.effect };
+}

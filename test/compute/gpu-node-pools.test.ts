@@ -1,0 +1,224 @@
+import { App, GcsBackend, TerraformStack, Testing } from "cdktf";
+import { EksNodeGroup } from "@cdktf/provider-aws/lib/eks-node-group";
+import { ContainerNodePool } from "@cdktf/provider-google/lib/container-node-pool";
+import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
+import { CapacityType, NodePoolPurpose } from "../../lib/core/cluster";
+import { Gpu } from "../../lib/core/gpu";
+import { Scheduling } from "../../lib/core/scheduling";
+import { EksCluster } from "../../lib/compute/eks-cluster";
+import { EksGpuAmi } from "../../lib/compute/eks-gpu-node-pool";
+import { GkeCluster } from "../../lib/compute/gke-cluster";
+import { GkeGpuDriverVersion } from "../../lib/compute/gke-gpu-node-pool";
+import { annotations, awsStack, resourcesOfType, synthJson } from "../support/synth";
+
+const eks = (stack: TerraformStack = awsStack()) => new EksCluster(stack, "Cluster", { clusterName: "ml", subnetIds: ["subnet-a", "subnet-b"] });
+
+function gcpStack(app: App = Testing.app(), region = "us-central1"): TerraformStack {
+  const stack = new TerraformStack(app, "infra");
+  new GcsBackend(stack, { bucket: "state", prefix: "infra" });
+  new GoogleProvider(stack, "google", { project: "acme-ml-prod", region });
+  return stack;
+}
+const gke = (stack: TerraformStack = gcpStack(), location = "us-central1") =>
+  new GkeCluster(stack, "Cluster", { clusterName: "ml", project: "acme-ml-prod", location });
+
+/** The non-system node groups of a stack. */
+const nodeGroups = (stack: TerraformStack) =>
+  (Object.values(resourcesOfType(synthJson(stack), "aws_eks_node_group")) as any[]).filter((g) => g.node_group_name !== "system");
+const nodePools = (stack: TerraformStack) => Object.values(resourcesOfType(synthJson(stack), "google_container_node_pool")) as any[];
+
+describe("EKS GPU node pools", () => {
+  test("an inference pool: AL2023 NVIDIA, cheapest instance type, GPU taint, labels, warm node", () => {
+    const stack = awsStack();
+    const cluster = eks(stack);
+    const pool = cluster.addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, maxNodes: 4 });
+    const synth = Testing.synth(stack);
+    expect(synth).toHaveResourceWithProperties(EksNodeGroup, {
+      node_group_name: "nvidia-l4-inference",
+      ami_type: "AL2023_x86_64_NVIDIA",
+      capacity_type: "ON_DEMAND",
+      instance_types: ["g6.xlarge"],
+      scaling_config: { min_size: 1, max_size: 4, desired_size: 1 },
+      taint: [{ key: "nvidia.com/gpu", value: "present", effect: "NO_SCHEDULE" }],
+      labels: {
+        "strata.io/pool": "nvidia-l4-inference",
+        "strata.io/purpose": "inference",
+        "strata.io/capacity-type": "on-demand",
+        "strata.io/gpu": "nvidia-l4",
+      },
+    });
+    const lt = Object.values(resourcesOfType(JSON.parse(synth), "aws_launch_template")).find((t: any) => t.name === "ml-nvidia-l4-inference") as any;
+    expect(lt.metadata_options).toEqual({ http_endpoint: "enabled", http_tokens: "required", http_put_response_hop_limit: 1, instance_metadata_tags: "disabled" });
+    expect(lt.block_device_mappings[0].ebs).toMatchObject({ encrypted: "true", volume_size: 200, volume_type: "gp3" });
+    expect(pool.info).toMatchObject({ purpose: NodePoolPurpose.INFERENCE, capacityType: CapacityType.ON_DEMAND, gpusPerNode: 1, minNodes: 1, maxNodes: 4 });
+    expect(cluster.nodePools.map((p) => p.name)).toEqual(["system", "nvidia-l4-inference"]);
+  });
+
+  test("a spot training pool: spot, every instance type of the GPU, training taint, scale to zero", () => {
+    const stack = awsStack();
+    const cluster = eks(stack);
+    cluster.addSpotTrainingPool("A10G", { gpu: Gpu.NVIDIA_A10G, maxGpus: 8 });
+    const [group] = nodeGroups(stack);
+    expect(group).toMatchObject({
+      node_group_name: "nvidia-a10g-spot-training",
+      capacity_type: "SPOT",
+      scaling_config: { min_size: 0, max_size: 8, desired_size: 0 },
+      taint: [
+        { key: "nvidia.com/gpu", value: "present", effect: "NO_SCHEDULE" },
+        { key: "workload", value: "training", effect: "NO_SCHEDULE" },
+      ],
+    });
+    expect(group.instance_types).toEqual(Gpu.NVIDIA_A10G.awsInstanceTypesWith(1).map((t) => t.instanceType));
+    expect(group.instance_types.length).toBeGreaterThan(1);
+    const pool = cluster.nodePools[1];
+    expect(Scheduling.tolerationsFor(pool)).toEqual([
+      { key: "nvidia.com/gpu", operator: "Equal", value: "present", effect: "NoSchedule" },
+      { key: "workload", operator: "Equal", value: "training", effect: "NoSchedule" },
+    ]);
+    expect(Scheduling.servingPools(cluster, true, false)).toEqual([]);
+  });
+
+  test("8-GPU nodes, maxGpus rounded down to whole nodes, Bottlerocket with two encrypted volumes", () => {
+    const stack = awsStack();
+    eks(stack).addSpotTrainingPool("A100", { gpu: Gpu.NVIDIA_A100_40GB, gpusPerNode: 8, maxGpus: 20, ami: EksGpuAmi.BOTTLEROCKET_NVIDIA });
+    const [group] = nodeGroups(stack);
+    expect(group).toMatchObject({ instance_types: ["p4d.24xlarge"], ami_type: "BOTTLEROCKET_x86_64_NVIDIA", scaling_config: { max_size: 2 } });
+    const lt = Object.values(resourcesOfType(synthJson(stack), "aws_launch_template")).find((t: any) => t.name === "ml-nvidia-a100-40gb-spot-training") as any;
+    expect(lt.block_device_mappings.map((b: any) => [b.device_name, b.ebs.encrypted])).toEqual([["/dev/xvda", "true"], ["/dev/xvdb", "true"]]);
+  });
+
+  test("explicit instance types and scale-to-zero inference", () => {
+    const stack = awsStack();
+    eks(stack).addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, name: "l4-serving", instanceTypes: ["g6.2xlarge", "g6.4xlarge"], minNodes: 0, maxNodes: 2 });
+    expect(nodeGroups(stack)[0]).toMatchObject({ node_group_name: "l4-serving", instance_types: ["g6.2xlarge", "g6.4xlarge"], scaling_config: { min_size: 0 } });
+  });
+
+  describe("rejects bad input", () => {
+    test("GPU not offered on AWS", () => {
+      const gpu = Gpu.custom({ id: "acme-x1", displayName: "Acme X1", memoryGiB: 32, productLabel: "Acme-X1" });
+      expect(() => eks().addGpuNodePool("X1", { gpu, maxNodes: 1 })).toThrow(
+        'infra/Cluster/X1: invalid gpu "Acme X1": is not offered on AWS (no EC2 instance type carries it)',
+      );
+    });
+    test("a GPU count no instance type has", () => {
+      expect(() => eks().addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, gpusPerNode: 2, maxNodes: 1 })).toThrow(
+        "infra/Cluster/L4: invalid gpusPerNode 2: NVIDIA L4 instances on AWS carry 1, 4, 8 GPUs",
+      );
+    });
+    test("an instance type without the GPU", () => {
+      expect(() => eks().addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, instanceTypes: ["g5.xlarge"], maxNodes: 1 })).toThrow(
+        'infra/Cluster/L4: invalid instanceTypes[0] "g5.xlarge": does not carry 1 NVIDIA L4 GPU(s); the catalog offers g6.xlarge,',
+      );
+      expect(() => eks().addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, instanceTypes: [], maxNodes: 1 })).toThrow(
+        "invalid instanceTypes []: must list at least one instance type",
+      );
+    });
+    test("sizes: no max, both maxes, zero max, min > max, maxGpus below one node", () => {
+      const cluster = eks();
+      expect(() => cluster.addGpuNodePool("A", { gpu: Gpu.NVIDIA_L4 })).toThrow(
+        "infra/Cluster/A: invalid maxNodes undefined: give maxNodes or maxGpus: a pool needs an upper bound (at least 1 node)",
+      );
+      expect(() => cluster.addGpuNodePool("B", { gpu: Gpu.NVIDIA_L4, maxNodes: 2, maxGpus: 2 })).toThrow(
+        "infra/Cluster/B: invalid maxGpus 2: give either maxNodes (2) or maxGpus, not both",
+      );
+      expect(() => cluster.addGpuNodePool("C", { gpu: Gpu.NVIDIA_L4, maxNodes: 0 })).toThrow("infra/Cluster/C: invalid maxNodes 0: must be an integer >= 1");
+      expect(() => cluster.addGpuNodePool("D", { gpu: Gpu.NVIDIA_L4, minNodes: 3, maxNodes: 2 })).toThrow(
+        "infra/Cluster/D: invalid minNodes 3: must be less than or equal to maxNodes (2)",
+      );
+      expect(() => cluster.addSpotTrainingPool("E", { gpu: Gpu.NVIDIA_A100_40GB, gpusPerNode: 8, maxGpus: 4 })).toThrow(
+        "infra/Cluster/E: invalid maxGpus 4: must be at least gpusPerNode (8)",
+      );
+    });
+    test("duplicate pool names", () => {
+      const cluster = eks();
+      cluster.addGpuNodePool("First", { gpu: Gpu.NVIDIA_L4, maxNodes: 1 });
+      expect(() => cluster.addGpuNodePool("Second", { gpu: Gpu.NVIDIA_L4, maxNodes: 1 })).toThrow(
+        'infra/Cluster: invalid node pool name "nvidia-l4-inference": must be unique in the cluster',
+      );
+    });
+  });
+});
+
+describe("GKE GPU node pools", () => {
+  test("an inference pool: g2 machine, accelerator with GKE-installed driver, secure nodes", () => {
+    const stack = gcpStack();
+    const cluster = gke(stack);
+    cluster.addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, maxNodes: 3 });
+    const pool = nodePools(stack).find((p) => p.name === "nvidia-l4-inference");
+    expect(pool.node_config).toMatchObject({
+      machine_type: "g2-standard-4",
+      guest_accelerator: [{ type: "nvidia-l4", count: 1, gpu_driver_installation_config: { gpu_driver_version: "LATEST" } }],
+      workload_metadata_config: { mode: "GKE_METADATA" },
+      shielded_instance_config: { enable_secure_boot: true, enable_integrity_monitoring: true },
+      labels: { "strata.io/pool": "nvidia-l4-inference", "strata.io/capacity-type": "on-demand", "strata.io/gpu": "nvidia-l4" },
+      taint: [],
+    });
+    expect(pool.node_config.spot).toBeUndefined();
+    expect(pool.node_config.service_account).toContain("google_service_account.");
+    expect(pool.node_config.boot_disk_kms_key).toContain("google_kms_crypto_key.");
+    expect(pool.autoscaling).toEqual({ total_min_node_count: 1, total_max_node_count: 3, location_policy: "BALANCED" });
+    expect(cluster.nodePools[1].taints).toEqual([Scheduling.gpuTaint()]);
+  });
+
+  test("a spot training pool: Spot VMs, training taint, min 0, a3 with gVNIC", () => {
+    const stack = gcpStack();
+    gke(stack).addSpotTrainingPool("H100", { gpu: Gpu.NVIDIA_H100_80GB, gpusPerNode: 8, maxGpus: 16, driverVersion: GkeGpuDriverVersion.DEFAULT });
+    const pool = nodePools(stack).find((p) => p.name === "nvidia-h100-80gb-spot-training");
+    expect(pool.node_config).toMatchObject({
+      machine_type: "a3-highgpu-8g",
+      spot: true,
+      gvnic: { enabled: true },
+      guest_accelerator: [{ type: "nvidia-h100-80gb", count: 8, gpu_driver_installation_config: { gpu_driver_version: "DEFAULT" } }],
+      taint: [{ key: "workload", value: "training", effect: "NO_SCHEDULE" }],
+    });
+    expect(pool.autoscaling).toEqual({ total_min_node_count: 0, total_max_node_count: 2, location_policy: "ANY" });
+  });
+
+  describe("rejects bad input", () => {
+    test("GPU not offered on GKE", () => {
+      expect(() => gke().addGpuNodePool("A10G", { gpu: Gpu.NVIDIA_A10G, maxNodes: 1 })).toThrow(
+        'infra/Cluster/A10G: invalid gpu "NVIDIA A10G": is not offered on GKE',
+      );
+    });
+    test("a machine type of the wrong family, or with the wrong GPU count", () => {
+      expect(() => gke().addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, machineType: "a2-highgpu-1g", maxNodes: 1 })).toThrow(
+        'infra/Cluster/L4: invalid machineType "a2-highgpu-1g": is a a2 machine; NVIDIA L4 is offered on the g2 family only',
+      );
+      expect(() => gke().addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, machineType: "g2-standard-24", maxNodes: 1 })).toThrow(
+        'infra/Cluster/L4: invalid machineType "g2-standard-24": does not carry 1 NVIDIA L4 GPU(s)',
+      );
+    });
+    test("a GPU count no machine type has", () => {
+      expect(() => gke().addGpuNodePool("H200", { gpu: Gpu.NVIDIA_H200, maxNodes: 1 })).toThrow(
+        "infra/Cluster/H200: invalid gpusPerNode 1: NVIDIA H200 141GB machine types on GKE carry 8 GPUs",
+      );
+    });
+    test("zones outside the cluster's region, and names over 40 characters", () => {
+      expect(() => gke().addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, zones: ["europe-west4-a"], maxNodes: 1 })).toThrow(
+        'infra/Cluster/L4: invalid zones[0] "europe-west4-a": must be a zone of the cluster\'s region us-central1',
+      );
+      expect(() => gke().addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, name: "a".repeat(41), maxNodes: 1 })).toThrow(
+        "must be at most 40 characters (GKE node pool names)",
+      );
+    });
+  });
+});
+
+describe("GPU availability in the region (as far as the catalog knows)", () => {
+  test("an uncovered region warns instead of failing", () => {
+    const stack = awsStack();
+    const provider = stack.node.findAll().find((c) => c.constructor.name === "AwsProvider") as any;
+    provider.region = "me-central-1";
+    const cluster = eks(stack);
+    cluster.addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, maxNodes: 1 });
+    expect(annotations(stack, "warn").join("\n")).toContain("the GPU catalog has no data for AWS region me-central-1");
+  });
+});
+
+describe("EKS identities of add-ons are reserved", () => {
+  test("a user identity for kube-system/aws-node clashes with the VPC CNI's", () => {
+    expect(() => eks().addWorkloadIdentity("Cni", { namespace: "kube-system", serviceAccountName: "aws-node" })).toThrow(
+      'infra/Cluster: invalid workload identity "kube-system/aws-node": is already bound by infra/Cluster/VpcCniIdentity',
+    );
+  });
+});
