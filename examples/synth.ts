@@ -21,14 +21,24 @@ export function buildAllExamples(app: App): void {
   buildHybridExample(app);
 }
 
-/** Counts resources and data sources per stack from a synthesized app directory. */
-export function summarize(outdir: string): { stack: string; resources: number; dataSources: number }[] {
+/** One stack of a synthesized app: resource and data source counts, and its warnings. */
+export interface StackSummary {
+  stack: string;
+  resources: number;
+  dataSources: number;
+  warnings: string[];
+}
+
+/** Counts resources and data sources per stack from a synthesized app directory, with each stack's warnings. */
+export function summarize(outdir: string): StackSummary[] {
   const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8"));
-  return Object.values(manifest.stacks as Record<string, { name: string; synthesizedStackPath: string }>).map((s) => {
+  type ManifestStack = { name: string; synthesizedStackPath: string; annotations?: { level: string; message: string }[] };
+  return Object.values(manifest.stacks as Record<string, ManifestStack>).map((s) => {
     const tf = JSON.parse(fs.readFileSync(path.join(outdir, s.synthesizedStackPath), "utf8"));
     const count = (block: Record<string, Record<string, unknown>> | undefined) =>
       Object.values(block ?? {}).reduce((n, byName) => n + Object.keys(byName).length, 0);
-    return { stack: s.name, resources: count(tf.resource), dataSources: count(tf.data) };
+    const warnings = (s.annotations ?? []).filter((a) => a.level.endsWith("warn")).map((a) => a.message);
+    return { stack: s.name, resources: count(tf.resource), dataSources: count(tf.data), warnings };
   });
 }
 
@@ -45,4 +55,6 @@ if (require.main === module) {
     console.log(`  ${r.stack.padEnd(width)}  ${String(r.resources).padStart(4)} resources  ${String(r.dataSources).padStart(3)} data sources`);
   }
   console.log(`  ${"total".padEnd(width)}  ${String(rows.reduce((n, r) => n + r.resources, 0)).padStart(4)} resources`);
+  const warnings = rows.flatMap((r) => r.warnings.map((w) => `  [${r.stack}] ${w}`));
+  if (warnings.length > 0) console.log(`${warnings.length} warning(s):\n${warnings.join("\n")}`);
 }

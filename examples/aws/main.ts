@@ -1,12 +1,15 @@
 /**
  * Reference architecture: an AI platform on AWS (EKS).
  *
- *   aws-infra     VPC, EKS cluster (private endpoint, KMS, logs, Pod Identity), workload identities
- *   aws-platform  namespaces and service accounts, through providers wired to the cluster
+ *   aws-infra      VPC, EKS cluster (private endpoint, KMS, logs, Pod Identity), an L4 inference
+ *                  node group, an A10G spot training node group, Karpenter's IAM and interruption
+ *                  queue, workload identities
+ *   aws-platform   namespaces, service accounts, the NVIDIA GPU Operator, Kueue and Karpenter (Helm)
+ *   aws-workloads  Karpenter GPU NodePools (on-demand and spot), Kueue flavors and team queues
  *
- * Deploy with `cdktf deploy aws-infra aws-platform` from a runner that can reach the private API
- * endpoint (inside the VPC, or over VPN). Copy this file into your own cdktf app and import from
- * "strata-ai-infra" instead of "../../lib".
+ * Deploy with `cdktf deploy aws-infra aws-platform aws-workloads` from a runner that can reach the
+ * private API endpoint (inside the VPC, or over VPN). Copy this file into your own cdktf app and
+ * import from "strata-ai-infra" instead of "../../lib".
  */
 import { App, S3Backend, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
@@ -16,6 +19,7 @@ import { compute, core } from "../../lib";
 export interface AwsExample {
   readonly infra: TerraformStack;
   readonly platform: TerraformStack;
+  readonly workloads: TerraformStack;
   readonly cluster: compute.EksCluster;
 }
 
@@ -31,7 +35,7 @@ function stateInS3(app: App, name: string): TerraformStack {
 }
 
 export function buildAwsExample(app: App, prefix = "aws"): AwsExample {
-  // 1. infra: network, cluster, keys, identities.
+  // 1. infra: network, cluster, GPU node groups, keys, identities.
   const infra = stateInS3(app, `${prefix}-infra`);
   new AwsProvider(infra, "aws", { region: REGION });
   core.StrataTags.apply(infra, { owner: "ml-platform", costCentre: "cc-4200", environment: "prod" });
@@ -40,7 +44,12 @@ export function buildAwsExample(app: App, prefix = "aws"): AwsExample {
     clusterName: "ml-prod",
     zoneCount: 3,
     adminRoleArns: ["arn:aws:iam::123456789012:role/platform-admins"],
+    karpenter: true,
   });
+  // Serving: on-demand L4s with one warm node; never spot.
+  cluster.addGpuNodePool("InferencePool", { gpu: core.Gpu.NVIDIA_L4, maxNodes: 4 });
+  // Training: spot A10Gs over every g5 size, scaling to zero when no job runs.
+  cluster.addSpotTrainingPool("TrainingPool", { gpu: core.Gpu.NVIDIA_A10G, maxGpus: 16 });
 
   const training = cluster.addWorkloadIdentity("TrainingIdentity", { namespace: "ml-training", serviceAccountName: "trainer" });
   const serving = cluster.addWorkloadIdentity("ServingIdentity", { namespace: "ml-serving", serviceAccountName: "model-server" });
@@ -48,15 +57,37 @@ export function buildAwsExample(app: App, prefix = "aws"): AwsExample {
   lake.grantReadWrite(training);
   lake.grantRead(serving);
 
-  // 2. platform: providers wired to the cluster through cross-stack references.
+  // 2. platform: providers wired to the cluster through cross-stack references; operators.
   const platform = stateInS3(app, `${prefix}-platform`);
   const ml = cluster.connect(platform, "MlProd");
   ml.addNamespace("ml-training");
   ml.addNamespace("ml-serving");
   ml.addServiceAccount(training);
   ml.addServiceAccount(serving);
+  // AL2023 NVIDIA AMIs bring the driver and toolkit; the operator adds the device plugin and DCGM.
+  // The DCGM ServiceMonitor needs the prometheus-operator CRDs, which the ops layer installs.
+  new compute.GpuOperator(platform, "GpuOperator", { connection: ml, serviceMonitor: false });
+  new compute.Kueue(platform, "Kueue", { connection: ml });
+  new compute.KarpenterController(platform, "Karpenter", { connection: ml, infra: cluster.karpenter! });
 
-  return { infra, platform, cluster };
+  // 3. workloads: Karpenter GPU NodePools, then queues that fill spot capacity first.
+  const workloads = stateInS3(app, `${prefix}-workloads`);
+  const mlWorkloads = cluster.connect(workloads, "MlProd");
+  new compute.KarpenterGpuNodePools(workloads, "GpuNodePools", {
+    connection: mlWorkloads,
+    cluster,
+    infra: cluster.karpenter!,
+    gpus: [core.Gpu.NVIDIA_L4],
+    maxGpus: 32,
+  });
+  new compute.GpuQueueing(workloads, "Queues", {
+    connection: mlWorkloads,
+    teams: [
+      { name: "research", namespaces: ["ml-training"], gpuQuota: 24, borrowingLimitGpus: 8 },
+    ],
+  });
+
+  return { infra, platform, workloads, cluster };
 }
 
 if (require.main === module) {

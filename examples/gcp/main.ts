@@ -1,12 +1,14 @@
 /**
  * Reference architecture: an AI platform on Google Cloud (GKE).
  *
- *   gcp-infra     VPC with Cloud NAT, GKE cluster (private nodes and endpoint, Workload Identity,
- *                 Dataplane V2, Cloud KMS secrets encryption), workload identities
- *   gcp-platform  namespaces and service accounts, through providers wired to the cluster
+ *   gcp-infra      VPC with Cloud NAT, GKE cluster (private nodes and endpoint, Workload Identity,
+ *                  Dataplane V2, Cloud KMS secrets encryption), an L4 inference pool, an H100 spot
+ *                  training pool, workload identities
+ *   gcp-platform   namespaces, service accounts, the NVIDIA GPU Operator and Kueue (Helm)
+ *   gcp-workloads  Kueue flavors, team queues and priority classes (custom resources)
  *
- * Deploy with `cdktf deploy gcp-infra gcp-platform` from a runner that can reach the private
- * endpoint. Copy this file into your own cdktf app and import from "strata-ai-infra".
+ * Deploy with `cdktf deploy gcp-infra gcp-platform gcp-workloads` from a runner that can reach the
+ * private endpoint. Copy this file into your own cdktf app and import from "strata-ai-infra".
  */
 import { App, GcsBackend, TerraformStack } from "cdktf";
 import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
@@ -16,6 +18,7 @@ import { compute, core } from "../../lib";
 export interface GcpExample {
   readonly infra: TerraformStack;
   readonly platform: TerraformStack;
+  readonly workloads: TerraformStack;
   readonly cluster: compute.GkeCluster;
 }
 
@@ -30,6 +33,7 @@ function stateInGcs(app: App, name: string): TerraformStack {
 }
 
 export function buildGcpExample(app: App, prefix = "gcp"): GcpExample {
+  // 1. infra: network, cluster, GPU pools, identities.
   const infra = stateInGcs(app, `${prefix}-infra`);
   new GoogleProvider(infra, "google", { project: PROJECT, region: REGION });
   core.StrataTags.apply(infra, { owner: "ml-platform", costCentre: "cc-4200", environment: "prod" });
@@ -39,20 +43,41 @@ export function buildGcpExample(app: App, prefix = "gcp"): GcpExample {
     project: PROJECT,
     location: REGION,
   });
+  // Serving: on-demand L4s, one warm node. The GPU Operator provides the device plugin.
+  cluster.addGpuNodePool("InferencePool", { gpu: core.Gpu.NVIDIA_L4, maxNodes: 4, gpuOperatorDevicePlugin: true });
+  // Training: Spot H100s, 8 per node, scaling to zero when no job runs.
+  cluster.addSpotTrainingPool("TrainingPool", {
+    gpu: core.Gpu.NVIDIA_H100_80GB,
+    gpusPerNode: 8,
+    maxGpus: 16,
+    gpuOperatorDevicePlugin: true,
+  });
+
   const training = cluster.addWorkloadIdentity("TrainingIdentity", { namespace: "ml-training", serviceAccountName: "trainer" });
   const serving = cluster.addWorkloadIdentity("ServingIdentity", { namespace: "ml-serving", serviceAccountName: "model-server" });
   const lake = new core.GcsBucketReference(infra, "Lake", { bucketName: "acme-ml-lake" });
   lake.grantReadWrite(training);
   lake.grantRead(serving);
 
+  // 2. platform: namespaces, service accounts, operators.
   const platform = stateInGcs(app, `${prefix}-platform`);
   const ml = cluster.connect(platform, "MlProd");
   ml.addNamespace("ml-training");
   ml.addNamespace("ml-serving");
   ml.addServiceAccount(training);
   ml.addServiceAccount(serving);
+  // The DCGM ServiceMonitor needs the prometheus-operator CRDs, which the ops layer installs.
+  new compute.GpuOperator(platform, "GpuOperator", { connection: ml, serviceMonitor: false });
+  new compute.Kueue(platform, "Kueue", { connection: ml });
 
-  return { infra, platform, cluster };
+  // 3. workloads: queues that fill spot capacity first.
+  const workloads = stateInGcs(app, `${prefix}-workloads`);
+  new compute.GpuQueueing(workloads, "Queues", {
+    connection: cluster.connect(workloads, "MlProd"),
+    teams: [{ name: "research", namespaces: ["ml-training"], gpuQuota: 16 }],
+  });
+
+  return { infra, platform, workloads, cluster };
 }
 
 if (require.main === module) {

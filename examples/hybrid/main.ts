@@ -2,8 +2,11 @@
  * Reference architecture: hybrid. Data and serving stay on-prem; spot GPU training runs in the
  * cloud on EKS. One app, one state backend, two clusters:
  *
- *   hybrid-infra     the EKS training cluster (with its VPC) and the declared on-prem cluster
- *   hybrid-platform  namespaces and service accounts on both clusters, through aliased providers
+ *   hybrid-infra      the EKS training cluster (its VPC and an H100 spot training pool) and the
+ *                     declared on-prem cluster with its L4 serving nodes
+ *   hybrid-platform   namespaces, service accounts and the NVIDIA GPU Operator on both clusters,
+ *                     Kueue on the training cluster, through aliased providers
+ *   hybrid-workloads  Kueue queues for the cloud training pool
  *
  * The site-to-site VPN and bucket replication between the sites come with the data and ops
  * layers. Copy this file into your own cdktf app and import from "strata-ai-infra".
@@ -16,11 +19,12 @@ import { compute, core } from "../../lib";
 export interface HybridExample {
   readonly infra: TerraformStack;
   readonly platform: TerraformStack;
+  readonly workloads: TerraformStack;
   readonly cloud: compute.EksCluster;
   readonly onprem: compute.ExistingCluster;
 }
 
-const REGION = "eu-west-1";
+const REGION = "eu-north-1";
 
 function stateInS3(app: App, name: string): TerraformStack {
   const stack = new TerraformStack(app, name);
@@ -45,6 +49,7 @@ export function buildHybridExample(app: App, prefix = "hybrid"): HybridExample {
     vpcCidr: "10.64.0.0/16",
     zoneCount: 2,
   });
+  cloud.addSpotTrainingPool("TrainingPool", { gpu: core.Gpu.NVIDIA_H100_80GB, gpusPerNode: 8, maxGpus: 32 });
   const trainer = cloud.addWorkloadIdentity("TrainerIdentity", { namespace: "ml-training", serviceAccountName: "trainer" });
   new core.S3BucketReference(infra, "Checkpoints", { bucketName: "acme-ml-checkpoints" }).grantReadWrite(trainer);
 
@@ -52,7 +57,9 @@ export function buildHybridExample(app: App, prefix = "hybrid"): HybridExample {
   const onprem = new compute.ExistingCluster(infra, "OnPremCluster", {
     clusterName: "dc1",
     kubeconfigContext: "dc1-admin",
-    gpuNodes: [{ name: "l4-inference", gpu: core.Gpu.NVIDIA_L4, nodeCount: 3, gpusPerNode: 2 }],
+    gpuNodes: [
+      { name: "l4-inference", gpu: core.Gpu.NVIDIA_L4, nodeCount: 3, gpusPerNode: 2, taints: [core.Scheduling.gpuTaint()] },
+    ],
   });
   const server = onprem.addWorkloadIdentity("ServingIdentity", { namespace: "ml-serving", serviceAccountName: "model-server" });
 
@@ -64,8 +71,18 @@ export function buildHybridExample(app: App, prefix = "hybrid"): HybridExample {
   const toOnPrem = onprem.connect(platform, "OnPrem", { alias: "onprem" });
   toOnPrem.addNamespace("ml-serving");
   toOnPrem.addServiceAccount(server);
+  // The DCGM ServiceMonitors need the prometheus-operator CRDs, which the ops layer installs.
+  new compute.GpuOperator(platform, "CloudGpuOperator", { connection: toCloud, serviceMonitor: false });
+  new compute.GpuOperator(platform, "OnPremGpuOperator", { connection: toOnPrem, serviceMonitor: false });
+  new compute.Kueue(platform, "CloudKueue", { connection: toCloud });
 
-  return { infra, platform, cloud, onprem };
+  const workloads = stateInS3(app, `${prefix}-workloads`);
+  new compute.GpuQueueing(workloads, "Queues", {
+    connection: cloud.connect(workloads, "Cloud", { alias: "cloud" }),
+    teams: [{ name: "research", namespaces: ["ml-training"], gpuQuota: 32 }],
+  });
+
+  return { infra, platform, workloads, cloud, onprem };
 }
 
 if (require.main === module) {

@@ -1,8 +1,11 @@
 /**
  * Reference architecture: an AI platform on an existing on-prem Kubernetes cluster.
  *
- *   onprem-infra     the cluster reached by kubeconfig, its declared GPU nodes, workload identities
- *   onprem-platform  namespaces and service accounts
+ *   onprem-infra      the cluster reached by kubeconfig, its GPU nodes (L40S for serving, A100 for
+ *                     training), workload identities
+ *   onprem-platform   namespaces, service accounts, the NVIDIA GPU Operator (installs the driver)
+ *                     and Kueue
+ *   onprem-workloads  Kueue flavors, team queues and priority classes
  *
  * No cloud account is needed. State lives in PostgreSQL (the `pg` backend locks with advisory
  * locks); give the password through PGPASSWORD, never in code. Copy this file into your own
@@ -15,6 +18,7 @@ import { compute, core } from "../../lib";
 export interface OnPremExample {
   readonly infra: TerraformStack;
   readonly platform: TerraformStack;
+  readonly workloads: TerraformStack;
   readonly cluster: compute.ExistingCluster;
 }
 
@@ -30,19 +34,27 @@ function stateInPostgres(app: App, name: string): TerraformStack {
 
 export function buildOnPremExample(app: App, prefix = "onprem"): OnPremExample {
   const infra = stateInPostgres(app, `${prefix}-infra`);
+  // The GPU nodes exist already; declare them by the label GPU feature discovery sets, with the
+  // taints the cluster admins put on them.
   const cluster = new compute.ExistingCluster(infra, "Cluster", {
     clusterName: "dc1",
     kubeconfigPath: "~/.kube/config",
     kubeconfigContext: "dc1-admin",
     gpuNodes: [
-      { name: "l40s-inference", gpu: core.Gpu.NVIDIA_L40S, nodeCount: 2, gpusPerNode: 4 },
+      {
+        name: "l40s-inference",
+        gpu: core.Gpu.NVIDIA_L40S,
+        nodeCount: 2,
+        gpusPerNode: 4,
+        taints: [core.Scheduling.gpuTaint()],
+      },
       {
         name: "a100-training",
         gpu: core.Gpu.NVIDIA_A100_80GB,
         nodeCount: 2,
         gpusPerNode: 8,
         purpose: core.NodePoolPurpose.TRAINING,
-        taints: [{ key: "workload", value: "training", effect: core.TaintEffect.NO_SCHEDULE }],
+        taints: [core.Scheduling.gpuTaint(), core.Scheduling.trainingTaint()],
       },
     ],
   });
@@ -58,8 +70,22 @@ export function buildOnPremExample(app: App, prefix = "onprem"): OnPremExample {
   dc1.addNamespace("ml-serving");
   dc1.addServiceAccount(training);
   dc1.addServiceAccount(serving);
+  // On-prem the operator installs the driver and container toolkit; MIG splits the A100s.
+  new compute.GpuOperator(platform, "GpuOperator", {
+    connection: dc1,
+    migStrategy: compute.MigStrategy.MIXED,
+    serviceMonitor: false, // needs the prometheus-operator CRDs (ops layer)
+  });
+  new compute.Kueue(platform, "Kueue", { connection: dc1 });
 
-  return { infra, platform, cluster };
+  const workloads = stateInPostgres(app, `${prefix}-workloads`);
+  new compute.GpuQueueing(workloads, "Queues", {
+    connection: cluster.connect(workloads, "Dc1"),
+    poolNames: ["a100-training"],
+    teams: [{ name: "research", namespaces: ["ml-training"], gpuQuota: 16 }],
+  });
+
+  return { infra, platform, workloads, cluster };
 }
 
 if (require.main === module) {

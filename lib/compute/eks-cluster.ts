@@ -48,6 +48,7 @@ import { AwsVpc, NatGatewayMode } from "./aws-vpc";
 import { EksGpuNodePool, EksGpuNodePoolOptions } from "./eks-gpu-node-pool";
 import { secureLaunchTemplate } from "./eks-internal";
 import { EksWorkloadIdentity } from "./eks-workload-identity";
+import { KarpenterInfra } from "./karpenter";
 
 /** How EKS workloads get AWS credentials. */
 export enum EksIdentityMode {
@@ -146,6 +147,13 @@ export interface EksClusterProps {
    * @default true
    */
   readonly deletionProtection?: boolean;
+  /**
+   * Set up Karpenter's AWS side for GPU autoscaling (`KarpenterInfra`: controller identity,
+   * interruption queue and rules, node role). Install the controller with `KarpenterController`
+   * in the platform stack and GPU NodePools with `KarpenterGpuNodePools` in the workloads stack.
+   * @default false
+   */
+  readonly karpenter?: boolean;
 }
 
 /**
@@ -193,6 +201,10 @@ export class EksCluster extends Construct implements IKubernetesCluster {
   public readonly accountId: string;
   /** The AWS partition (`aws`, `aws-cn`, `aws-us-gov`). */
   public readonly partition: string;
+  /** Kubernetes minor version of the control plane, e.g. `1.34`. */
+  public readonly kubernetesVersion: string;
+  /** Karpenter's AWS side, when `karpenter` is set. */
+  public readonly karpenter?: KarpenterInfra;
 
   private readonly pools: NodePoolRegistry;
 
@@ -237,6 +249,7 @@ export class EksCluster extends Construct implements IKubernetesCluster {
     }
 
     this.clusterName = props.clusterName;
+    this.kubernetesVersion = version;
     this.identityMode = identityMode;
     this.pools = new NodePoolRegistry(this);
 
@@ -479,6 +492,10 @@ export class EksCluster extends Construct implements IKubernetesCluster {
       policyArn: `${arnPrefix}:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy`,
     });
     addon("aws-ebs-csi-driver", { identity: ebsIdentity, dependsOn: [this.systemNodeGroup] });
+
+    if (props.karpenter) {
+      this.karpenter = new KarpenterInfra(this, "Karpenter", { cluster: this });
+    }
   }
 
   /** The node pools of this cluster. */

@@ -681,3 +681,15 @@ describe("validation", () => {
     );
   });
 });
+
+describe("EksCluster karpenter prop", () => {
+  it("creates KarpenterInfra under the cluster only when asked", () => {
+    const off = new EksCluster(awsStack(), "Cluster", { clusterName: "ml", subnetIds: ["subnet-a", "subnet-b"] });
+    expect(off.karpenter).toBeUndefined();
+    const stack = awsStack();
+    const on = new EksCluster(stack, "Cluster", { clusterName: "ml", subnetIds: ["subnet-a", "subnet-b"], karpenter: true });
+    expect(on.karpenter).toBeInstanceOf(KarpenterInfra);
+    expect(on.karpenter!.node.path).toBe("infra/Cluster/Karpenter");
+    expect(Object.keys(JSON.parse(Testing.synth(stack)).resource.aws_sqs_queue)).toHaveLength(1);
+  });
+});

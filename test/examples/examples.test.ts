@@ -48,10 +48,10 @@ describe("examples", () => {
     for (const run of [first, second]) if (run) fs.rmSync(run.dir, { recursive: true, force: true });
   });
 
-  test("all four targets synthesize an infra and a platform stack", () => {
+  test("all four targets synthesize infra, platform and workloads stacks", () => {
     const stacks = summarize(first.dir).map((s) => s.stack).sort();
     expect(stacks).toEqual(
-      ["aws", "gcp", "hybrid", "onprem"].flatMap((t) => [`${t}-infra`, `${t}-platform`]).sort(),
+      ["aws", "gcp", "hybrid", "onprem"].flatMap((t) => [`${t}-infra`, `${t}-platform`, `${t}-workloads`]).sort(),
     );
   });
 
