@@ -8,7 +8,7 @@ import { invalid, isUnresolved, warn } from "../core/validation";
 import type { EksCluster } from "./eks-cluster";
 import { secureLaunchTemplate } from "./eks-internal";
 import { GpuNodePoolOptions } from "./gpu-pool-options";
-import { cloudTaintEffect, resolveGpuPool } from "./gpu-pools-internal";
+import { cloudTaintEffect, gpuPoolInfo, resolveGpuPool } from "./gpu-pools-internal";
 
 /** The EKS-optimized AMI family of GPU nodes (AL2 is end of life and not offered). */
 export enum EksGpuAmi {
@@ -119,18 +119,7 @@ export class EksGpuNodePool extends Construct {
       lifecycle: { ignoreChanges: ["scaling_config[0].desired_size"] },
       dependsOn: [cluster.systemNodeGroup],
     });
-    this.info = {
-      name: pool.name,
-      purpose: pool.purpose,
-      capacityType: pool.capacityType,
-      labels: pool.labels,
-      taints: pool.taints,
-      minNodes: pool.minNodes,
-      maxNodes: pool.maxNodes,
-      gpu,
-      gpusPerNode: pool.gpusPerNode,
-      instanceTypes,
-    };
+    this.info = gpuPoolInfo(pool, gpu, instanceTypes);
     cluster.registerNodePool(this.info);
   }
 

@@ -1,14 +1,12 @@
 import { Construct } from "constructs";
 import { ContainerNodePool } from "@cdktf/provider-google/lib/container-node-pool";
 import { NodePoolInfo } from "../core/cluster";
+import { GKE_NO_DEFAULT_DEVICE_PLUGIN_LABEL } from "../core/labels";
 import { GpuAvailability } from "../core/gpu";
 import { invalid, isUnresolved, validateOneOf, warn } from "../core/validation";
 import type { GkeCluster } from "./gke-cluster";
 import { GpuNodePoolOptions } from "./gpu-pool-options";
-import { cloudTaintEffect, resolveGpuPool } from "./gpu-pools-internal";
-
-/** Node label that turns GKE's own NVIDIA device plugin off on a node pool. */
-const GKE_NO_DEFAULT_DEVICE_PLUGIN_LABEL = "gke-no-default-nvidia-gpu-device-plugin";
+import { cloudTaintEffect, gpuPoolInfo, resolveGpuPool } from "./gpu-pools-internal";
 
 /** Which NVIDIA driver GKE installs on GPU nodes. */
 export enum GkeGpuDriverVersion {
@@ -154,18 +152,7 @@ export class GkeGpuNodePool extends Construct {
       },
       lifecycle: { ignoreChanges: ["initial_node_count"] },
     });
-    this.info = {
-      name: pool.name,
-      purpose: pool.purpose,
-      capacityType: pool.capacityType,
-      labels: pool.labels,
-      taints: pool.taints,
-      minNodes: pool.minNodes,
-      maxNodes: pool.maxNodes,
-      gpu,
-      gpusPerNode: pool.gpusPerNode,
-      instanceTypes: [machineType],
-    };
+    this.info = gpuPoolInfo(pool, gpu, [machineType]);
     cluster.registerNodePool(this.info);
   }
 

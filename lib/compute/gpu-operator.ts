@@ -6,7 +6,7 @@ import { ClusterTarget, NodePoolInfo, NodePoolPurpose, NodeTaint, TaintEffect, T
 import { ClusterConnection, PodSecurityLevel } from "../core/connection";
 import { Gpu } from "../core/gpu";
 import { HelmChart, PinnedChart } from "../core/helm-chart";
-import { MANAGED_BY_LABELS } from "../core/labels";
+import { GKE_NO_DEFAULT_DEVICE_PLUGIN_LABEL, MANAGED_BY_LABELS } from "../core/labels";
 import { NamingRule, validateName } from "../core/naming";
 import { Scheduling } from "../core/scheduling";
 import { invalid, validateOneOf, warn } from "../core/validation";
@@ -102,8 +102,6 @@ export interface GpuOperatorProps {
 const GPU_TAINT_KEY = Scheduling.gpuTaint().key;
 /** Where GKE's driver installer puts the driver, and where the toolkit must go on GKE node images. */
 const GKE_NVIDIA_DIR = "/home/kubernetes/bin/nvidia";
-/** The node label that keeps GKE's own NVIDIA device plugin off a node. */
-const GKE_NO_DEVICE_PLUGIN_LABEL = "gke-no-default-nvidia-gpu-device-plugin";
 /** Catalog GPUs that can be partitioned with MIG. */
 const MIG_CAPABLE_GPUS: Gpu[] = [Gpu.NVIDIA_A100_40GB, Gpu.NVIDIA_A100_80GB, Gpu.NVIDIA_H100_80GB, Gpu.NVIDIA_H200];
 /** Namespaces that already exist in every cluster; the construct creates its namespace, so they are refused. */
@@ -327,12 +325,12 @@ export class GpuOperator extends Construct {
     }
     if (target === ClusterTarget.GCP_GKE) {
       for (const pool of gpuPools) {
-        if (pool.labels[GKE_NO_DEVICE_PLUGIN_LABEL] !== "true") {
+        if (pool.labels[GKE_NO_DEFAULT_DEVICE_PLUGIN_LABEL] !== "true") {
           warn(
             this,
             "connection",
             props.connection.node.path,
-            `GKE GPU pool "${pool.name}" does not declare the node label ${GKE_NO_DEVICE_PLUGIN_LABEL}=true; ` +
+            `GKE GPU pool "${pool.name}" does not declare the node label ${GKE_NO_DEFAULT_DEVICE_PLUGIN_LABEL}=true; ` +
               "without it GKE's own device plugin and the operator's both advertise nvidia.com/gpu on its nodes",
           );
         }

@@ -1,5 +1,6 @@
 import { IConstruct } from "constructs";
-import { CapacityType, NodePoolPurpose, NodeTaint } from "../core/cluster";
+import { CapacityType, NodePoolInfo, NodePoolPurpose, NodeTaint } from "../core/cluster";
+import { Gpu } from "../core/gpu";
 import { CAPACITY_LABEL, POOL_LABEL, PURPOSE_LABEL } from "../core/labels";
 import { Scheduling } from "../core/scheduling";
 import { invalid, validateInteger, validateMinMax } from "../core/validation";
@@ -76,4 +77,20 @@ export function resolveGpuPool(scope: IConstruct, options: GpuNodePoolOptions, t
 /** Internal: Kubernetes taint effect as EKS and GKE APIs spell it (`NO_SCHEDULE`). */
 export function cloudTaintEffect(effect: string): string {
   return effect.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
+}
+
+/** What the cluster records of a resolved GPU pool. */
+export function gpuPoolInfo(pool: ResolvedGpuPool, gpu: Gpu, instanceTypes: string[]): NodePoolInfo {
+  return {
+    name: pool.name,
+    purpose: pool.purpose,
+    capacityType: pool.capacityType,
+    labels: pool.labels,
+    taints: pool.taints,
+    minNodes: pool.minNodes,
+    maxNodes: pool.maxNodes,
+    gpu,
+    gpusPerNode: pool.gpusPerNode,
+    instanceTypes,
+  };
 }

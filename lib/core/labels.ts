@@ -16,3 +16,5 @@ export const PURPOSE_LABEL = Scheduling.PURPOSE_LABEL;
 export const CAPACITY_LABEL = Scheduling.CAPACITY_TYPE_LABEL;
 /** Node label set by GPU feature discovery with the GPU model. */
 export const GPU_PRODUCT_LABEL = Scheduling.GPU_PRODUCT_LABEL;
+/** Node label that turns GKE's own NVIDIA device plugin off on a node pool (the GPU Operator's is used). */
+export const GKE_NO_DEFAULT_DEVICE_PLUGIN_LABEL = "gke-no-default-nvidia-gpu-device-plugin";

@@ -174,6 +174,15 @@ describe("GKE GPU node pools", () => {
     expect(pool.autoscaling).toEqual({ total_min_node_count: 0, total_max_node_count: 2, location_policy: "ANY" });
   });
 
+  test("gpuOperatorDevicePlugin labels the nodes so GKE's own device plugin stays off", () => {
+    const stack = gcpStack();
+    const cluster = gke(stack);
+    cluster.addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, maxNodes: 1, gpuOperatorDevicePlugin: true });
+    const pool = nodePools(stack).find((p) => p.name === "nvidia-l4-inference");
+    expect(pool.node_config.labels["gke-no-default-nvidia-gpu-device-plugin"]).toBe("true");
+    expect(cluster.nodePools[1].labels["gke-no-default-nvidia-gpu-device-plugin"]).toBe("true");
+  });
+
   describe("rejects bad input", () => {
     test("GPU not offered on GKE", () => {
       expect(() => gke().addGpuNodePool("A10G", { gpu: Gpu.NVIDIA_A10G, maxNodes: 1 })).toThrow(

@@ -95,3 +95,16 @@ describe.each(examples)("scheduling contract: $name example", ({ build }) => {
     }
   });
 });
+
+describe("examples synthesize without warnings, except the documented on-prem grant notes", () => {
+  test.each(["aws", "gcp", "hybrid", "onprem"])("%s", (name) => {
+    const app = Testing.app();
+    const build = { aws: buildAwsExample, gcp: buildGcpExample, hybrid: buildHybridExample, onprem: buildOnPremExample }[name]!;
+    build(app);
+    const warnings = app.node
+      .findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data)))
+      .filter((w) => !w.includes("is not enforced by Terraform"));
+    expect(warnings).toEqual([]);
+  });
+});
