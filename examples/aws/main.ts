@@ -1,11 +1,12 @@
 /**
  * Reference architecture: an AI platform on AWS (EKS).
  *
- *   aws-infra      VPC, EKS cluster (private endpoint, KMS, logs, Pod Identity), an L4 inference
- *                  node group, an A10G spot training node group, Karpenter's IAM and interruption
+ *   aws-infra      VPC, EKS cluster (private endpoint, KMS, logs, Pod Identity), a fixed-size L4
+ *                  inference node group as the serving baseline, Karpenter's IAM and interruption
  *                  queue, workload identities
  *   aws-platform   namespaces, service accounts, the NVIDIA GPU Operator, Kueue and Karpenter (Helm)
- *   aws-workloads  Karpenter GPU NodePools (on-demand and spot), Kueue flavors and team queues
+ *   aws-workloads  Karpenter GPU NodePools (on-demand L4 for serving bursts, spot L4 and A10G for
+ *                  training, from zero), Kueue flavors and team queues that fill spot first
  *
  * Deploy with `cdktf deploy aws-infra aws-platform aws-workloads` from a runner that can reach the
  * private API endpoint (inside the VPC, or over VPN). Copy this file into your own cdktf app and
@@ -46,10 +47,9 @@ export function buildAwsExample(app: App, prefix = "aws"): AwsExample {
     adminRoleArns: ["arn:aws:iam::123456789012:role/platform-admins"],
     karpenter: true,
   });
-  // Serving: on-demand L4s with one warm node; never spot.
-  cluster.addGpuNodePool("InferencePool", { gpu: core.Gpu.NVIDIA_L4, maxNodes: 4 });
-  // Training: spot A10Gs over every g5 size, scaling to zero when no job runs.
-  cluster.addSpotTrainingPool("TrainingPool", { gpu: core.Gpu.NVIDIA_A10G, maxGpus: 16 });
+  // Serving baseline: two on-demand L4 nodes, never spot. A managed node group only changes size
+  // under the Cluster Autoscaler, so it is fixed-size; Karpenter (below) adds elastic capacity.
+  cluster.addGpuNodePool("InferencePool", { gpu: core.Gpu.NVIDIA_L4, minNodes: 2, maxNodes: 2 });
 
   const training = cluster.addWorkloadIdentity("TrainingIdentity", { namespace: "ml-training", serviceAccountName: "trainer" });
   const serving = cluster.addWorkloadIdentity("ServingIdentity", { namespace: "ml-serving", serviceAccountName: "model-server" });
@@ -70,18 +70,21 @@ export function buildAwsExample(app: App, prefix = "aws"): AwsExample {
   new compute.Kueue(platform, "Kueue", { connection: ml });
   new compute.KarpenterController(platform, "Karpenter", { connection: ml, infra: cluster.karpenter! });
 
-  // 3. workloads: Karpenter GPU NodePools, then queues that fill spot capacity first.
+  // 3. workloads: Karpenter GPU NodePools (from zero, consolidated when idle), then queues that
+  //    fill spot capacity first.
   const workloads = stateInS3(app, `${prefix}-workloads`);
   const mlWorkloads = cluster.connect(workloads, "MlProd");
   new compute.KarpenterGpuNodePools(workloads, "GpuNodePools", {
     connection: mlWorkloads,
     cluster,
     infra: cluster.karpenter!,
-    gpus: [core.Gpu.NVIDIA_L4],
+    gpus: [core.Gpu.NVIDIA_L4, core.Gpu.NVIDIA_A10G],
     maxGpus: 32,
   });
   new compute.GpuQueueing(workloads, "Queues", {
     connection: mlWorkloads,
+    // Training queues onto Karpenter's capacity only; the fixed serving pool stays for endpoints.
+    poolNames: ["gpu-spot", "gpu-on-demand"],
     teams: [
       { name: "research", namespaces: ["ml-training"], gpuQuota: 24, borrowingLimitGpus: 8 },
     ],

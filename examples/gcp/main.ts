@@ -74,6 +74,7 @@ export function buildGcpExample(app: App, prefix = "gcp"): GcpExample {
   const workloads = stateInGcs(app, `${prefix}-workloads`);
   new compute.GpuQueueing(workloads, "Queues", {
     connection: cluster.connect(workloads, "MlProd"),
+    poolNames: ["nvidia-h100-80gb-spot-training"], // training never queues onto the serving pool
     teams: [{ name: "research", namespaces: ["ml-training"], gpuQuota: 16 }],
   });
 

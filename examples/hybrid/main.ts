@@ -2,11 +2,11 @@
  * Reference architecture: hybrid. Data and serving stay on-prem; spot GPU training runs in the
  * cloud on EKS. One app, one state backend, two clusters:
  *
- *   hybrid-infra      the EKS training cluster (its VPC and an H100 spot training pool) and the
- *                     declared on-prem cluster with its L4 serving nodes
+ *   hybrid-infra      the EKS training cluster (its VPC and Karpenter's AWS side) and the declared
+ *                     on-prem cluster with its L4 serving nodes
  *   hybrid-platform   namespaces, service accounts and the NVIDIA GPU Operator on both clusters,
- *                     Kueue on the training cluster, through aliased providers
- *   hybrid-workloads  Kueue queues for the cloud training pool
+ *                     Kueue and Karpenter on the training cluster, through aliased providers
+ *   hybrid-workloads  a Karpenter spot H100 NodePool that scales from zero, and Kueue queues for it
  *
  * The site-to-site VPN and bucket replication between the sites come with the data and ops
  * layers. Copy this file into your own cdktf app and import from "strata-ai-infra".
@@ -48,8 +48,8 @@ export function buildHybridExample(app: App, prefix = "hybrid"): HybridExample {
     clusterName: "ml-training",
     vpcCidr: "10.64.0.0/16",
     zoneCount: 2,
+    karpenter: true,
   });
-  cloud.addSpotTrainingPool("TrainingPool", { gpu: core.Gpu.NVIDIA_H100_80GB, gpusPerNode: 8, maxGpus: 32 });
   const trainer = cloud.addWorkloadIdentity("TrainerIdentity", { namespace: "ml-training", serviceAccountName: "trainer" });
   new core.S3BucketReference(infra, "Checkpoints", { bucketName: "acme-ml-checkpoints" }).grantReadWrite(trainer);
 
@@ -75,10 +75,22 @@ export function buildHybridExample(app: App, prefix = "hybrid"): HybridExample {
   new compute.GpuOperator(platform, "CloudGpuOperator", { connection: toCloud, serviceMonitor: false });
   new compute.GpuOperator(platform, "OnPremGpuOperator", { connection: toOnPrem, serviceMonitor: false });
   new compute.Kueue(platform, "CloudKueue", { connection: toCloud });
+  new compute.KarpenterController(platform, "CloudKarpenter", { connection: toCloud, infra: cloud.karpenter! });
 
+  // Spot H100s, 8 per node, only while training jobs run.
   const workloads = stateInS3(app, `${prefix}-workloads`);
+  const cloudWorkloads = cloud.connect(workloads, "Cloud", { alias: "cloud" });
+  new compute.KarpenterGpuNodePools(workloads, "TrainingNodePools", {
+    connection: cloudWorkloads,
+    cluster: cloud,
+    infra: cloud.karpenter!,
+    gpus: [core.Gpu.NVIDIA_H100_80GB],
+    gpusPerNode: 8,
+    onDemand: false,
+    maxGpus: 32,
+  });
   new compute.GpuQueueing(workloads, "Queues", {
-    connection: cloud.connect(workloads, "Cloud", { alias: "cloud" }),
+    connection: cloudWorkloads,
     teams: [{ name: "research", namespaces: ["ml-training"], gpuQuota: 32 }],
   });
 

@@ -518,7 +518,8 @@ export class EksCluster extends Construct implements IKubernetesCluster {
 
   /**
    * Adds a spot training node group: spot capacity over every instance type of the GPU, tainted
-   * `workload=training:NoSchedule` as well, scaling to zero when idle.
+   * `workload=training:NoSchedule` as well, min 0 so idle training costs nothing (growing from zero needs the
+   * Kubernetes Cluster Autoscaler; see `EksGpuNodePool`).
    */
   public addSpotTrainingPool(id: string, options: EksGpuNodePoolOptions): EksGpuNodePool {
     return new EksGpuNodePool(this, id, { ...options, cluster: this, spotTraining: true });

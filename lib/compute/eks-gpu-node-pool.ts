@@ -48,10 +48,12 @@ export interface EksGpuNodePoolProps extends EksGpuNodePoolOptions {
  * template with IMDSv2 (hop limit 1) and volumes encrypted with the cluster's key, tainted
  * `nvidia.com/gpu=present:NoSchedule` and labelled for the scheduling contract. As a spot
  * training pool it runs on spot capacity across every instance type of the GPU, carries the
- * `workload=training:NoSchedule` taint too, and scales to zero.
+ * `workload=training:NoSchedule` taint too, and has min 0.
  *
- * Scaling a managed node group up from zero needs an autoscaler that reads the group's labels
- * and taints (Karpenter, or the cluster autoscaler).
+ * A managed node group changes size only when the Kubernetes Cluster Autoscaler runs in the
+ * cluster (EKS tags the group for its discovery). Strata does not install it yet: a pool whose
+ * `minNodes` is below `maxNodes` gets a synth warning. For elastic GPU capacity on EKS, including
+ * spot training that scales from zero, use `KarpenterGpuNodePools`.
  *
  * @example
  * cluster.addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, maxNodes: 4 });
@@ -95,6 +97,15 @@ export class EksGpuNodePool extends Construct {
       }
     });
     this.checkRegion(gpu.awsAvailability.bind(gpu), gpu.displayName);
+    if (pool.minNodes < pool.maxNodes) {
+      warn(
+        this,
+        "maxNodes",
+        pool.maxNodes,
+        `the node group grows beyond minNodes (${pool.minNodes}) only when the Kubernetes Cluster Autoscaler runs in the cluster, ` +
+          "which Strata does not install; install it, make the pool fixed-size (minNodes = maxNodes), or use KarpenterGpuNodePools for elastic GPU capacity",
+      );
+    }
 
     const ami = props.ami ?? EksGpuAmi.AL2023_NVIDIA;
     const launchTemplate = secureLaunchTemplate(this, "LaunchTemplate", {

@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { TerraformStack } from "cdktf";
 import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
 import { ClusterConnection } from "./connection";
-import { HelmChart } from "./helm-chart";
+import { HelmChart, orderStacks } from "./helm-chart";
 import { NamingRule, validateName } from "./naming";
 import { invalid, isUnresolved } from "./validation";
 
@@ -50,6 +50,8 @@ export class CustomResource extends Construct {
   public readonly name: string;
   /** The manifest as emitted (undefined keys removed). */
   public readonly manifest: { [key: string]: any };
+  /** The connection the resource is created through. */
+  public readonly connection: ClusterConnection;
 
   constructor(scope: Construct, id: string, props: CustomResourceProps) {
     super(scope, id);
@@ -67,6 +69,7 @@ export class CustomResource extends Construct {
     this.kind = manifest.kind;
     this.name = manifest.metadata.name;
     this.manifest = manifest;
+    this.connection = props.connection;
 
     const chart = TerraformStack.of(this)
       .node.findAll()
@@ -79,6 +82,10 @@ export class CustomResource extends Construct {
         `its CRD is installed by ${chart.node.path} in the same stack; Terraform plans custom resources against CRDs that already exist, ` +
           "so create custom resources through a connection in a later (workloads) stack",
       );
+    }
+    // Apply after the stack whose chart installs this resource's CRD on the same cluster.
+    for (const other of this.node.root.node.findAll()) {
+      if (other instanceof HelmChart && other.chart.crdGroups.includes(this.group)) orderStacks(other, this);
     }
     this.resource = new Manifest(this, "Resource", {
       provider: props.connection.kubernetesProvider,

@@ -110,6 +110,8 @@ export class HelmChart extends Construct {
   public readonly chart: PinnedChart;
   /** The values passed to the chart. */
   public readonly values: { [key: string]: any };
+  /** The connection the chart is installed through. */
+  public readonly connection: ClusterConnection;
 
   constructor(scope: Construct, id: string, props: HelmChartProps) {
     super(scope, id);
@@ -120,6 +122,7 @@ export class HelmChart extends Construct {
     validateName(this, "namespace", props.namespace, NamingRule.DNS1123_LABEL);
     this.chart = props.chart;
     this.values = props.values ?? {};
+    this.connection = props.connection;
     // A custom resource of this chart's CRDs already in the stack would fail at plan time.
     const clash = TerraformStack.of(this)
       .node.findAll()
@@ -132,6 +135,12 @@ export class HelmChart extends Construct {
         `installs the CRDs of API group "${clash.group}", and ${clash.node.path} is a custom resource of that group in the same stack; ` +
           "Terraform plans custom resources against CRDs that already exist, so put custom resources in a later (workloads) stack",
       );
+    }
+    // Custom resources of this chart's CRDs on the same cluster, in later stacks, must be applied after it.
+    for (const resource of this.node.root.node.findAll()) {
+      if (resource instanceof CustomResource && props.chart.crdGroups.includes(resource.group)) {
+        orderStacks(this, resource);
+      }
     }
     this.release = new Release(this, "Release", {
       provider: props.connection.helmProvider,
@@ -148,5 +157,18 @@ export class HelmChart extends Construct {
       maxHistory: 10,
       createNamespace: false,
     });
+  }
+}
+
+/**
+ * Internal: makes the stack of `resource` depend on the stack of `chart` when the chart installs
+ * the resource's CRD on the same cluster, so that `cdktf deploy` applies the chart first even when
+ * no value crosses between the two stacks.
+ */
+export function orderStacks(chart: HelmChart, resource: CustomResource): void {
+  const chartStack = TerraformStack.of(chart);
+  const resourceStack = TerraformStack.of(resource);
+  if (chartStack !== resourceStack && chart.connection.cluster === resource.connection.cluster) {
+    resourceStack.addDependency(chartStack);
   }
 }

@@ -7,3 +7,5 @@ export * from "./tags";
 export * from "./custom-resource";
 export * from "./helm-chart";
 export * from "./scheduling";
+export * from "./database";
+export * from "./cache";

@@ -231,3 +231,64 @@ describe("EKS identities of add-ons are reserved", () => {
     );
   });
 });
+
+describe("availability checks against the GPU catalog", () => {
+  const awsIn = (region: string) => {
+    const stack = awsStack();
+    (stack.node.findAll().find((c) => c.constructor.name === "AwsProvider") as any).region = region;
+    return { stack, cluster: eks(stack) };
+  };
+
+  test("EKS: a GPU the catalog says is not offered in the provider's region is rejected", () => {
+    expect(() => awsIn("eu-west-1").cluster.addGpuNodePool("L40S", { gpu: Gpu.NVIDIA_L40S, maxNodes: 1 })).toThrow(
+      'infra/Cluster/L40S: invalid gpu "NVIDIA L40S": is not offered in AWS region eu-west-1 (per the GPU catalog); choose another GPU or region',
+    );
+    expect(() => awsIn("us-east-1").cluster.addGpuNodePool("L40S", { gpu: Gpu.NVIDIA_L40S, maxNodes: 1 })).not.toThrow();
+  });
+
+  test("EKS: a pool that could grow warns that managed node groups need the Cluster Autoscaler; a fixed-size one does not", () => {
+    const { stack, cluster } = awsIn("us-east-1");
+    cluster.addGpuNodePool("Fixed", { gpu: Gpu.NVIDIA_L4, name: "fixed", minNodes: 2, maxNodes: 2 });
+    expect(annotations(stack, "warn")).toEqual([]);
+    cluster.addSpotTrainingPool("Spot", { gpu: Gpu.NVIDIA_L4, maxNodes: 3 });
+    expect(annotations(stack, "warn")).toEqual([
+      expect.stringContaining(
+        "infra/Cluster/Spot: maxNodes 3: the node group grows beyond minNodes (0) only when the Kubernetes Cluster Autoscaler runs in the cluster",
+      ),
+    ]);
+  });
+
+  test("GKE: a regional pool defaults to the region's zones that offer the GPU", () => {
+    const stack = gcpStack();
+    gke(stack).addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, maxNodes: 1 });
+    const pool = nodePools(stack).find((p) => p.name === "nvidia-l4-inference");
+    expect(pool.node_locations).toEqual(Gpu.NVIDIA_L4.gkeZonesIn("us-central1"));
+    expect(pool.node_locations).not.toContain("us-central1-f");
+  });
+
+  test("GKE: a GPU not offered in the cluster's region, zone, or a listed zone is rejected", () => {
+    expect(() => gke(gcpStack(Testing.app(), "europe-west1"), "europe-west1").addGpuNodePool("A100", { gpu: Gpu.NVIDIA_A100_80GB, maxNodes: 1 })).toThrow(
+      'infra/Cluster/A100: invalid gpu "NVIDIA A100 80GB": is not offered in GKE region europe-west1 (per the GPU catalog)',
+    );
+    expect(() => gke(gcpStack(), "us-central1-f").addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, maxNodes: 1 })).toThrow(
+      'infra/Cluster/L4: invalid gpu "NVIDIA L4": is not offered in zone us-central1-f (per the GPU catalog); zones of us-central1 that offer it: us-central1-a, us-central1-b, us-central1-c',
+    );
+    expect(() => gke().addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, zones: ["us-central1-f"], maxNodes: 1 })).toThrow(
+      'infra/Cluster/L4: invalid zones[0] "us-central1-f": does not offer NVIDIA L4 (per the GPU catalog); zones that do: us-central1-a, us-central1-b, us-central1-c',
+    );
+    expect(() => gke().addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, zones: [], maxNodes: 1 })).toThrow(
+      "infra/Cluster/L4: invalid zones []: must list at least one zone, or be omitted",
+    );
+  });
+
+  test("GKE: regions and zones the catalog does not cover warn", () => {
+    const regional = gcpStack(Testing.app(), "me-west1");
+    gke(regional, "me-west1").addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, maxNodes: 1 });
+    expect(annotations(regional, "warn").join("\n")).toContain("the GPU catalog has no data for GKE region me-west1; set zones that offer nvidia-l4");
+    expect(nodePools(regional).find((p) => p.name === "nvidia-l4-inference").node_locations).toBeUndefined();
+
+    const zoned = gcpStack(Testing.app(), "me-west1");
+    gke(zoned, "me-west1").addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, zones: ["me-west1-a"], maxNodes: 1 });
+    expect(annotations(zoned, "warn").join("\n")).toContain('zones[0] "me-west1-a": the GPU catalog has no data for this zone');
+  });
+});

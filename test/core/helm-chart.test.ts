@@ -155,3 +155,27 @@ describe("CustomResource", () => {
     });
   });
 });
+
+describe("stack order between a chart and the custom resources of its CRDs", () => {
+  test("the workloads stack depends on the platform stack, whichever is built first", () => {
+    const first = setup();
+    new HelmChart(first.platform, "Kueue", { connection: first.platformConn, chart: PinnedChart.KUEUE, releaseName: "kueue", namespace: "kueue-system" });
+    new CustomResource(first.workloads, "Flavor", { connection: first.workloadsConn, manifest: flavor("spot") });
+    expect(first.workloads.dependencies).toEqual([first.platform]);
+
+    const second = setup();
+    new CustomResource(second.workloads, "Flavor", { connection: second.workloadsConn, manifest: flavor("spot") });
+    new HelmChart(second.platform, "Kueue", { connection: second.platformConn, chart: PinnedChart.KUEUE, releaseName: "kueue", namespace: "kueue-system" });
+    expect(second.workloads.dependencies).toEqual([second.platform]);
+  });
+
+  test("no dependency for charts of other groups or other clusters", () => {
+    const { platform, workloads, workloadsConn } = setup();
+    const otherCluster = new ExistingCluster(bareStack(Testing.app(), "other"), "Other", { clusterName: "dc2", kubeconfigContext: "dc2" });
+    const otherConn = new ClusterConnection(platform, "OtherConn", { cluster: otherCluster, alias: "dc2" });
+    new HelmChart(platform, "Kueue", { connection: otherConn, chart: PinnedChart.KUEUE, releaseName: "kueue", namespace: "kueue-system" });
+    new HelmChart(platform, "Gpu", { connection: otherConn, chart: PinnedChart.GPU_OPERATOR, releaseName: "gpu-operator", namespace: "gpu-operator" });
+    new CustomResource(workloads, "Flavor", { connection: workloadsConn, manifest: flavor("spot") });
+    expect(workloads.dependencies).toEqual([]);
+  });
+});

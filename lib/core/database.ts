@@ -1,0 +1,580 @@
+import { createHash } from "crypto";
+import { Construct, IConstruct } from "constructs";
+import { Token } from "cdktf";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
+import { SecretManagerSecretIamMember } from "@cdktf/provider-google/lib/secret-manager-secret-iam-member";
+import { IWorkloadIdentity, WorkloadIdentityKind } from "./cluster";
+import { iamPolicy } from "./generated-names";
+import { NamingRule, validateName } from "./naming";
+import { invalid, isUnresolved, validateInteger, validateNonEmpty, validateOneOf, warning } from "./validation";
+
+/** Where a secret lives. */
+export enum SecretKind {
+  /** AWS Secrets Manager; the name is the secret's ARN. */
+  AWS_SECRETS_MANAGER = "aws-secrets-manager",
+  /** Google Secret Manager; the name is the secret's resource id `projects/<project>/secrets/<id>`. */
+  GCP_SECRET_MANAGER = "gcp-secret-manager",
+  /** A Kubernetes Secret; the name is the Secret's name. */
+  KUBERNETES_SECRET = "kubernetes-secret",
+}
+
+/**
+ * Where credentials live, without putting them in code or in Terraform state. Workloads read the
+ * secret at run time through their workload identity.
+ */
+export interface SecretReference {
+  /** Where the secret lives. */
+  readonly kind: SecretKind;
+  /** Secrets Manager ARN, Secret Manager resource id (`projects/<p>/secrets/<id>`), or Kubernetes Secret name. */
+  readonly name: string;
+  /**
+   * JSON key inside a cloud secret, or data key of a Kubernetes Secret.
+   * @default - the whole value (cloud secrets hold JSON with `username` and `password`; Kubernetes Secrets hold `username` and `password` keys)
+   */
+  readonly key?: string;
+  /**
+   * Kubernetes only: namespace of the Secret.
+   * @default - the namespace of the workload that reads it
+   */
+  readonly namespace?: string;
+}
+
+/** Database engines. */
+export enum DatabaseEngine {
+  /** PostgreSQL (default port 5432). */
+  POSTGRES = "postgres",
+  /** MySQL (default port 3306). */
+  MYSQL = "mysql",
+}
+
+/**
+ * The database contract: a relational database that data and model constructs (MLflow's backend
+ * store, feature registries) connect to through a workload identity, whatever cloud (or none) it
+ * lives on. The password never appears in code, URIs or state: it stays in `credentials`.
+ */
+export interface IDatabase extends IConstruct {
+  /** Database engine. */
+  readonly engine: DatabaseEngine;
+  /** Host name or IP address clients connect to. */
+  readonly host: string;
+  /** TCP port. */
+  readonly port: number;
+  /** Name of the database (schema) on the server. */
+  readonly databaseName: string;
+  /** Where the credentials (user name and password) live. */
+  readonly credentials: SecretReference;
+  /** Whether clients must connect with TLS and verify the server. */
+  readonly tlsRequired: boolean;
+  /** Connection URI without user or password, e.g. `postgresql://<host>:5432/<db>?sslmode=verify-full`. */
+  connectionUri(): string;
+  /** Allows a workload identity to read the credentials and connect. */
+  grantConnect(identity: IWorkloadIdentity): void;
+}
+
+/** Connection props shared by every database reference. */
+export interface DatabaseConnectionProps {
+  /** Database engine. */
+  readonly engine: DatabaseEngine;
+  /** Host name or IP address (no scheme, port or path). */
+  readonly host: string;
+  /**
+   * TCP port.
+   * @default 5432 for PostgreSQL, 3306 for MySQL
+   */
+  readonly port?: number;
+  /** Name of the database on the server (PostgreSQL: 1-63 characters; MySQL: 1-64). */
+  readonly databaseName: string;
+  /**
+   * Require TLS with server verification. Setting `false` also needs `allowPlaintext: true`.
+   * @default true
+   */
+  readonly tlsRequired?: boolean;
+  /**
+   * Permit `tlsRequired: false`. Credentials and data then cross the network unencrypted.
+   * @default false
+   */
+  readonly allowPlaintext?: boolean;
+}
+
+/** Props of `RdsDatabaseReference`. */
+export interface RdsDatabaseReferenceProps extends DatabaseConnectionProps {
+  /** Full ARN (with its random suffix) of the Secrets Manager secret holding the credentials. */
+  readonly credentialsSecretArn: string;
+  /**
+   * ARN of the customer-managed KMS key that encrypts the secret; grants then include kms:Decrypt.
+   * @default - the secret uses the AWS-managed key
+   */
+  readonly kmsKeyArn?: string;
+  /**
+   * `DbiResourceId` of the instance (`db-...`) or Aurora cluster (`cluster-...`), for IAM authentication.
+   * @default - no IAM authentication
+   */
+  readonly dbiResourceId?: string;
+  /**
+   * Database user that IAM authentication logs in as; grants then include `rds-db:connect`. Needs `dbiResourceId`.
+   * @default - no IAM authentication
+   */
+  readonly iamUser?: string;
+  /**
+   * Region of the database (for the `rds-db:connect` ARN).
+   * @default - the region of `credentialsSecretArn`
+   */
+  readonly region?: string;
+  /**
+   * AWS account id of the database (for the `rds-db:connect` ARN).
+   * @default - the account of `credentialsSecretArn`
+   */
+  readonly account?: string;
+  /**
+   * AWS partition (for the `rds-db:connect` ARN).
+   * @default - the partition of `credentialsSecretArn`, else "aws"
+   */
+  readonly partition?: string;
+}
+
+/**
+ * An existing Amazon RDS or Aurora database (PostgreSQL or MySQL) as an `IDatabase`: grants become
+ * an inline policy on the workload identity's IAM role that reads the credentials secret (and, with
+ * `iamUser`, allows IAM authentication).
+ *
+ * @example
+ * const db = new RdsDatabaseReference(infra, "MlflowDb", {
+ *   engine: DatabaseEngine.POSTGRES, host: "mlflow.abc.us-east-1.rds.amazonaws.com", databaseName: "mlflow",
+ *   credentialsSecretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:mlflow-db-AbCdEf",
+ * });
+ * db.grantConnect(mlflowIdentity);
+ */
+export class RdsDatabaseReference extends Construct implements IDatabase {
+  /** Database engine. */
+  public readonly engine: DatabaseEngine;
+  /** Endpoint host name. */
+  public readonly host: string;
+  /** TCP port. */
+  public readonly port: number;
+  /** Database name. */
+  public readonly databaseName: string;
+  /** The Secrets Manager secret holding the credentials. */
+  public readonly credentials: SecretReference;
+  /** Whether clients must use TLS (`sslmode=verify-full` / `ssl-mode=VERIFY_IDENTITY`). */
+  public readonly tlsRequired: boolean;
+  /**
+   * ARN of the `rds-db:connect` resource IAM authentication uses.
+   * @default - undefined without `iamUser`
+   */
+  public readonly iamUserArn?: string;
+  private readonly kmsKeyArn?: string;
+
+  constructor(scope: Construct, id: string, props: RdsDatabaseReferenceProps) {
+    super(scope, id);
+    const connection = validateDatabaseConnection(this, props);
+    validateSecretsManagerArn(this, "credentialsSecretArn", props.credentialsSecretArn);
+    validateKmsKeyArn(this, "kmsKeyArn", props.kmsKeyArn);
+    const fromSecret = parseSecretsManagerArn(props.credentialsSecretArn);
+    const partition = props.partition ?? fromSecret?.partition ?? "aws";
+    const region = props.region ?? fromSecret?.region;
+    const account = props.account ?? fromSecret?.account;
+    validatePattern(this, "partition", props.partition, AWS_PARTITION, 'must be an AWS partition such as "aws", "aws-cn" or "aws-us-gov"');
+    validatePattern(this, "region", props.region, AWS_REGION, 'must be an AWS region such as "us-east-1"');
+    validatePattern(this, "account", props.account, AWS_ACCOUNT, "must be a 12-digit AWS account id");
+    validatePattern(
+      this,
+      "dbiResourceId",
+      props.dbiResourceId,
+      DBI_RESOURCE_ID,
+      'must be an RDS DbiResourceId such as "db-ABCDEFGHIJKLMNOPQRSTUVWXY1" or an Aurora cluster resource id such as "cluster-ABCDEFGHIJKLMNOPQRSTUVWXY1"',
+    );
+    if (props.iamUser !== undefined) {
+      validateIdentifier(this, "iamUser", props.iamUser, props.engine, props.engine === DatabaseEngine.MYSQL ? 32 : 63);
+      if (props.dbiResourceId === undefined) {
+        invalid(this, "iamUser", props.iamUser, "needs dbiResourceId: IAM authentication grants rds-db:connect on dbuser:<dbiResourceId>/<iamUser>");
+      }
+      if (region === undefined) {
+        invalid(this, "region", region, "is required with iamUser when credentialsSecretArn is unresolved (its region cannot be read)");
+      }
+      if (account === undefined) {
+        invalid(this, "account", account, "is required with iamUser when credentialsSecretArn is unresolved (its account cannot be read)");
+      }
+      this.iamUserArn = `arn:${partition}:rds-db:${region}:${account}:dbuser:${props.dbiResourceId}/${props.iamUser}`;
+    }
+    this.engine = props.engine;
+    this.host = props.host;
+    this.port = connection.port;
+    this.databaseName = props.databaseName;
+    this.tlsRequired = connection.tlsRequired;
+    this.credentials = { kind: SecretKind.AWS_SECRETS_MANAGER, name: props.credentialsSecretArn };
+    this.kmsKeyArn = props.kmsKeyArn;
+  }
+
+  /** `postgresql://<host>:<port>/<db>?sslmode=verify-full` (or `mysql://...?ssl-mode=VERIFY_IDENTITY`). */
+  public connectionUri(): string {
+    return databaseUri(this.engine, this.host, this.port, this.databaseName, this.tlsRequired ? TlsVerification.FULL : TlsVerification.NONE);
+  }
+
+  /**
+   * Inline policy on the identity's IAM role: secretsmanager:GetSecretValue and DescribeSecret on the
+   * credentials secret, kms:Decrypt on its key (with `kmsKeyArn`), rds-db:connect (with `iamUser`).
+   */
+  public grantConnect(identity: IWorkloadIdentity): void {
+    requireIdentity(this, identity, WorkloadIdentityKind.AWS_IAM_ROLE, "an RDS database");
+    const statements = secretsManagerStatements(this.credentials.name, this.kmsKeyArn);
+    if (this.iamUserArn !== undefined) {
+      statements.push({ Sid: "IamAuthentication", Effect: "Allow", Action: ["rds-db:connect"], Resource: [this.iamUserArn] });
+    }
+    attachRolePolicy(this, identity, "rds-connect", statements);
+  }
+}
+
+/** Props of `CloudSqlDatabaseReference`. */
+export interface CloudSqlDatabaseReferenceProps extends DatabaseConnectionProps {
+  /** Project of the Cloud SQL instance (where `roles/cloudsql.client` is granted). */
+  readonly project: string;
+  /** Instance connection name, `<project>:<region>:<instance>`. */
+  readonly instanceConnectionName: string;
+  /** Secret Manager secret holding the credentials: an id in `project`, or `projects/<project>/secrets/<id>`. */
+  readonly credentialsSecret: string;
+}
+
+/**
+ * An existing Cloud SQL database (PostgreSQL or MySQL, private IP) as an `IDatabase`: grants bind
+ * `roles/cloudsql.client` on the project and `roles/secretmanager.secretAccessor` on the credentials
+ * secret to the workload identity's Google service account.
+ *
+ * Cloud SQL server certificates name the instance, not its IP address, so the URI verifies the CA
+ * (`sslmode=verify-ca`), not the host name.
+ *
+ * @example
+ * const db = new CloudSqlDatabaseReference(infra, "MlflowDb", {
+ *   engine: DatabaseEngine.POSTGRES, project: "acme-ml", instanceConnectionName: "acme-ml:us-central1:mlflow",
+ *   host: "10.20.0.3", databaseName: "mlflow", credentialsSecret: "mlflow-db",
+ * });
+ */
+export class CloudSqlDatabaseReference extends Construct implements IDatabase {
+  /** Database engine. */
+  public readonly engine: DatabaseEngine;
+  /** Private IP address of the instance. */
+  public readonly host: string;
+  /** TCP port. */
+  public readonly port: number;
+  /** Database name. */
+  public readonly databaseName: string;
+  /** The Secret Manager secret holding the credentials (`projects/<project>/secrets/<id>`). */
+  public readonly credentials: SecretReference;
+  /** Whether clients must use TLS (`sslmode=verify-ca` / `ssl-mode=VERIFY_CA`). */
+  public readonly tlsRequired: boolean;
+  /** Project of the instance. */
+  public readonly project: string;
+  /** `<project>:<region>:<instance>`, for the Cloud SQL Auth Proxy and connectors. */
+  public readonly instanceConnectionName: string;
+
+  constructor(scope: Construct, id: string, props: CloudSqlDatabaseReferenceProps) {
+    super(scope, id);
+    const connection = validateDatabaseConnection(this, props);
+    validateGcpProject(this, "project", props.project);
+    validateNonEmpty(this, "instanceConnectionName", props.instanceConnectionName);
+    if (!isUnresolved(props.instanceConnectionName)) {
+      const m = CLOUD_SQL_CONNECTION_NAME.exec(props.instanceConnectionName);
+      if (!m) {
+        invalid(this, "instanceConnectionName", props.instanceConnectionName, 'must be "<project>:<region>:<instance>", e.g. "acme-ml:us-central1:mlflow"');
+      }
+      if (!isUnresolved(props.project) && m[1] !== props.project) {
+        invalid(this, "instanceConnectionName", props.instanceConnectionName, `must be in project ${JSON.stringify(props.project)} (the project prop)`);
+      }
+    }
+    this.engine = props.engine;
+    this.host = props.host;
+    this.port = connection.port;
+    this.databaseName = props.databaseName;
+    this.tlsRequired = connection.tlsRequired;
+    this.project = props.project;
+    this.instanceConnectionName = props.instanceConnectionName;
+    this.credentials = { kind: SecretKind.GCP_SECRET_MANAGER, name: gcpSecretName(this, "credentialsSecret", props.credentialsSecret, props.project) };
+  }
+
+  /** `postgresql://<ip>:<port>/<db>?sslmode=verify-ca` (or `mysql://...?ssl-mode=VERIFY_CA`). */
+  public connectionUri(): string {
+    return databaseUri(this.engine, this.host, this.port, this.databaseName, this.tlsRequired ? TlsVerification.CA : TlsVerification.NONE);
+  }
+
+  /**
+   * Binds `roles/cloudsql.client` on the project (once per identity and project, under the identity)
+   * and `roles/secretmanager.secretAccessor` on the credentials secret.
+   */
+  public grantConnect(identity: IWorkloadIdentity): void {
+    requireIdentity(this, identity, WorkloadIdentityKind.GCP_SERVICE_ACCOUNT, "a Cloud SQL database");
+    grantProjectRole(identity, "CloudSqlClient", this.project, "roles/cloudsql.client");
+    grantSecretAccessor(this, identity, this.credentials.name);
+  }
+}
+
+/** Props of `ExistingDatabase`. */
+export interface ExistingDatabaseProps extends DatabaseConnectionProps {
+  /** Name of the Kubernetes Secret holding the credentials. */
+  readonly credentialsSecretName: string;
+  /**
+   * Data key of the password in the Secret.
+   * @default - the Secret's `username` and `password` keys
+   */
+  readonly credentialsSecretKey?: string;
+  /**
+   * Namespace of the Secret.
+   * @default - the namespace of the workload that reads it
+   */
+  readonly credentialsSecretNamespace?: string;
+}
+
+/**
+ * A database that Strata does not manage (on-prem, or any PostgreSQL/MySQL reachable from the
+ * cluster) as an `IDatabase`. Its users and privileges are outside Terraform's reach, so each grant
+ * records a warning naming what the database's own roles must allow.
+ *
+ * @example
+ * const db = new ExistingDatabase(infra, "MlflowDb", {
+ *   engine: DatabaseEngine.POSTGRES, host: "pg.dc1.example.com", databaseName: "mlflow", credentialsSecretName: "mlflow-db",
+ * });
+ */
+export class ExistingDatabase extends Construct implements IDatabase {
+  /** Database engine. */
+  public readonly engine: DatabaseEngine;
+  /** Host name or IP address. */
+  public readonly host: string;
+  /** TCP port. */
+  public readonly port: number;
+  /** Database name. */
+  public readonly databaseName: string;
+  /** The Kubernetes Secret holding the credentials. */
+  public readonly credentials: SecretReference;
+  /** Whether clients must use TLS (`sslmode=verify-full` / `ssl-mode=VERIFY_IDENTITY`). */
+  public readonly tlsRequired: boolean;
+
+  constructor(scope: Construct, id: string, props: ExistingDatabaseProps) {
+    super(scope, id);
+    const connection = validateDatabaseConnection(this, props);
+    validateKubernetesSecret(this, "credentialsSecret", props.credentialsSecretName, props.credentialsSecretKey, props.credentialsSecretNamespace);
+    this.engine = props.engine;
+    this.host = props.host;
+    this.port = connection.port;
+    this.databaseName = props.databaseName;
+    this.tlsRequired = connection.tlsRequired;
+    this.credentials = {
+      kind: SecretKind.KUBERNETES_SECRET,
+      name: props.credentialsSecretName,
+      key: props.credentialsSecretKey,
+      namespace: props.credentialsSecretNamespace,
+    };
+  }
+
+  /** `postgresql://<host>:<port>/<db>?sslmode=verify-full` (or `mysql://...?ssl-mode=VERIFY_IDENTITY`). */
+  public connectionUri(): string {
+    return databaseUri(this.engine, this.host, this.port, this.databaseName, this.tlsRequired ? TlsVerification.FULL : TlsVerification.NONE);
+  }
+
+  /** Records that the database's own roles must let the credentials in the Secret connect. */
+  public grantConnect(identity: IWorkloadIdentity): void {
+    requireIdentity(this, identity, WorkloadIdentityKind.KUBERNETES_SECRET, "an existing database");
+    warning(
+      this,
+      `${this.node.path}: grant connect on ${this.engine} database "${this.databaseName}" at ${endpoint(this.host, this.port)} ` +
+        `to ${identity.namespace}/${identity.serviceAccountName} is not enforced by Terraform: the user in Secret ` +
+        `"${this.credentials.namespace ?? identity.namespace}/${this.credentials.name}" must be granted access to "${this.databaseName}" by the database's own roles`,
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Internal helpers, shared with cache.ts. Not part of the documented API.
+// ---------------------------------------------------------------------------------------------
+
+const AWS_PARTITION = /^aws(-[a-z]+)*$/;
+const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+const AWS_ACCOUNT = /^\d{12}$/;
+const DBI_RESOURCE_ID = /^(db|cluster)-[A-Z0-9]+$/;
+const SECRETS_MANAGER_ARN = /^arn:(aws(?:-[a-z]+)*):secretsmanager:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):secret:[A-Za-z0-9/_+=.@-]+$/;
+const KMS_KEY_ARN = /^arn:aws(-[a-z]+)*:kms:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+$/;
+const GCP_PROJECT = "(?:[a-z][a-z0-9-]*(?:\\.[a-z0-9-]+)+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]";
+const CLOUD_SQL_CONNECTION_NAME = new RegExp(`^(${GCP_PROJECT}):[a-z]+-[a-z]+\\d+:[a-z]([-a-z0-9]*[a-z0-9])?$`);
+const GCP_SECRET_ID = /^[A-Za-z0-9_-]{1,255}$/;
+const GCP_SECRET_NAME = /^projects\/[^/\s]+\/secrets\/[A-Za-z0-9_-]{1,255}$/;
+const HOST_NAME = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+const BRACKETED_IPV6 = /^\[[0-9A-Fa-f:.]+\]$/;
+const SECRET_DATA_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
+
+/** Internal: how strictly a TLS connection verifies the server. */
+enum TlsVerification {
+  /** No TLS. */
+  NONE = "none",
+  /** Verify the CA chain only. */
+  CA = "ca",
+  /** Verify the CA chain and the host name. */
+  FULL = "full",
+}
+
+/** Internal: `value` matches `pattern` (skips undefined and tokens). */
+export function validatePattern(scope: IConstruct, prop: string, value: string | undefined, pattern: RegExp, allowed: string): void {
+  if (value === undefined || isUnresolved(value)) return;
+  if (!pattern.test(value)) invalid(scope, prop, value, allowed);
+}
+
+/** Internal: a host name, IPv4 address or bracketed IPv6 address. */
+export function validateHost(scope: IConstruct, prop: string, value: string | undefined): void {
+  validateNonEmpty(scope, prop, value);
+  if (isUnresolved(value) || (value !== undefined && BRACKETED_IPV6.test(value))) return;
+  validatePattern(scope, prop, value, HOST_NAME, "must be a host name or IP address without scheme, port or path (IPv6 in brackets)");
+}
+
+/** Internal: resolves `tlsRequired`/`tlsEnabled`, which may only be turned off with `allowPlaintext: true`. */
+export function resolveTls(scope: IConstruct, prop: string, value: boolean | undefined, allowPlaintext: boolean | undefined): boolean {
+  if (value === false && allowPlaintext !== true) {
+    invalid(scope, prop, value, "TLS is required by default; also set allowPlaintext: true to connect without TLS");
+  }
+  return value ?? true;
+}
+
+/** Internal: validates the props every database shares and resolves the port and TLS defaults. */
+function validateDatabaseConnection(scope: IConstruct, props: DatabaseConnectionProps): { port: number; tlsRequired: boolean } {
+  if (props.engine === undefined) invalid(scope, "engine", props.engine, "is required");
+  validateOneOf(scope, "engine", props.engine, Object.values(DatabaseEngine));
+  validateHost(scope, "host", props.host);
+  const port = props.port ?? (props.engine === DatabaseEngine.MYSQL ? 3306 : 5432);
+  validateInteger(scope, "port", port, 1, 65535);
+  validateIdentifier(scope, "databaseName", props.databaseName, props.engine, props.engine === DatabaseEngine.MYSQL ? 64 : 63);
+  return { port, tlsRequired: resolveTls(scope, "tlsRequired", props.tlsRequired, props.allowPlaintext) };
+}
+
+/** Internal: a database or user name, as an unquoted identifier of the engine. */
+function validateIdentifier(scope: IConstruct, prop: string, value: string | undefined, engine: DatabaseEngine, maxLength: number): void {
+  validateNonEmpty(scope, prop, value);
+  if (value === undefined || isUnresolved(value)) return;
+  if (value.length > maxLength) invalid(scope, prop, value, `must be 1 to ${maxLength} characters long (got ${value.length})`);
+  if (engine === DatabaseEngine.MYSQL) {
+    if (!/^[A-Za-z0-9_$]+$/.test(value) || /^\d+$/.test(value)) {
+      invalid(scope, prop, value, "must be a MySQL identifier: letters, digits, '_' and '$', not only digits");
+    }
+  } else if (!/^[A-Za-z_][A-Za-z0-9_$]*$/.test(value)) {
+    invalid(scope, prop, value, "must be a PostgreSQL identifier: letters, digits, '_' and '$', starting with a letter or '_'");
+  }
+}
+
+/** Internal: a Secrets Manager secret ARN (required). */
+export function validateSecretsManagerArn(scope: IConstruct, prop: string, value: string | undefined): void {
+  validateNonEmpty(scope, prop, value);
+  validatePattern(scope, prop, value, SECRETS_MANAGER_ARN, "must be a Secrets Manager secret ARN: arn:<partition>:secretsmanager:<region>:<account>:secret:<name>");
+}
+
+/** Internal: an optional KMS key ARN. */
+export function validateKmsKeyArn(scope: IConstruct, prop: string, value: string | undefined): void {
+  validatePattern(scope, prop, value, KMS_KEY_ARN, "must be a KMS key ARN: arn:<partition>:kms:<region>:<account>:key/<id>");
+}
+
+function parseSecretsManagerArn(arn: string): { partition: string; region: string; account: string } | undefined {
+  if (isUnresolved(arn)) return undefined;
+  const m = SECRETS_MANAGER_ARN.exec(arn);
+  return m ? { partition: m[1], region: m[2], account: m[3] } : undefined;
+}
+
+/** Internal: a Google Cloud project id (optionally domain-scoped). */
+export function validateGcpProject(scope: IConstruct, prop: string, value: string | undefined): void {
+  validateNonEmpty(scope, prop, value);
+  validatePattern(
+    scope,
+    prop,
+    value,
+    new RegExp(`^${GCP_PROJECT}$`),
+    "must be a Google Cloud project id: 6 to 30 lowercase letters, digits and '-', starting with a letter",
+  );
+}
+
+/** Internal: validates a Secret Manager secret (id or full name) and returns `projects/<project>/secrets/<id>`. */
+export function gcpSecretName(scope: IConstruct, prop: string, value: string, project: string): string {
+  validateNonEmpty(scope, prop, value);
+  if (isUnresolved(value) || GCP_SECRET_NAME.test(value)) return value;
+  validatePattern(scope, prop, value, GCP_SECRET_ID, 'must be a Secret Manager secret id (1 to 255 letters, digits, \'_\' and \'-\') or "projects/<project>/secrets/<id>"');
+  return `projects/${project}/secrets/${value}`;
+}
+
+/** Internal: a Kubernetes Secret name (DNS-1123 subdomain), optional data key and namespace. */
+export function validateKubernetesSecret(
+  scope: IConstruct,
+  prefix: string,
+  name: string | undefined,
+  key: string | undefined,
+  namespace: string | undefined,
+): void {
+  validateName(scope, `${prefix}Name`, name, NamingRule.DNS1123_SUBDOMAIN);
+  validatePattern(scope, `${prefix}Key`, key, SECRET_DATA_KEY, "must be a Secret data key: 1 to 253 letters, digits, '-', '_' and '.'");
+  if (namespace !== undefined) validateName(scope, `${prefix}Namespace`, namespace, NamingRule.DNS1123_LABEL);
+}
+
+const IDENTITY_NEEDED: Record<WorkloadIdentityKind, string> = {
+  [WorkloadIdentityKind.AWS_IAM_ROLE]: "an AWS IAM role identity (EksCluster.addWorkloadIdentity)",
+  [WorkloadIdentityKind.GCP_SERVICE_ACCOUNT]: "a GCP service account identity (GkeCluster.addWorkloadIdentity)",
+  [WorkloadIdentityKind.KUBERNETES_SECRET]: "a credentials-Secret identity (ExistingCluster.addWorkloadIdentity)",
+};
+
+/** Internal: throws the standard error unless `identity` is of `kind` (with its kind's attribute set). */
+export function requireIdentity(scope: IConstruct, identity: IWorkloadIdentity, kind: WorkloadIdentityKind, what: string): void {
+  const complete =
+    kind === WorkloadIdentityKind.AWS_IAM_ROLE
+      ? identity.awsRoleName !== undefined
+      : kind === WorkloadIdentityKind.GCP_SERVICE_ACCOUNT
+        ? identity.gcpServiceAccountEmail !== undefined
+        : identity.credentialsSecretName !== undefined;
+  if (identity.kind !== kind || !complete) {
+    invalid(scope, "identity", identity.node.path, `is a ${identity.kind} identity; ${what} can only be granted to ${IDENTITY_NEEDED[kind]}`);
+  }
+}
+
+/** Internal: IAM statements that read a Secrets Manager secret (and decrypt it with its CMK). */
+export function secretsManagerStatements(secretArn: string, kmsKeyArn: string | undefined): object[] {
+  const statements: object[] = [
+    { Sid: "ReadSecret", Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: [secretArn] },
+  ];
+  if (kmsKeyArn !== undefined) {
+    statements.push({ Sid: "DecryptSecret", Effect: "Allow", Action: ["kms:Decrypt"], Resource: [kmsKeyArn] });
+  }
+  return statements;
+}
+
+/** Internal: one inline policy per (resource, identity) on the identity's role, under the identity; idempotent. */
+export function attachRolePolicy(resource: IConstruct, identity: IWorkloadIdentity, label: string, statements: object[]): void {
+  const suffix = resource.node.addr.slice(0, 8);
+  const id = `${label}-${suffix}`;
+  if (identity.node.tryFindChild(id)) return; // already granted
+  new IamRolePolicy(identity, id, { name: `strata-${label}-${suffix}`, role: identity.awsRoleName!, policy: iamPolicy(statements) });
+}
+
+/**
+ * Internal: a project-level role for the identity's service account, created once per identity,
+ * project and role under the identity (two references in one project must not manage the same
+ * non-authoritative binding twice: destroying one would remove it for the other).
+ */
+export function grantProjectRole(identity: IWorkloadIdentity, label: string, project: string, role: string): void {
+  const id = `${label}-${createHash("sha256").update(project).digest("hex").slice(0, 8)}`;
+  if (identity.node.tryFindChild(id)) return; // already granted
+  new ProjectIamMember(identity, id, { project, role, member: `serviceAccount:${identity.gcpServiceAccountEmail}` });
+}
+
+/** Internal: `roles/secretmanager.secretAccessor` on one secret, under the resource; idempotent. */
+export function grantSecretAccessor(resource: IConstruct, identity: IWorkloadIdentity, secretName: string): void {
+  const id = `SecretAccessor-${identity.node.addr.slice(0, 8)}`;
+  if (resource.node.tryFindChild(id)) return; // already granted
+  new SecretManagerSecretIamMember(resource, id, {
+    secretId: secretName,
+    role: "roles/secretmanager.secretAccessor",
+    member: `serviceAccount:${identity.gcpServiceAccountEmail}`,
+  });
+}
+
+/** Internal: `host:port`, with a number token rendered as a string token. */
+export function endpoint(host: string, port: number): string {
+  return `${host}:${Token.isUnresolved(port) ? Token.asString(port) : port}`;
+}
+
+function databaseUri(engine: DatabaseEngine, host: string, port: number, databaseName: string, tls: TlsVerification): string {
+  if (engine === DatabaseEngine.MYSQL) {
+    const mode = tls === TlsVerification.FULL ? "VERIFY_IDENTITY" : tls === TlsVerification.CA ? "VERIFY_CA" : "DISABLED";
+    return `mysql://${endpoint(host, port)}/${databaseName}?ssl-mode=${mode}`;
+  }
+  const mode = tls === TlsVerification.FULL ? "verify-full" : tls === TlsVerification.CA ? "verify-ca" : "disable";
+  return `postgresql://${endpoint(host, port)}/${databaseName}?sslmode=${mode}`;
+}
