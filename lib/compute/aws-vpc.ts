@@ -9,7 +9,7 @@ import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
 import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-association";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
-import { parseIpv4Cidr, validateCidr, validateInteger } from "../core/validation";
+import { invalid, isUnresolved, parseIpv4Cidr, validateCidr, validateInteger } from "../core/validation";
 
 /** How many NAT gateways give the private subnets their egress. */
 export enum NatGatewayMode {
@@ -74,6 +74,9 @@ export class AwsVpc extends Construct {
     const cidr = props.cidr ?? "10.0.0.0/16";
     const zoneCount = props.zoneCount ?? 3;
     const natMode = props.natGateways ?? NatGatewayMode.SINGLE;
+    if (isUnresolved(cidr) || isUnresolved(zoneCount)) {
+      invalid(this, isUnresolved(cidr) ? "cidr" : "zoneCount", "<token>", "must be a literal value: subnets are laid out at synth time");
+    }
     validateCidr(this, "cidr", cidr, 16, 20);
     validateInteger(this, "zoneCount", zoneCount, 2, 6);
     this.cidr = cidr;

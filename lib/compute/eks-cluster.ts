@@ -230,6 +230,13 @@ export class EksCluster extends Construct implements IKubernetesCluster {
     if (props.publicEndpointCidrs !== undefined && !isUnresolved(props.publicEndpointCidrs) && props.publicEndpointCidrs.length === 0) {
       invalid(this, "publicEndpointCidrs", props.publicEndpointCidrs, "must list at least one CIDR; omit it for a private-only endpoint");
     }
+    if (props.subnetIds !== undefined) {
+      for (const [prop, value] of [["vpcCidr", props.vpcCidr], ["zoneCount", props.zoneCount], ["natGateways", props.natGateways]] as const) {
+        if (value !== undefined) {
+          invalid(this, prop, value, "applies only to the VPC Strata creates; omit it with subnetIds (your VPC is yours to lay out)");
+        }
+      }
+    }
     if (props.subnetIds !== undefined && !isUnresolved(props.subnetIds) && props.subnetIds.length < 2) {
       invalid(this, "subnetIds", props.subnetIds, "must list at least two private subnets in different availability zones");
     }
@@ -244,6 +251,11 @@ export class EksCluster extends Construct implements IKubernetesCluster {
     if (!isUnresolved(retention) && !LOG_RETENTION_DAYS.includes(retention)) {
       invalid(this, "logRetentionDays", retention, `must be one of ${LOG_RETENTION_DAYS.join(", ")}`);
     }
+    (props.adminRoleArns ?? []).forEach((arn, i) => {
+      if (!isUnresolved(arn) && !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(arn)) {
+        invalid(this, `adminRoleArns[${i}]`, arn, "must be an IAM role ARN such as arn:aws:iam::123456789012:role/platform-admins");
+      }
+    });
     for (const addon of Object.keys(props.addonVersions ?? {})) {
       validateOneOf(this, "addonVersions key", addon, ["vpc-cni", "coredns", "kube-proxy", "aws-ebs-csi-driver", "eks-pod-identity-agent"]);
     }
@@ -263,6 +275,9 @@ export class EksCluster extends Construct implements IKubernetesCluster {
 
     // Network
     if (props.subnetIds === undefined) {
+      for (const [prop, value] of [["vpcCidr", props.vpcCidr], ["zoneCount", props.zoneCount]] as const) {
+        if (isUnresolved(value)) invalid(this, prop, "<token>", "must be a literal value: subnets are laid out at synth time");
+      }
       validateCidr(this, "vpcCidr", props.vpcCidr, 16, 20);
       validateInteger(this, "zoneCount", props.zoneCount, 2, 6);
       this.vpc = new AwsVpc(this, "Vpc", {
@@ -293,7 +308,7 @@ export class EksCluster extends Construct implements IKubernetesCluster {
         {
           Sid: "ControlPlaneLogs",
           Effect: "Allow",
-          Principal: { Service: `logs.${region.region}.amazonaws.com` },
+          Principal: { Service: `logs.${region.region}.${partition.dnsSuffix}` },
           Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
           Resource: "*",
           Condition: {
@@ -303,23 +318,20 @@ export class EksCluster extends Construct implements IKubernetesCluster {
           },
         },
         {
-          Sid: "NodeVolumes",
+          // Node volumes: any principal of this account, only through EC2 (launch templates, the Auto
+          // Scaling service-linked role, Karpenter). The pattern of the AWS-managed aws/ebs key; it does
+          // not name the Auto Scaling service-linked role, which a fresh account may not have yet.
+          Sid: "NodeVolumesThroughEc2",
           Effect: "Allow",
-          Principal: {
-            AWS: `${arnPrefix}:iam::${account.accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
-          },
-          Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+          Principal: { AWS: "*" },
+          Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant"],
           Resource: "*",
-        },
-        {
-          Sid: "NodeVolumeGrants",
-          Effect: "Allow",
-          Principal: {
-            AWS: `${arnPrefix}:iam::${account.accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
+          Condition: {
+            StringEquals: {
+              "kms:CallerAccount": account.accountId,
+              "kms:ViaService": `ec2.${region.region}.${partition.dnsSuffix}`,
+            },
           },
-          Action: "kms:CreateGrant",
-          Resource: "*",
-          Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
         },
       ]),
       lifecycle: { preventDestroy: protect },
@@ -444,7 +456,7 @@ export class EksCluster extends Construct implements IKubernetesCluster {
 
     // System node group on a launch template: IMDSv2 with hop limit 1, encrypted gp3 root volume.
     const launchTemplate = secureLaunchTemplate(this, "SystemLaunchTemplate", {
-      name: `${props.clusterName}-system`,
+      name: generatedName([props.clusterName, "system"], 128),
       diskSizeGiB: diskSize,
       kmsKeyArn: this.kmsKey.arn,
     });

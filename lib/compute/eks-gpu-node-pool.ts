@@ -6,6 +6,7 @@ import { NodePoolInfo } from "../core/cluster";
 import { GpuAvailability } from "../core/gpu";
 import { invalid, isUnresolved, warn } from "../core/validation";
 import type { EksCluster } from "./eks-cluster";
+import { generatedName } from "../core/generated-names";
 import { secureLaunchTemplate } from "./eks-internal";
 import { GpuNodePoolOptions } from "./gpu-pool-options";
 import { cloudTaintEffect, gpuPoolInfo, resolveGpuPool } from "./gpu-pools-internal";
@@ -68,7 +69,12 @@ export class EksGpuNodePool extends Construct {
   constructor(scope: Construct, id: string, props: EksGpuNodePoolProps) {
     super(scope, id);
     const training = props.spotTraining ?? false;
-    const pool = resolveGpuPool(this, props, training);
+    const resolved = resolveGpuPool(this, props, training);
+    // Bottlerocket NVIDIA images run their own device plugin: keep the GPU Operator's off those nodes.
+    const pool =
+      props.ami === EksGpuAmi.BOTTLEROCKET_NVIDIA
+        ? { ...resolved, labels: { ...resolved.labels, "nvidia.com/gpu.deploy.device-plugin": "false" } }
+        : resolved;
     const gpu = props.gpu;
     const cluster = props.cluster;
 
@@ -109,7 +115,7 @@ export class EksGpuNodePool extends Construct {
 
     const ami = props.ami ?? EksGpuAmi.AL2023_NVIDIA;
     const launchTemplate = secureLaunchTemplate(this, "LaunchTemplate", {
-      name: `${cluster.clusterName}-${pool.name}`,
+      name: generatedName([cluster.clusterName, pool.name], 128),
       diskSizeGiB: pool.diskSizeGiB,
       kmsKeyArn: cluster.kmsKey.arn,
       bottlerocket: ami === EksGpuAmi.BOTTLEROCKET_NVIDIA,

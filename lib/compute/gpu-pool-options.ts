@@ -26,7 +26,7 @@ export interface GpuNodePoolOptions {
    */
   readonly maxNodes?: number;
   /**
-   * Maximum GPUs in the pool (rounded down to whole nodes). Give either `maxNodes` or `maxGpus`.
+   * Maximum GPUs in the pool, a multiple of `gpusPerNode`. Give either `maxNodes` or `maxGpus`.
    * @default - derived from `maxNodes`
    */
   readonly maxGpus?: number;

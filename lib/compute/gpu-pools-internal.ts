@@ -3,7 +3,7 @@ import { CapacityType, NodePoolInfo, NodePoolPurpose, NodeTaint } from "../core/
 import { Gpu } from "../core/gpu";
 import { CAPACITY_LABEL, POOL_LABEL, PURPOSE_LABEL } from "../core/labels";
 import { Scheduling } from "../core/scheduling";
-import { invalid, validateInteger, validateMinMax } from "../core/validation";
+import { invalid, isUnresolved, validateInteger, validateMinMax } from "../core/validation";
 import { GpuNodePoolOptions } from "./gpu-pool-options";
 
 /*
@@ -33,6 +33,11 @@ export function resolveGpuPool(scope: IConstruct, options: GpuNodePoolOptions, t
   const name = options.name ?? `${gpu.id}-${training ? "spot-training" : "inference"}`;
   const minNodes = options.minNodes ?? (training ? 0 : 1);
   const diskSizeGiB = options.diskSizeGiB ?? 200;
+  for (const [prop, value] of [["gpusPerNode", gpusPerNode], ["maxGpus", options.maxGpus]] as const) {
+    if (isUnresolved(value)) {
+      invalid(scope, prop, "<token>", "must be a literal number: instance types and pool sizes are chosen at synth time");
+    }
+  }
   validateInteger(scope, "gpusPerNode", gpusPerNode, 1, 16);
   validateInteger(scope, "minNodes", minNodes, 0);
   validateInteger(scope, "diskSizeGiB", diskSizeGiB, 20, 16384);
@@ -48,7 +53,15 @@ export function resolveGpuPool(scope: IConstruct, options: GpuNodePoolOptions, t
     if (options.maxGpus < gpusPerNode) {
       invalid(scope, "maxGpus", options.maxGpus, `must be at least gpusPerNode (${gpusPerNode}): the pool could never hold one node`);
     }
-    maxNodes = Math.floor(options.maxGpus / gpusPerNode);
+    if (options.maxGpus % gpusPerNode !== 0) {
+      invalid(
+        scope,
+        "maxGpus",
+        options.maxGpus,
+        `must be a multiple of gpusPerNode (${gpusPerNode}): nodes come whole; use ${Math.floor(options.maxGpus / gpusPerNode) * gpusPerNode} or ${Math.ceil(options.maxGpus / gpusPerNode) * gpusPerNode}`,
+      );
+    }
+    maxNodes = options.maxGpus / gpusPerNode;
   } else {
     invalid(scope, "maxNodes", undefined, "give maxNodes or maxGpus: a pool needs an upper bound (at least 1 node)");
   }

@@ -162,14 +162,22 @@ export class ClusterConnection extends Construct {
     });
   }
 
+  /** The namespace `name` created with `addNamespace` on this connection, if any. */
+  public namespaceResource(name: string): NamespaceV1 | undefined {
+    const child = this.node.tryFindChild(`Namespace-${name}`);
+    return child instanceof NamespaceV1 ? child : undefined;
+  }
+
   /**
    * Creates the Kubernetes service account of a workload identity, annotated so that the
    * cloud binds it (IRSA role ARN, GKE service account email).
    */
   public addServiceAccount(identity: IWorkloadIdentity, options: ServiceAccountOptions = {}): ServiceAccountV1 {
     const annotations = identity.serviceAccountAnnotations;
+    const namespace = this.namespaceResource(identity.namespace);
     return new ServiceAccountV1(this, `ServiceAccount-${identity.namespace}-${identity.serviceAccountName}`, {
       provider: this.kubernetesProvider,
+      dependsOn: namespace ? [namespace] : undefined,
       metadata: {
         name: identity.serviceAccountName,
         namespace: identity.namespace,

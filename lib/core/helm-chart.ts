@@ -4,7 +4,7 @@ import { Release } from "@cdktf/provider-helm/lib/release";
 import { ClusterConnection } from "./connection";
 import { CustomResource } from "./custom-resource";
 import { NamingRule, validateName } from "./naming";
-import { invalid } from "./validation";
+import { invalid, validateInteger } from "./validation";
 
 /** Props of a `PinnedChart`. */
 export interface PinnedChartProps {
@@ -120,6 +120,7 @@ export class HelmChart extends Construct {
       invalid(this, "releaseName", props.releaseName, "must be at most 53 characters (Helm's release name limit)");
     }
     validateName(this, "namespace", props.namespace, NamingRule.DNS1123_LABEL);
+    validateInteger(this, "timeoutSeconds", props.timeoutSeconds, 1, 86400);
     this.chart = props.chart;
     this.values = props.values ?? {};
     this.connection = props.connection;
@@ -142,6 +143,7 @@ export class HelmChart extends Construct {
         orderStacks(this, resource);
       }
     }
+    const namespace = props.connection.namespaceResource(props.namespace);
     this.release = new Release(this, "Release", {
       provider: props.connection.helmProvider,
       name: props.releaseName,
@@ -156,6 +158,7 @@ export class HelmChart extends Construct {
       timeout: props.timeoutSeconds ?? 900,
       maxHistory: 10,
       createNamespace: false,
+      dependsOn: namespace ? [namespace] : undefined,
     });
   }
 }

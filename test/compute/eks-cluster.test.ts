@@ -1,4 +1,4 @@
-import { Fn, Lazy, TerraformStack, Testing } from "cdktf";
+import { Fn, Lazy, TerraformStack, Testing, Token } from "cdktf";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { EksCluster as EksClusterResource } from "@cdktf/provider-aws/lib/eks-cluster";
 import { EksNodeGroup } from "@cdktf/provider-aws/lib/eks-node-group";
@@ -16,6 +16,7 @@ const SUBNETS = ["subnet-aaa", "subnet-bbb"];
 const PARTITION = "${data.aws_partition.Cluster_Partition_66B445A2.partition}";
 const ACCOUNT = "${data.aws_caller_identity.Cluster_Account_231FB156.account_id}";
 const REGION = "${data.aws_region.Cluster_Region_7C269833.region}";
+const DNS_SUFFIX = "${data.aws_partition.Cluster_Partition_66B445A2.dns_suffix}";
 const CLUSTER = "aws_eks_cluster.Cluster_EB0386A7";
 const KEY_ARN = "${aws_kms_key.Cluster_Key_E3BAC84A.arn}";
 const PRIVATE_SUBNETS = [0, 1, 2].map((i) => `\${aws_subnet.${["Cluster_Vpc_Private0_682E8352", "Cluster_Vpc_Private1_60361F60", "Cluster_Vpc_Private2_22FE39E9"][i]}.id}`);
@@ -160,26 +161,26 @@ describe("EksCluster with defaults (new VPC, Pod Identity)", () => {
       });
     });
 
-    it("lets the account administer the key, CloudWatch Logs use it for this log group only, and Auto Scaling use it for volumes", () => {
+    it("lets the account administer the key, CloudWatch Logs use it for this log group only, and EC2 use it for this account's volumes", () => {
       const policy = JSON.parse(resourcesOfType(json, "aws_kms_key").Cluster_Key_E3BAC84A.policy);
-      expect(policy.Statement.map((s: any) => s.Sid)).toEqual(["AccountAdministers", "ControlPlaneLogs", "NodeVolumes", "NodeVolumeGrants"]);
+      expect(policy.Statement.map((s: any) => s.Sid)).toEqual(["AccountAdministers", "ControlPlaneLogs", "NodeVolumesThroughEc2"]);
       expect(policy.Statement[0].Principal).toEqual({ AWS: `arn:${PARTITION}:iam::${ACCOUNT}:root` });
-      expect(policy.Statement[1].Principal).toEqual({ Service: `logs.${REGION}.amazonaws.com` });
+      expect(policy.Statement[1].Principal).toEqual({ Service: `logs.${REGION}.${DNS_SUFFIX}` });
       expect(policy.Statement[1].Condition).toEqual({
         ArnEquals: {
           "kms:EncryptionContext:aws:logs:arn": `arn:${PARTITION}:logs:${REGION}:${ACCOUNT}:log-group:/aws/eks/ml-prod/cluster`,
         },
       });
-      const autoscaling = `arn:${PARTITION}:iam::${ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
-      expect(policy.Statement[2].Principal).toEqual({ AWS: autoscaling });
-      expect(policy.Statement[3]).toEqual({
-        Sid: "NodeVolumeGrants",
+      // No named service-linked role (a fresh account may not have it yet): EC2 on behalf of this account only.
+      expect(policy.Statement[2]).toEqual({
+        Sid: "NodeVolumesThroughEc2",
         Effect: "Allow",
-        Principal: { AWS: autoscaling },
-        Action: "kms:CreateGrant",
+        Principal: { AWS: "*" },
+        Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant"],
         Resource: "*",
-        Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
+        Condition: { StringEquals: { "kms:CallerAccount": ACCOUNT, "kms:ViaService": `ec2.${REGION}.${DNS_SUFFIX}` } },
       });
+      expect(JSON.stringify(policy)).not.toContain("AWSServiceRoleForAutoScaling");
     });
 
     it("encrypts the control-plane log group with the key and keeps logs 365 days", () => {
@@ -853,5 +854,37 @@ describe("EksCluster rejects invalid props", () => {
       build({ systemMinNodes: 1, systemMaxNodes: 450, systemDiskSizeGiB: 20, logRetentionDays: 3653, clusterName: "a".repeat(100) }),
     ).not.toThrow();
     expect(() => build({ systemMinNodes: 450, systemMaxNodes: 450, systemDiskSizeGiB: 16384, logRetentionDays: 1 })).not.toThrow();
+  });
+});
+
+describe("EksCluster review fixes", () => {
+  it("rejects VPC props that would be ignored with bring-your-own subnets", () => {
+    expect(() => build({ vpcCidr: "10.1.0.0/16" })).toThrow(
+      'infra/Cluster: invalid vpcCidr "10.1.0.0/16": applies only to the VPC Strata creates; omit it with subnetIds',
+    );
+    expect(() => build({ zoneCount: 3 })).toThrow("infra/Cluster: invalid zoneCount 3: applies only to the VPC Strata creates");
+    expect(() => build({ natGateways: NatGatewayMode.ONE_PER_ZONE })).toThrow('invalid natGateways "one-per-zone": applies only to the VPC Strata creates');
+  });
+
+  it("rejects admin principals that are not IAM role ARNs", () => {
+    expect(() => build({ adminRoleArns: ["arn:aws:iam::123456789012:user/alice"] })).toThrow(
+      'infra/Cluster: invalid adminRoleArns[0] "arn:aws:iam::123456789012:user/alice": must be an IAM role ARN',
+    );
+    expect(() => build({ adminRoleArns: ["arn:aws:iam::123456789012:role/admins/platform"] })).not.toThrow();
+  });
+
+  it("rejects a VPC layout from tokens (subnets are laid out at synth)", () => {
+    expect(() => build({ subnetIds: undefined, zoneCount: Token.asNumber(Fn.abs(3)) })).toThrow(
+      'infra/Cluster: invalid zoneCount "<token>"',
+    );
+  });
+
+  it("keeps launch template names within 128 characters for the longest cluster names", () => {
+    const stack = awsStack();
+    build({ clusterName: `ml-${"x".repeat(97)}` }, stack).addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, name: "nvidia-l4-inference-pool", maxNodes: 1 });
+    const names = Object.values(resourcesOfType(synthJson(stack), "aws_launch_template")).map((t: any) => t.name as string);
+    expect(names).toHaveLength(2);
+    for (const name of names) expect(name.length).toBeLessThanOrEqual(128);
+    expect(new Set(names).size).toBe(2);
   });
 });

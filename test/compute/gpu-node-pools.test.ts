@@ -1,4 +1,4 @@
-import { App, GcsBackend, TerraformStack, Testing } from "cdktf";
+import { App, Fn, GcsBackend, TerraformStack, Testing, Token } from "cdktf";
 import { EksNodeGroup } from "@cdktf/provider-aws/lib/eks-node-group";
 import { ContainerNodePool } from "@cdktf/provider-google/lib/container-node-pool";
 import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
@@ -78,11 +78,13 @@ describe("EKS GPU node pools", () => {
     expect(Scheduling.servingPools(cluster, true, false)).toEqual([]);
   });
 
-  test("8-GPU nodes, maxGpus rounded down to whole nodes, Bottlerocket with two encrypted volumes", () => {
+  test("8-GPU nodes sized in GPUs, Bottlerocket with two encrypted volumes and the operator's device plugin off", () => {
     const stack = awsStack();
-    eks(stack).addSpotTrainingPool("A100", { gpu: Gpu.NVIDIA_A100_40GB, gpusPerNode: 8, maxGpus: 20, ami: EksGpuAmi.BOTTLEROCKET_NVIDIA });
+    eks(stack).addSpotTrainingPool("A100", { gpu: Gpu.NVIDIA_A100_40GB, gpusPerNode: 8, maxGpus: 16, ami: EksGpuAmi.BOTTLEROCKET_NVIDIA });
     const [group] = nodeGroups(stack);
     expect(group).toMatchObject({ instance_types: ["p4d.24xlarge"], ami_type: "BOTTLEROCKET_x86_64_NVIDIA", scaling_config: { max_size: 2 } });
+    // Bottlerocket's NVIDIA image runs its own device plugin.
+    expect(group.labels["nvidia.com/gpu.deploy.device-plugin"]).toBe("false");
     const lt = Object.values(resourcesOfType(synthJson(stack), "aws_launch_template")).find((t: any) => t.name === "ml-nvidia-a100-40gb-spot-training") as any;
     expect(lt.block_device_mappings.map((b: any) => [b.device_name, b.ebs.encrypted])).toEqual([["/dev/xvda", "true"], ["/dev/xvdb", "true"]]);
   });
@@ -127,6 +129,12 @@ describe("EKS GPU node pools", () => {
       );
       expect(() => cluster.addSpotTrainingPool("E", { gpu: Gpu.NVIDIA_A100_40GB, gpusPerNode: 8, maxGpus: 4 })).toThrow(
         "infra/Cluster/E: invalid maxGpus 4: must be at least gpusPerNode (8)",
+      );
+      expect(() => cluster.addSpotTrainingPool("F", { gpu: Gpu.NVIDIA_A100_40GB, gpusPerNode: 8, maxGpus: 20 })).toThrow(
+        "infra/Cluster/F: invalid maxGpus 20: must be a multiple of gpusPerNode (8): nodes come whole; use 16 or 24",
+      );
+      expect(() => cluster.addSpotTrainingPool("G", { gpu: Gpu.NVIDIA_L4, maxGpus: Token.asNumber(Fn.abs(4)) })).toThrow(
+        'infra/Cluster/G: invalid maxGpus "<token>": must be a literal number',
       );
     });
     test("duplicate pool names", () => {

@@ -16,6 +16,8 @@ import {
 } from "../../lib/core/cluster";
 import { ClusterConnection, PodSecurityLevel } from "../../lib/core/connection";
 import { EksCluster, EksIdentityMode } from "../../lib/compute/eks-cluster";
+import { ExistingCluster } from "../../lib/compute/existing-cluster";
+import { HelmChart, PinnedChart } from "../../lib/core/helm-chart";
 import { awsStack, bareStack, dataSourcesOfType, prepareApp, resourcesOfType, SynthJson, synthJson, testApp } from "../support/synth";
 
 const REMOTE = "data.terraform_remote_state.cross-stack-reference-input-infra.outputs";
@@ -322,5 +324,35 @@ describe("ClusterConnection: rejected setups", () => {
         new RegExp(`^${platform.node.id}/Ml: invalid alias ${JSON.stringify(alias).replace(/\./g, "\\.")}: `),
       );
     });
+  });
+});
+
+describe("objects in a namespace wait for it", () => {
+  it("a service account and a Helm release depend on the namespace created on the same connection", () => {
+    const app = testApp();
+    const cluster = new ExistingCluster(bareStack(app, "infra"), "Cluster", { clusterName: "dc1", kubeconfigContext: "dc1" });
+    const platform = bareStack(app, "platform");
+    const conn = cluster.connect(platform, "Dc1");
+    const ns = conn.addNamespace("ml-training");
+    conn.addServiceAccount(cluster.addWorkloadIdentity("Trainer", { namespace: "ml-training", serviceAccountName: "trainer" }));
+    conn.addServiceAccount(cluster.addWorkloadIdentity("Other", { namespace: "elsewhere", serviceAccountName: "x" }));
+    new HelmChart(platform, "Kueue", { connection: conn, chart: PinnedChart.KUEUE, releaseName: "kueue", namespace: "ml-training" });
+    expect(conn.namespaceResource("ml-training")).toBe(ns);
+    expect(conn.namespaceResource("elsewhere")).toBeUndefined();
+    const json = synthJson(platform);
+    const sas = Object.values(resourcesOfType(json, "kubernetes_service_account_v1")) as any[];
+    const nsRef = `kubernetes_namespace_v1.${Object.keys(resourcesOfType(json, "kubernetes_namespace_v1"))[0]}`;
+    expect(sas.find((s) => s.metadata.name === "trainer").depends_on).toEqual([nsRef]);
+    expect(sas.find((s) => s.metadata.name === "x").depends_on).toBeUndefined();
+    expect((Object.values(resourcesOfType(json, "helm_release"))[0] as any).depends_on).toEqual([nsRef]);
+  });
+
+  it("rejects a Helm timeout outside 1..86400 seconds", () => {
+    const app = testApp();
+    const cluster = new ExistingCluster(bareStack(app, "infra"), "Cluster", { clusterName: "dc1", kubeconfigContext: "dc1" });
+    const conn = cluster.connect(bareStack(app, "platform"), "Dc1");
+    expect(
+      () => new HelmChart(conn, "Kueue", { connection: conn, chart: PinnedChart.KUEUE, releaseName: "kueue", namespace: "kueue", timeoutSeconds: 0 }),
+    ).toThrow("platform/Dc1/Kueue: invalid timeoutSeconds 0: must be an integer from 1 to 86400");
   });
 });
