@@ -3,11 +3,12 @@ import { TerraformStack } from "cdktf";
 import { HelmProvider } from "@cdktf/provider-helm/lib/provider";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
+import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import { ClusterAuthentication, ClusterTarget, ConnectOptions, IKubernetesCluster, IWorkloadIdentity } from "./cluster";
 import { NamingRule, validateName } from "./naming";
 import { MANAGED_BY_LABELS } from "./labels";
-import { invalid, isUnresolved } from "./validation";
+import { invalid, isUnresolved, validateOneOf } from "./validation";
 
 /** The exec credential API version understood by the kubernetes and helm providers. */
 const EXEC_API_VERSION = "client.authentication.k8s.io/v1beta1";
@@ -21,6 +22,20 @@ export enum PodSecurityLevel {
   BASELINE = "baseline",
   /** Privileged: no restrictions (device plugins, GPU drivers, CNI agents). Opt in explicitly. */
   PRIVILEGED = "privileged",
+}
+
+/** Which NetworkPolicy a namespace starts with. */
+export enum NamespaceIsolation {
+  /**
+   * Default-deny ingress: pods accept traffic only from pods of the same namespace. Other
+   * layers add explicit allows (an ingress gateway, Prometheus scrapes). Egress is not restricted.
+   */
+  DENY_INGRESS_FROM_OTHER_NAMESPACES = "deny-ingress-from-other-namespaces",
+  /**
+   * No NetworkPolicy. For operator namespaces whose webhooks the API server must reach, which
+   * arrives from addresses a namespace selector cannot match.
+   */
+  NONE = "none",
 }
 
 /** Props of `ClusterConnection`. */
@@ -41,6 +56,11 @@ export interface NamespaceOptions {
    * @default - only the managed-by and pod-security labels
    */
   readonly labels?: { [key: string]: string };
+  /**
+   * The NetworkPolicy the namespace starts with.
+   * @default NamespaceIsolation.DENY_INGRESS_FROM_OTHER_NAMESPACES
+   */
+  readonly isolation?: NamespaceIsolation;
 }
 
 /** Options for `ClusterConnection.addServiceAccount`. */
@@ -142,12 +162,15 @@ export class ClusterConnection extends Construct {
   }
 
   /**
-   * Creates a namespace that enforces a Pod Security Standards level (restricted by default).
+   * Creates a namespace that enforces a Pod Security Standards level (restricted by default) and,
+   * unless `isolation` says otherwise, a NetworkPolicy that denies ingress from other namespaces.
    */
   public addNamespace(name: string, options: NamespaceOptions = {}): NamespaceV1 {
     validateName(this, "namespace name", name, NamingRule.DNS1123_LABEL);
     const level = options.podSecurity ?? PodSecurityLevel.RESTRICTED;
-    return new NamespaceV1(this, `Namespace-${name}`, {
+    const isolation = options.isolation ?? NamespaceIsolation.DENY_INGRESS_FROM_OTHER_NAMESPACES;
+    validateOneOf(this, "isolation", isolation, Object.values(NamespaceIsolation));
+    const namespace = new NamespaceV1(this, `Namespace-${name}`, {
       provider: this.kubernetesProvider,
       metadata: {
         name,
@@ -160,6 +183,18 @@ export class ClusterConnection extends Construct {
         },
       },
     });
+    if (isolation === NamespaceIsolation.DENY_INGRESS_FROM_OTHER_NAMESPACES) {
+      new NetworkPolicyV1(this, `Namespace-${name}-Isolation`, {
+        provider: this.kubernetesProvider,
+        metadata: { name: "strata-default-deny-ingress", namespace: namespace.metadata.name, labels: { ...MANAGED_BY_LABELS } },
+        spec: {
+          podSelector: {},
+          policyTypes: ["Ingress"],
+          ingress: [{ from: [{ podSelector: {} }] }],
+        },
+      });
+    }
+    return namespace;
   }
 
   /** The namespace `name` created with `addNamespace` on this connection, if any. */

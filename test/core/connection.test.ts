@@ -14,7 +14,7 @@ import {
   NodePoolInfo,
   WorkloadIdentityOptions,
 } from "../../lib/core/cluster";
-import { ClusterConnection, PodSecurityLevel } from "../../lib/core/connection";
+import { ClusterConnection, NamespaceIsolation, PodSecurityLevel } from "../../lib/core/connection";
 import { EksCluster, EksIdentityMode } from "../../lib/compute/eks-cluster";
 import { ExistingCluster } from "../../lib/compute/existing-cluster";
 import { HelmChart, PinnedChart } from "../../lib/core/helm-chart";
@@ -354,5 +354,36 @@ describe("objects in a namespace wait for it", () => {
     expect(
       () => new HelmChart(conn, "Kueue", { connection: conn, chart: PinnedChart.KUEUE, releaseName: "kueue", namespace: "kueue", timeoutSeconds: 0 }),
     ).toThrow("platform/Dc1/Kueue: invalid timeoutSeconds 0: must be an integer from 1 to 86400");
+  });
+});
+
+describe("namespace isolation", () => {
+  const setup = () => {
+    const app = testApp();
+    const cluster = new ExistingCluster(bareStack(app, "infra"), "Cluster", { clusterName: "dc1", kubeconfigContext: "dc1" });
+    const platform = bareStack(app, "platform");
+    return { platform, conn: cluster.connect(platform, "Dc1") };
+  };
+
+  it("by default denies ingress from other namespaces and leaves egress open", () => {
+    const { platform, conn } = setup();
+    conn.addNamespace("ml-serving");
+    const policies = Object.values(resourcesOfType(synthJson(platform), "kubernetes_network_policy_v1")) as any[];
+    expect(policies).toHaveLength(1);
+    expect(policies[0].metadata).toMatchObject({ name: "strata-default-deny-ingress", namespace: expect.stringContaining("kubernetes_namespace_v1.") });
+    expect(policies[0].spec).toEqual({ pod_selector: {}, policy_types: ["Ingress"], ingress: [{ from: [{ pod_selector: {} }] }] });
+  });
+
+  it("NONE creates no policy (operator namespaces whose webhooks the API server calls)", () => {
+    const { platform, conn } = setup();
+    conn.addNamespace("kueue-system", { isolation: NamespaceIsolation.NONE });
+    expect(resourcesOfType(synthJson(platform), "kubernetes_network_policy_v1")).toEqual({});
+  });
+
+  it("rejects an unknown isolation value (from other jsii languages)", () => {
+    const { conn } = setup();
+    expect(() => conn.addNamespace("x", { isolation: "open" as NamespaceIsolation })).toThrow(
+      'platform/Dc1: invalid isolation "open": must be one of "deny-ingress-from-other-namespaces", "none"',
+    );
   });
 });
