@@ -101,9 +101,24 @@ export class StrataTags implements IAspect {
     const type = node.terraformResourceType;
     if (type.startsWith("aws_")) {
       this.merge(node, "tags");
+      if (type === "aws_launch_template") this.mergeTagSpecifications(node);
     } else if (type.startsWith("google_")) {
       this.merge(node, GCP_LABEL_PROPERTY[type] ?? "labels");
     }
+  }
+
+  /**
+   * Launch templates: the instances and volumes they start are tagged through
+   * `tag_specifications`, not the template's own tags; GPU instances are the largest cost.
+   */
+  private mergeTagSpecifications(node: TerraformResource): void {
+    const template = node as unknown as {
+      tagSpecificationsInput?: unknown;
+      putTagSpecifications(value: { resourceType?: string; tags?: Record<string, string> }[]): void;
+    };
+    const specs = template.tagSpecificationsInput;
+    if (!Array.isArray(specs) || specs.some((spec) => Token.isUnresolved(spec) || Token.isUnresolved(spec?.tags))) return;
+    template.putTagSpecifications(specs.map((spec) => ({ ...spec, tags: { ...this.tags, ...(spec.tags ?? {}) } })));
   }
 
   private merge(node: TerraformResource, property: string): void {

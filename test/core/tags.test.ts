@@ -3,6 +3,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import { DevopsguruResourceCollection } from "@cdktf/provider-aws/lib/devopsguru-resource-collection";
 import { ContainerCluster } from "@cdktf/provider-google/lib/container-cluster";
 import { MonitoringMetricDescriptor } from "@cdktf/provider-google/lib/monitoring-metric-descriptor";
@@ -11,7 +12,7 @@ import { StorageBucket } from "@cdktf/provider-google/lib/storage-bucket";
 import { StorageBucketIamMember } from "@cdktf/provider-google/lib/storage-bucket-iam-member";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { StrataTags } from "../../lib/core/tags";
-import { annotations, awsStack, bareStack, resourcesOfType, SynthJson, testApp } from "../support/synth";
+import { annotations, awsStack, bareStack, resourcesOfType, SynthJson, synthJson, testApp } from "../support/synth";
 
 const PROPS = { owner: "ml-platform", costCentre: "cc-1234", environment: "prod" };
 const STANDARD = { owner: "ml-platform", "cost-centre": "cc-1234", environment: "prod", "managed-by": "strata" };
@@ -190,5 +191,25 @@ describe("StrataTags", () => {
         new Error("infra: invalid owner undefined: is required and must be a non-empty string"),
       );
     });
+  });
+});
+
+describe("StrataTags on launch templates", () => {
+  it("tags the instances and volumes a launch template starts (tag_specifications), keeping explicit tags", () => {
+    const stack = bareStack();
+    StrataTags.apply(stack, PROPS);
+    new LaunchTemplate(stack, "Lt", {
+      name: "gpu",
+      tagSpecifications: [
+        { resourceType: "instance", tags: { Name: "gpu", owner: "explicit" } },
+        { resourceType: "volume", tags: { Name: "gpu" } },
+      ],
+    });
+    const lt = Object.values(resourcesOfType(synthJson(stack), "aws_launch_template"))[0] as any;
+    expect(lt.tag_specifications).toEqual([
+      { resource_type: "instance", tags: { ...STANDARD, Name: "gpu", owner: "explicit" } },
+      { resource_type: "volume", tags: { ...STANDARD, Name: "gpu" } },
+    ]);
+    expect(lt.tags).toEqual(STANDARD);
   });
 });
