@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
 import { Fn, TerraformStack, Token } from "cdktf";
+import { ComputeFirewall } from "@cdktf/provider-google/lib/compute-firewall";
 import { ContainerCluster } from "@cdktf/provider-google/lib/container-cluster";
 import { ContainerNodePool, ContainerNodePoolNodeConfig } from "@cdktf/provider-google/lib/container-node-pool";
 import { DataGoogleClientConfig } from "@cdktf/provider-google/lib/data-google-client-config";
@@ -66,6 +67,40 @@ const MACHINE_TYPE = /^[a-z][a-z0-9]*(-[a-z0-9]+)+$/;
 const KEY_RING_NAME = /^[a-zA-Z0-9_-]{1,63}$/;
 /** Zones GKE spreads a regional cluster's nodes over when no node locations are given. */
 const REGIONAL_ZONE_COUNT = 3;
+/**
+ * Ranges GKE may accept as authorized networks of a private-only endpoint (it rejects others with
+ * "is not a reserved network, which is required for private endpoints"): RFC 1918, and the other
+ * non-public ranges Google Cloud lets a VPC network use internally (RFC 6598 shared space, RFC 6890
+ * IETF assignments, RFC 5737 documentation, RFC 7526 6to4 relay, RFC 2544 benchmarking, class E).
+ */
+const INTERNAL_RANGES = [
+  "10.0.0.0/8",
+  "172.16.0.0/12",
+  "192.168.0.0/16",
+  "100.64.0.0/10",
+  "192.0.0.0/24",
+  "192.0.2.0/24",
+  "192.88.99.0/24",
+  "198.18.0.0/15",
+  "198.51.100.0/24",
+  "203.0.113.0/24",
+  "240.0.0.0/4",
+];
+/** Webhook ports the control plane may reach on nodes by default: many operators (8443) and Kueue, controller-runtime's default (9443). */
+const DEFAULT_WEBHOOK_PORTS = [8443, 9443];
+/** A network given by path (`projects/<project>/global/networks/<name>`, optionally a full self link); group 1 is its project. */
+const NETWORK_PATH = /(?:^|\/)projects\/([^/]+)\/global\/networks\/[^/]+$/;
+
+/** True when `cidr` lies entirely inside one of the internal ranges. */
+function isInternalCidr(cidr: string): boolean {
+  const c = parseIpv4Cidr(cidr);
+  if (!c) return false;
+  return INTERNAL_RANGES.some((range) => {
+    const r = parseIpv4Cidr(range)!;
+    const mask = (0xffffffff << (32 - r.prefix)) >>> 0;
+    return c.prefix >= r.prefix && (c.network & mask) >>> 0 === r.network;
+  });
+}
 
 /** Props of `GkeCluster`. */
 export interface GkeClusterProps {
@@ -128,12 +163,38 @@ export interface GkeClusterProps {
    */
   readonly masterIpv4CidrBlock?: string;
   /**
-   * CIDRs allowed to reach a public control-plane endpoint. The endpoint is private-only (reachable
-   * from the cluster's network) unless this is set; `0.0.0.0/0` is rejected (list your CI runners
-   * and VPN egress instead). Google Cloud public IPs are never authorized.
-   * @default - private endpoint only
+   * CIDRs allowed to reach the control plane (GKE authorized networks), in addition to the nodes'
+   * subnetwork and Pod range, which GKE always allows. They apply to the private endpoint and,
+   * with `publicEndpoint`, to the public one. Without `publicEndpoint` they must be internal
+   * ranges (a VPN, an interconnect or a peered network, such as `10.200.0.0/16`): GKE accepts only
+   * internal ranges as authorized networks of a private-only endpoint. `0.0.0.0/0` is always
+   * rejected; Google Cloud public IPs are never authorized.
+   * @default - none: the control plane is reachable from the cluster's network only
    */
   readonly masterAuthorizedCidrs?: string[];
+  /**
+   * Give the control plane a public endpoint as well, reachable only from `masterAuthorizedCidrs`
+   * (required, and non-empty, when this is true). Later stacks then connect through the public
+   * endpoint; otherwise through the private one.
+   * @default false (private endpoint only)
+   */
+  readonly publicEndpoint?: boolean;
+  /**
+   * Let clients in any region of the VPC network (and networks connected to it in other regions)
+   * reach the private endpoint. By default only the cluster's region can.
+   * @default false
+   */
+  readonly privateEndpointGlobalAccess?: boolean;
+  /**
+   * TCP ports on the nodes that the control plane may open, for admission webhooks. GKE's own
+   * firewall rule lets the control plane reach nodes on 443 and 10250 only, so webhooks served on
+   * other ports (Kueue on 9443, many operators on 8443) time out, which can block the resources
+   * they admit cluster-wide. Strata adds an INGRESS rule from `masterIpv4CidrBlock` to the nodes
+   * (by their service account) for these ports, on the cluster's network; in a Shared VPC that is
+   * the host project. Each port 1-65535; an empty list creates no rule.
+   * @default [8443, 9443]
+   */
+  readonly webhookPorts?: number[];
   /**
    * Machine type of the system node pool (on-demand).
    * @default "e2-standard-4"
@@ -170,8 +231,9 @@ export interface GkeClusterProps {
 
 /**
  * A Google Kubernetes Engine (Standard) cluster, secure by default: private nodes and a private
- * control-plane endpoint (or a public one reachable only from listed CIDRs), a VPC-native network
- * with Cloud NAT (or your own), Workload Identity, Dataplane V2, shielded nodes, Kubernetes
+ * control-plane endpoint (optionally also a public one, reachable only from listed CIDRs), a
+ * firewall rule that lets the control plane reach admission webhooks on the nodes, a VPC-native
+ * network with Cloud NAT (or your own), Workload Identity, Dataplane V2, shielded nodes, Kubernetes
  * secrets encrypted at the application layer and node boot disks encrypted with Cloud KMS keys
  * (rotation every 90 days), a least-privilege node service account, control-plane and workload
  * logs, a release channel, no client certificates or legacy ABAC, an autoscaling system node
@@ -211,10 +273,12 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
   public readonly systemNodePool: ContainerNodePool;
   /** The Workload Identity pool, `<project>.svc.id.goog`. */
   public readonly workloadPool: string;
-  /** True when the control plane has only a private endpoint (no `masterAuthorizedCidrs`). */
+  /** True when the control plane has only a private endpoint (no `publicEndpoint`). */
   public readonly privateEndpointOnly: boolean;
-  /** The endpoint clients use: the private endpoint IP when private-only, else the public endpoint IP. */
+  /** The endpoint later stacks connect to: the private endpoint IP when private-only, else the public endpoint IP. */
   public readonly endpoint: string;
+  /** The firewall rule that lets the control plane reach admission webhooks on the nodes (none when `webhookPorts` is empty). */
+  public readonly webhookFirewall?: ComputeFirewall;
   /** Base64-encoded cluster CA certificate. */
   public readonly clusterCaCertificate: string;
   /** The project number (for service agent emails). */
@@ -251,18 +315,38 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
       invalid(this, "location", props.location, 'must be a region such as "us-central1" (regional cluster) or a zone such as "us-central1-a" (zonal cluster)');
     }
     validateCidr(this, "masterIpv4CidrBlock", masterCidr, 28, 28);
+    const publicEndpoint = props.publicEndpoint ?? false;
+    if (Token.isUnresolved(publicEndpoint)) {
+      invalid(this, "publicEndpoint", publicEndpoint, "must be true or false written in code, not a token: it decides which endpoint later stacks connect to");
+    }
     const authorizedCidrs = props.masterAuthorizedCidrs;
+    if (publicEndpoint && authorizedCidrs === undefined) {
+      invalid(
+        this,
+        "masterAuthorizedCidrs",
+        authorizedCidrs,
+        "is required with publicEndpoint: true: list the CIDRs of your CI runners and VPN egress that may reach the public endpoint",
+      );
+    }
     if (authorizedCidrs !== undefined) {
       // Each entry becomes a cidr_blocks block, so the list itself must be literal (its entries may be tokens).
       if (Token.isUnresolved(authorizedCidrs)) {
         invalid(this, "masterAuthorizedCidrs", authorizedCidrs, "must be a list written out in code (its entries may be tokens), not a single list token");
       }
       if (authorizedCidrs.length === 0) {
-        invalid(this, "masterAuthorizedCidrs", authorizedCidrs, "must list at least one CIDR; omit it for a private-only endpoint");
+        invalid(
+          this,
+          "masterAuthorizedCidrs",
+          authorizedCidrs,
+          publicEndpoint
+            ? "must list at least one CIDR: a public endpoint is reachable only from listed CIDRs"
+            : "must list at least one CIDR, or be omitted (the control plane is then reachable from the cluster's network only)",
+        );
       }
       authorizedCidrs.forEach((cidr, i) => {
         validateCidr(this, `masterAuthorizedCidrs[${i}]`, cidr);
-        if (!isUnresolved(cidr) && parseIpv4Cidr(cidr)?.prefix === 0) {
+        if (isUnresolved(cidr)) return;
+        if (parseIpv4Cidr(cidr)?.prefix === 0) {
           invalid(
             this,
             `masterAuthorizedCidrs[${i}]`,
@@ -270,8 +354,27 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
             "must not be 0.0.0.0/0: list the CIDRs of your CI runners and VPN egress, or keep the endpoint private",
           );
         }
+        if (!publicEndpoint && !isInternalCidr(cidr)) {
+          invalid(
+            this,
+            `masterAuthorizedCidrs[${i}]`,
+            cidr,
+            "is a public range, and the control plane has only a private endpoint, which GKE lets only internal ranges reach " +
+              "(RFC 1918 and other non-public ranges, such as a VPN's); set publicEndpoint: true to let public CIDRs reach a public endpoint",
+          );
+        }
       });
     }
+    const webhookPorts = props.webhookPorts ?? DEFAULT_WEBHOOK_PORTS;
+    if (Token.isUnresolved(webhookPorts)) {
+      invalid(this, "webhookPorts", webhookPorts, "must be a list written out in code (its entries may be tokens), not a single list token");
+    }
+    webhookPorts.forEach((port, i) => {
+      validateInteger(this, `webhookPorts[${i}]`, port, 1, 65535);
+      if (!isUnresolved(port) && webhookPorts.indexOf(port) !== i) {
+        invalid(this, `webhookPorts[${i}]`, port, `is already listed as webhookPorts[${webhookPorts.indexOf(port)}]; list each port once`);
+      }
+    });
     if (ownNetwork) {
       const byoOnly = { subnetwork: props.subnetwork, podsRangeName: props.podsRangeName, servicesRangeName: props.servicesRangeName };
       for (const [prop, value] of Object.entries(byoOnly)) {
@@ -314,7 +417,7 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
     this.region = zone ? zone[1] : isUnresolved(props.location) ? Fn.regex("^[a-z]+-[a-z]+[0-9]+", props.location) : props.location;
     const regional = zone === null;
     this.workloadPool = `${props.project}.svc.id.goog`;
-    this.privateEndpointOnly = props.masterAuthorizedCidrs === undefined;
+    this.privateEndpointOnly = !publicEndpoint;
     this.pools = new NodePoolRegistry(this);
 
     const projectData = new DataGoogleProject(this, "Project", { projectId: props.project });
@@ -322,6 +425,7 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
 
     // Network
     let networkRef: string;
+    let networkProject: string;
     let subnetworkRef: string;
     let podsRange: string;
     let servicesRange: string;
@@ -335,11 +439,15 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
         servicesCidr,
       });
       networkRef = this.network.network.id;
+      networkProject = props.project;
       subnetworkRef = this.network.subnetwork.id;
       podsRange = this.network.podsRangeName;
       servicesRange = this.network.servicesRangeName;
     } else {
       networkRef = props.network!;
+      // A network given by path may live in another project (a Shared VPC host): firewall rules belong there.
+      const path = isUnresolved(networkRef) ? null : NETWORK_PATH.exec(networkRef);
+      networkProject = path ? path[1] : props.project;
       subnetworkRef = props.subnetwork!;
       podsRange = props.podsRangeName!;
       servicesRange = props.servicesRangeName!;
@@ -407,6 +515,8 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
         enablePrivateNodes: true,
         enablePrivateEndpoint: this.privateEndpointOnly,
         masterIpv4CidrBlock: masterCidr,
+        // Always written out: the provider keeps a removed block's last value (the field is optional and computed).
+        masterGlobalAccessConfig: { enabled: props.privateEndpointGlobalAccess ?? false },
       },
       masterAuthorizedNetworksConfig: {
         gcpPublicCidrsAccessEnabled: false,
@@ -432,6 +542,21 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
     });
     this.endpoint = this.privateEndpointOnly ? this.resource.privateClusterConfig.privateEndpoint : this.resource.endpoint;
     this.clusterCaCertificate = this.resource.masterAuth.clusterCaCertificate;
+
+    // The control plane reaches nodes over the VPC peering from masterIpv4CidrBlock; GKE's own rule
+    // opens only 443 and 10250, so admission webhooks on other ports need this one.
+    if (webhookPorts.length > 0) {
+      this.webhookFirewall = new ComputeFirewall(this, "WebhookFirewall", {
+        name: generatedName([props.clusterName, props.location, "webhooks"], 63),
+        project: networkProject,
+        network: this.network ? this.network.network.name : networkRef,
+        description: `Lets the control plane of GKE cluster ${props.clusterName} reach admission webhooks on its nodes`,
+        direction: "INGRESS",
+        sourceRanges: [masterCidr],
+        targetServiceAccounts: [this.nodeServiceAccount.email],
+        allow: [{ protocol: "tcp", ports: webhookPorts.map((port) => (isUnresolved(port) ? Token.asString(port) : String(port))) }],
+      });
+    }
 
     // System node pool: on-demand, autoscaling per zone, surge upgrades.
     const systemLabels = {
@@ -524,7 +649,11 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
     return new GkeWorkloadIdentity(this, id, { cluster: this, ...options });
   }
 
-  /** Provider wiring for a later stack (endpoint and CA as cross-stack references). */
+  /**
+   * Provider wiring for a later stack (endpoint and CA as cross-stack references): the public
+   * endpoint with `publicEndpoint`, else the private endpoint (so the runner must reach the
+   * cluster's network, from an address GKE allows: the nodes' subnetwork or `masterAuthorizedCidrs`).
+   */
   public accessFor(scope: Construct, authentication: ClusterAuthentication): ClusterAccess {
     const base = { host: `https://${this.endpoint}`, clusterCaCertificate: Fn.base64decode(this.clusterCaCertificate) };
     if (authentication === ClusterAuthentication.DATA_SOURCE_TOKEN) {

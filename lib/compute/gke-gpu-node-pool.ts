@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { Fn, Op } from "cdktf";
 import { ContainerNodePool } from "@cdktf/provider-google/lib/container-node-pool";
 import { NodePoolInfo } from "../core/cluster";
 import { GKE_NO_DEFAULT_DEVICE_PLUGIN_LABEL } from "../core/labels";
@@ -7,6 +8,33 @@ import { invalid, isUnresolved, validateOneOf, warn } from "../core/validation";
 import type { GkeCluster } from "./gke-cluster";
 import { GpuNodePoolOptions } from "./gpu-pool-options";
 import { cloudTaintEffect, gpuPoolInfo, resolveGpuPool } from "./gpu-pools-internal";
+
+/** Zones GKE gives a regional cluster's nodes when no node locations are set (as `GkeCluster` assumes). */
+const REGIONAL_ZONE_COUNT = 3;
+
+/**
+ * How many zones the pool's nodes span: its node locations, else the cluster's (three for a
+ * regional cluster, one for a zonal one), or 1 when the cluster's location is a token (the
+ * initial count then errs high, never low).
+ */
+function nodeZoneCount(zones: string[] | undefined, cluster: GkeCluster): number {
+  if (zones !== undefined) return zones.length;
+  if (isUnresolved(cluster.location) || isUnresolved(cluster.region)) return 1;
+  return cluster.location === cluster.region ? REGIONAL_ZONE_COUNT : 1;
+}
+
+/**
+ * The pool's `initial_node_count`, which GKE applies in every zone: the fewest nodes per zone that
+ * give at least `minNodes` in all, ceil(minNodes / zones). GKE's cluster autoscaler does not add
+ * nodes to reach a pool's minimum (it acts only when Pods are pending), so starting lower would
+ * leave an inference pool without its warm nodes; when `minNodes` is not a multiple of the zone
+ * count the pool starts up to `zones - 1` nodes above it, and the autoscaler removes them once
+ * they are unneeded (scale-down stops at `total_min_node_count`).
+ */
+function initialNodesPerZone(minNodes: number, zones: number): number {
+  if (isUnresolved(minNodes)) return Fn.ceil(Op.div(minNodes, zones));
+  return Math.ceil(minNodes / Math.max(zones, 1));
+}
 
 /** Which NVIDIA driver GKE installs on GPU nodes. */
 export enum GkeGpuDriverVersion {
@@ -58,8 +86,10 @@ export interface GkeGpuNodePoolProps extends GkeGpuNodePoolOptions {
  * A GKE node pool of GPU nodes: the accelerator attached with GKE-installed drivers, the
  * machine family that carries it, the cluster's least-privilege node service account, GKE
  * metadata server, shielded nodes with secure boot, boot disks encrypted with the cluster's key,
- * autoscaling limits and zones that offer the GPU. GKE taints GPU nodes
- * `nvidia.com/gpu=present:NoSchedule` itself; a spot training pool adds
+ * autoscaling limits (totals over the pool's zones) and zones that offer the GPU. The pool starts
+ * with ceil(minNodes / zones) nodes per zone, as GKE creates the initial count in every zone and its
+ * autoscaler does not scale up to the minimum on its own; any surplus is scaled down once idle.
+ * GKE taints GPU nodes `nvidia.com/gpu=present:NoSchedule` itself; a spot training pool adds
  * `workload=training:NoSchedule`, runs on Spot VMs and scales to zero.
  *
  * @example
@@ -116,6 +146,7 @@ export class GkeGpuNodePool extends Construct {
     }
     const zones = this.resolveZones(props, cluster);
     validateOneOf(this, "driverVersion", props.driverVersion, Object.values(GkeGpuDriverVersion));
+    const initialNodeCount = initialNodesPerZone(pool.minNodes, nodeZoneCount(zones, cluster));
 
     const isA3 = !isUnresolved(machineType) && machineType.startsWith("a3-");
     const extraTaints = pool.taints.filter((t) => t.key !== "nvidia.com/gpu"); // GKE adds the GPU taint itself
@@ -125,7 +156,8 @@ export class GkeGpuNodePool extends Construct {
       location: cluster.location,
       cluster: cluster.resource.id,
       nodeLocations: zones,
-      initialNodeCount: pool.minNodes > 0 ? 1 : 0,
+      // Per zone. The autoscaler never grows a pool to its minimum on its own, only for pending Pods.
+      initialNodeCount,
       autoscaling: {
         totalMinNodeCount: pool.minNodes,
         totalMaxNodeCount: pool.maxNodes,

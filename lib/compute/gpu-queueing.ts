@@ -1,9 +1,10 @@
 import { Construct } from "constructs";
-import { CapacityType, NodePoolInfo, TaintEffect, Toleration } from "../core/cluster";
+import { CapacityType, ClusterTarget, NodePoolInfo, NodePoolPurpose, TaintEffect, Toleration } from "../core/cluster";
 import { ClusterConnection } from "../core/connection";
 import { NamingRule, validateName } from "../core/naming";
 import { Scheduling } from "../core/scheduling";
 import { invalid, isUnresolved, validateInteger, warn } from "../core/validation";
+import { KarpenterGpuNodePools } from "./karpenter-node-pools";
 import {
   KueueClusterQueue,
   KueueFlavorQuota,
@@ -49,8 +50,11 @@ export interface GpuQueueingProps {
    */
   readonly cohortName?: string;
   /**
-   * Names of the GPU pools to queue onto.
-   * @default - every GPU pool of the cluster (training and inference, spot and on-demand)
+   * Names of the GPU pools to queue onto. A pool of any purpose may be listed; list an inference
+   * (serving) pool only if batch jobs may compete with the endpoints on it. With explicit pools,
+   * quota beyond what they can provide lands on the last flavor (with a warning).
+   * @default - the cluster's GPU pools whose purpose is TRAINING (spot and on-demand); fails when
+   * the cluster has none. Quota beyond what they can provide is left unassigned (with a warning).
    */
   readonly poolNames?: string[];
   /**
@@ -75,15 +79,18 @@ const CPU_PER_GPU = 8;
 const MEMORY_GIB_PER_GPU = 64;
 
 /**
- * GPU queueing for several teams with Kueue: one ResourceFlavor per GPU pool of the cluster, one
+ * GPU queueing for several teams with Kueue: one ResourceFlavor per queued GPU pool (by default
+ * the cluster's TRAINING GPU pools, never a serving pool unless listed in `poolNames`), one
  * ClusterQueue per team in a shared cohort (so idle GPUs are borrowed and reclaimed by
  * preemption), a LocalQueue named after the team in each of its namespaces, and workload priority
  * classes (`production` = 1000, `experiment` = 100 by default).
  *
  * Each team's quota is split over the flavors spot first: spot pools are filled up to what they
  * can provide (`maxNodes x gpusPerNode`), shared among the teams in proportion to their quotas,
- * then on-demand pools; quota beyond every pool's capacity lands on the last flavor, with a
- * warning. CPU and memory quotas follow the GPU split. The queues cover `cpu`, `memory` and
+ * then on-demand pools. Quota beyond every pool's capacity is a warning; it lands on the last
+ * flavor only when `poolNames` lists the pools, and is otherwise left unassigned. A queued EKS
+ * managed node group that only grows with the Kubernetes Cluster Autoscaler is a warning too.
+ * CPU and memory quotas follow the GPU split. The queues cover `cpu`, `memory` and
  * `nvidia.com/gpu` on GPU flavors only and the flavors tolerate the pools' taints: submit GPU jobs
  * to them (a CPU-only job would also be placed on GPU nodes). Jobs choose a GPU model with a node
  * selector on `nvidia.com/gpu.product`. Needs `Kueue` installed by an earlier (platform) stack.
@@ -154,8 +161,9 @@ export class GpuQueueing extends Construct {
       pcNames.add(pc.priorityClassName);
     });
 
-    // Pools: spot first, cluster order within each group.
+    // Pools: spot first, the given (or cluster) order within each group.
     const gpuPools = cluster.nodePools.filter((p) => p.gpu !== undefined && (p.gpusPerNode ?? 0) > 0);
+    const explicitPools = props.poolNames !== undefined;
     let pools: NodePoolInfo[];
     if (props.poolNames !== undefined) {
       if (props.poolNames.length === 0) invalid(this, "poolNames", props.poolNames, "must list at least one GPU pool");
@@ -177,9 +185,20 @@ export class GpuQueueing extends Construct {
           "has no GPU node pools; add GPU pools (or declare on-prem gpuNodes) before queueing onto them",
         );
       }
-      pools = gpuPools;
+      pools = gpuPools.filter((p) => p.purpose === NodePoolPurpose.TRAINING);
+      if (pools.length === 0) {
+        invalid(
+          this,
+          "poolNames",
+          props.poolNames,
+          `is required: cluster "${cluster.clusterName}" has no GPU pool with purpose training (GPU pools: ${gpuPools
+            .map((p) => `${p.name} (${p.purpose}, ${p.capacityType})`)
+            .join(", ")}); list the pools to queue onto in poolNames, a serving pool only if batch jobs may compete with its endpoints`,
+        );
+      }
     }
     pools = [...pools.filter((p) => p.capacityType === CapacityType.SPOT), ...pools.filter((p) => p.capacityType !== CapacityType.SPOT)];
+    if (cluster.target === ClusterTarget.AWS_EKS) this.warnManagedNodeGroups(pools);
 
     this.cohortName = cohortName;
     this.flavors = pools.map((p) => KueueResourceFlavor.fromPool(this, `Flavor-${p.name}`, props.connection, p));
@@ -191,13 +210,18 @@ export class GpuQueueing extends Construct {
     // Quota split and capacity warnings.
     const capacities = this.flavors.map((f) => (f.maxGpus === undefined ? Number.POSITIVE_INFINITY : f.maxGpus));
     const totalCapacity = capacities.reduce((a, b) => a + b, 0);
-    const split = splitSpotFirst(props.teams.map((t) => t.gpuQuota), capacities);
+    const { split, excess } = splitSpotFirst(props.teams.map((t) => t.gpuQuota), capacities, explicitPools);
     const capacityText = this.flavors.map((f, i) => `${f.flavorName}: ${capacities[i]}`).join(", ");
+    const last = this.flavors[this.flavors.length - 1].flavorName;
+    const excessText = (gpus: number) =>
+      explicitPools
+        ? `; the excess ${gpus} GPU(s) go to flavor "${last}", the last of poolNames in queue order (spot first)`
+        : `; the excess ${gpus} GPU(s) are left unassigned: the nominal quota is capped at what the TRAINING pools provide (list poolNames to put the excess on the last flavor)`;
     let teamOver = false;
     props.teams.forEach((t, i) => {
       if (t.gpuQuota > totalCapacity) {
         teamOver = true;
-        warn(this, `teams[${i}].gpuQuota`, t.gpuQuota, `exceeds the ${totalCapacity} GPUs the pools can ever provide (${capacityText})`);
+        warn(this, `teams[${i}].gpuQuota`, t.gpuQuota, `exceeds the ${totalCapacity} GPUs the pools can ever provide (${capacityText})${excessText(excess[i])}`);
       }
     });
     const totalQuota = props.teams.reduce((a, t) => a + t.gpuQuota, 0);
@@ -206,7 +230,8 @@ export class GpuQueueing extends Construct {
         this,
         "teams gpuQuota (sum)",
         totalQuota,
-        `exceeds the ${totalCapacity} GPUs the pools can ever provide (${capacityText}); not every team's guaranteed quota can run at once`,
+        `exceeds the ${totalCapacity} GPUs the pools can ever provide (${capacityText}); not every team's guaranteed quota can run at once` +
+          excessText(excess.reduce((a, b) => a + b, 0)),
       );
     }
 
@@ -235,6 +260,26 @@ export class GpuQueueing extends Construct {
       this.clusterQueues.push(queue);
       t.namespaces.forEach((ns) => this.localQueues.push(queue.addLocalQueue(ns)));
     });
+  }
+
+  /**
+   * Warns for each queued EKS managed node group (a pool with instance types that Karpenter does not
+   * manage) whose size may vary: nothing Strata installs grows it beyond `minNodes`, so quota for
+   * its `maxNodes` admits jobs that wait for nodes until the Kubernetes Cluster Autoscaler runs.
+   */
+  private warnManagedNodeGroups(pools: NodePoolInfo[]): void {
+    for (const p of pools) {
+      if ((p.instanceTypes ?? []).length === 0 || KarpenterGpuNodePools.isKarpenterPool(p)) continue;
+      if (isUnresolved(p.minNodes) || isUnresolved(p.maxNodes) || p.minNodes >= p.maxNodes) continue;
+      warn(
+        this,
+        `pool "${p.name}"`,
+        { minNodes: p.minNodes, maxNodes: p.maxNodes },
+        `is an EKS managed node group, which grows beyond minNodes only when the Kubernetes Cluster Autoscaler runs in the cluster ` +
+          "(Strata does not install it); until then jobs admitted on its flavor beyond minNodes wait for nodes that never come. " +
+          "Install the autoscaler, make the pool fixed-size (minNodes = maxNodes), or queue onto KarpenterGpuNodePools",
+      );
+    }
   }
 
   /**
@@ -274,10 +319,10 @@ function tolerates(tol: Toleration, key: string, value: string | undefined, effe
 /**
  * Splits each team's quota over the flavors in order. Each flavor's capacity is shared among the
  * teams' remaining demands: all of it when it fits, else in proportion (largest remainder, ties to
- * the earlier team). What is left after the last flavor is added to the last flavor.
- * Returns [team][flavor].
+ * the earlier team). What is left after the last flavor is added to the last flavor when
+ * `overflowToLast`, else left out. Returns the split ([team][flavor]) and what is left per team.
  */
-function splitSpotFirst(demands: number[], capacities: number[]): number[][] {
+function splitSpotFirst(demands: number[], capacities: number[], overflowToLast: boolean): { split: number[][]; excess: number[] } {
   const remaining = [...demands];
   const out = demands.map(() => capacities.map(() => 0));
   capacities.forEach((cap, f) => {
@@ -303,9 +348,11 @@ function splitSpotFirst(demands: number[], capacities: number[]): number[][] {
       remaining[t] -= b;
     });
   });
-  const last = capacities.length - 1;
-  remaining.forEach((r, t) => (out[t][last] += r));
-  return out;
+  if (overflowToLast) {
+    const last = capacities.length - 1;
+    remaining.forEach((r, t) => (out[t][last] += r));
+  }
+  return { split: out, excess: remaining };
 }
 
 /**

@@ -1,11 +1,13 @@
 import { Construct } from "constructs";
+import { Aspects, TerraformStack, Token } from "cdktf";
 import { CapacityType, NodePoolInfo, NodePoolPurpose, NodeTaint } from "../core/cluster";
 import { ClusterConnection } from "../core/connection";
 import { CustomResource } from "../core/custom-resource";
 import { Gpu } from "../core/gpu";
 import { MANAGED_BY_LABELS } from "../core/labels";
 import { Scheduling } from "../core/scheduling";
-import { invalid, isUnresolved, validateInteger } from "../core/validation";
+import { StrataTags } from "../core/tags";
+import { describeValue, invalid, isUnresolved, validateInteger } from "../core/validation";
 import { EksCluster } from "./eks-cluster";
 import type { KarpenterInfra } from "./karpenter";
 
@@ -20,6 +22,23 @@ const NODE_CLASS_NAME = "gpu";
 const AL2023_ALIAS = /^al2023@(latest|v\d{8})$/;
 /** A Kubernetes label value. */
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+/** Characters AWS allows in tag keys and values (EC2 and IAM alike). */
+const AWS_TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+/**
+ * Most tags a user may give: EC2 allows 50 per resource, and Karpenter adds up to 6 of its own (`Name`,
+ * `karpenter.sh/nodepool`, `karpenter.sh/nodeclaim`, `karpenter.k8s.aws/ec2nodeclass`,
+ * `kubernetes.io/cluster/<name>`, `eks:eks-cluster-name`).
+ */
+const MAX_TAGS = 44;
+
+/**
+ * Disruption budgets of the training (spot) NodePool: no node is disrupted for being underutilized, so
+ * that consolidation never evicts a running training job to pack it elsewhere; empty and drifted nodes
+ * go at most 10% at a time (Karpenter's default budget).
+ */
+function trainingBudgets(): { nodes: string; reasons?: string[] }[] {
+  return [{ nodes: "0", reasons: ["Underutilized"] }, { nodes: "10%" }];
+}
 
 /** Props of `KarpenterGpuNodePools`. */
 export interface KarpenterGpuNodePoolsProps {
@@ -67,15 +86,26 @@ export interface KarpenterGpuNodePoolsProps {
    */
   readonly diskSizeGiB?: number;
   /**
-   * Minutes a node stays empty or underutilized before Karpenter consolidates it (0-1440).
+   * Minutes a node stays empty (or, in the on-demand pool, underutilized) before Karpenter consolidates it (0-1440).
    * @default 10
    */
   readonly consolidateAfterMinutes?: number;
   /**
-   * Hours after which Karpenter replaces a node, whatever runs on it (1-8760).
+   * Hours after which Karpenter replaces a node of the on-demand pool, whatever runs on it (1-8760).
+   * Spot training nodes never expire (`expireAfter: Never`), so that no multi-hour run is cut short.
    * @default 720
    */
   readonly expireAfterHours?: number;
+  /**
+   * Tags of the EC2 resources Karpenter launches for the pools (instances, volumes, launch templates):
+   * the EC2NodeClass `spec.tags`. Keys of 1-128 characters and values of at most 256, in the characters
+   * AWS allows (letters, digits, spaces, `_ . : / = + - @`), at most 44 tags; keys Karpenter or AWS set
+   * are rejected: `aws:*`, `eks:eks-cluster-name`, `kubernetes.io/cluster*`, and the `karpenter.sh` and
+   * `karpenter.k8s.aws` domains.
+   * @default - the tags of the `StrataTags` aspect applied to the cluster's stack (or to a construct
+   * between that stack and the cluster) when this construct is created; none without one
+   */
+  readonly tags?: { [key: string]: string };
 }
 
 /**
@@ -83,8 +113,17 @@ export interface KarpenterGpuNodePoolsProps {
  * role, subnets tagged `karpenter.sh/discovery=<cluster>`, the cluster security group, IMDSv2 with hop
  * limit 1, an encrypted gp3 root volume, a pinned AL2023 alias) and up to two `NodePool`s restricted to
  * the catalog's instance types of the chosen GPUs: `gpu-on-demand` for inference and `gpu-spot` for
- * training, each tainted, labelled and limited as the `Scheduling` contract says, consolidated when empty
- * or underutilized. Both are registered on the cluster as node pools with `minNodes` 0.
+ * training, each tainted, labelled and limited as the `Scheduling` contract says. Both are registered on the
+ * cluster as node pools with `minNodes` 0.
+ *
+ * Disruption: both pools use `consolidationPolicy: WhenEmptyOrUnderutilized`. The on-demand pool is
+ * consolidated when empty or underutilized and its nodes expire after `expireAfterHours`. The spot training
+ * pool never expires its nodes (`expireAfter: Never`) and has a disruption budget of 0 nodes for the
+ * `Underutilized` reason (10% otherwise), so only empty training nodes are consolidated; annotate training
+ * pods `karpenter.sh/do-not-disrupt: "true"` to also keep drift (e.g. a new AMI alias) from evicting them.
+ *
+ * The EC2NodeClass tags what Karpenter launches with `tags`, by default the `StrataTags` of the cluster's
+ * stack: apply `StrataTags` to that stack before creating the pools.
  *
  * With several GPU models a pool can launch any of them; its `NodePoolInfo.gpu` is then the first of
  * `gpus`, and the `strata.io/gpu` label is left out (select a model with `karpenter.k8s.aws/instance-gpu-name`).
@@ -107,6 +146,15 @@ export class KarpenterGpuNodePools extends Construct {
   public readonly nodePools: CustomResource[];
   /** The pools as registered on the cluster. */
   public readonly pools: NodePoolInfo[];
+  /** The tags of the EC2 resources Karpenter launches (EC2NodeClass `spec.tags`). */
+  public readonly tags: { [key: string]: string };
+
+  /** True when `pool` was registered on its cluster by a `KarpenterGpuNodePools` (Karpenter launches its nodes). */
+  public static isKarpenterPool(pool: NodePoolInfo): boolean {
+    return KarpenterGpuNodePools.registered.has(pool);
+  }
+
+  private static readonly registered = new WeakSet<NodePoolInfo>();
 
   constructor(scope: Construct, id: string, props: KarpenterGpuNodePoolsProps) {
     super(scope, id);
@@ -171,6 +219,25 @@ export class KarpenterGpuNodePools extends Construct {
     validateInteger(this, "diskSizeGiB", diskSize, 20, 16384);
     validateInteger(this, "consolidateAfterMinutes", consolidateAfter, 0, 1440);
     validateInteger(this, "expireAfterHours", expireAfter, 1, 8760);
+    const strataTags = clusterStackTags(cluster);
+    const tags = props.tags ?? strataTags;
+    if (props.tags !== undefined) {
+      validateTags(this, props.tags);
+    } else {
+      // A StrataTags applied after this construct would tag the cluster but not what Karpenter launches.
+      this.node.addValidation({
+        validate: () => {
+          const now = clusterStackTags(cluster);
+          return describeValue(now) === describeValue(strataTags)
+            ? []
+            : [
+                `${this.node.path}: invalid tags ${describeValue(strataTags)}: a StrataTags aspect applied to ${TerraformStack.of(cluster).node.path} ` +
+                  `after this construct was created gives ${describeValue(now)}; apply StrataTags before creating KarpenterGpuNodePools, or pass tags`,
+              ];
+        },
+      });
+    }
+    this.tags = { ...tags };
 
     const subnetSelectorTerms =
       cluster.vpc !== undefined || isUnresolved(cluster.subnetIds)
@@ -188,6 +255,7 @@ export class KarpenterGpuNodePools extends Construct {
           subnetSelectorTerms,
           securityGroupSelectorTerms: [{ id: cluster.resource.vpcConfig.clusterSecurityGroupId }],
           metadataOptions: { httpEndpoint: "enabled", httpProtocolIPv6: "disabled", httpPutResponseHopLimit: 1, httpTokens: "required" },
+          tags: Object.keys(tags).length > 0 ? { ...tags } : undefined,
           blockDeviceMappings: [
             {
               deviceName: "/dev/xvda",
@@ -216,6 +284,7 @@ export class KarpenterGpuNodePools extends Construct {
     this.nodePools = [];
     this.pools = [];
     for (const spec of specs) {
+      const training = spec.capacity === CapacityType.SPOT;
       const labels: { [key: string]: string } = {
         [Scheduling.POOL_LABEL]: spec.name,
         [Scheduling.PURPOSE_LABEL]: spec.purpose,
@@ -242,11 +311,15 @@ export class KarpenterGpuNodePools extends Construct {
                     { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
                   ],
                   taints: spec.taints.map(taintManifest),
-                  expireAfter: `${expireAfter}h`,
+                  expireAfter: training ? "Never" : `${expireAfter}h`,
                 },
               },
               limits: { [Scheduling.GPU_RESOURCE]: maxGpus },
-              disruption: { consolidationPolicy: "WhenEmptyOrUnderutilized", consolidateAfter: `${consolidateAfter}m` },
+              disruption: {
+                consolidationPolicy: "WhenEmptyOrUnderutilized",
+                consolidateAfter: `${consolidateAfter}m`,
+                budgets: training ? trainingBudgets() : undefined,
+              },
             },
           },
         }),
@@ -264,7 +337,57 @@ export class KarpenterGpuNodePools extends Construct {
         instanceTypes,
       };
       cluster.registerNodePool(pool);
+      KarpenterGpuNodePools.registered.add(pool);
       this.pools.push(pool);
+    }
+  }
+}
+
+/**
+ * The tags of the `StrataTags` aspects applied to the cluster's stack or to a construct between it and the
+ * cluster; on a conflict the outer aspect wins, as it does on the cluster's own resources.
+ */
+function clusterStackTags(cluster: EksCluster): { [key: string]: string } {
+  const stack = TerraformStack.of(cluster);
+  const scopes = cluster.node.scopes;
+  let tags: { [key: string]: string } = {};
+  for (const scope of scopes.slice(scopes.indexOf(stack))) {
+    for (const aspect of Aspects.of(scope).all) {
+      if (aspect instanceof StrataTags) tags = { ...aspect.tags, ...tags };
+    }
+  }
+  return tags;
+}
+
+/** EC2NodeClass `spec.tags`: the CEL rules of the CRD, the keys Karpenter owns, and AWS's tag limits. */
+function validateTags(scope: Construct, tags: { [key: string]: string }): void {
+  if (isUnresolved(tags)) return;
+  const entries = Object.entries(tags);
+  if (entries.length > MAX_TAGS) {
+    invalid(scope, "tags (count)", entries.length, `must have at most ${MAX_TAGS} tags: EC2 allows 50 per resource and Karpenter adds up to 6`);
+  }
+  for (const [key, value] of entries) {
+    const prop = "tags key";
+    if (Token.isUnresolved(key)) invalid(scope, prop, key, "must be a literal string (a token cannot be checked against the keys Karpenter reserves)");
+    if (key.length === 0 || key.length > 128) invalid(scope, prop, key, "must be 1 to 128 characters long");
+    if (!AWS_TAG_CHARS.test(key)) invalid(scope, prop, key, "may contain only letters, digits, spaces and _ . : / = + - @ (AWS tag keys)");
+    if (key.toLowerCase().startsWith("aws:")) invalid(scope, prop, key, 'must not start with "aws:", which AWS reserves');
+    if (key === "eks:eks-cluster-name" || key.startsWith("kubernetes.io/cluster")) {
+      invalid(scope, prop, key, "is set by Karpenter to own the instances; the EC2NodeClass rejects it (eks:eks-cluster-name, kubernetes.io/cluster*)");
+    }
+    const domain = key.includes("/") ? key.slice(0, key.indexOf("/")) : "";
+    if (domain.endsWith("karpenter.sh") || domain.endsWith("karpenter.k8s.aws")) {
+      invalid(
+        scope,
+        prop,
+        key,
+        "is in a domain Karpenter reserves (karpenter.sh, karpenter.k8s.aws) for the tags it uses to find its instances " +
+          "(karpenter.sh/nodepool, karpenter.sh/nodeclaim and karpenter.k8s.aws/ec2nodeclass are rejected by the EC2NodeClass)",
+      );
+    }
+    if (isUnresolved(value)) continue;
+    if (value.length > 256 || !AWS_TAG_CHARS.test(value)) {
+      invalid(scope, `tags["${key}"]`, value, "must be at most 256 characters of letters, digits, spaces and _ . : / = + - @ (AWS tag values)");
     }
   }
 }

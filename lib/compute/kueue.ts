@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { CapacityType, NodePoolInfo, NodePoolPurpose } from "../core/cluster";
-import { ClusterConnection, PodSecurityLevel } from "../core/connection";
+import { ClusterConnection, NamespaceIsolation, PodSecurityLevel } from "../core/connection";
 import { CustomResource } from "../core/custom-resource";
 import { Gpu } from "../core/gpu";
 import { HelmChart, PinnedChart } from "../core/helm-chart";
@@ -116,7 +116,11 @@ export class Kueue extends Construct {
 
     // Every pod of the chart sets runAsNonRoot, seccomp RuntimeDefault, no privilege escalation and
     // drops all capabilities, with no host namespaces or host paths: it runs under "restricted".
-    this.namespaceResource = props.connection.addNamespace(namespace, { podSecurity: PodSecurityLevel.RESTRICTED });
+    // No default-deny NetworkPolicy: the API server must reach the admission webhook on 9443.
+    this.namespaceResource = props.connection.addNamespace(namespace, {
+      podSecurity: PodSecurityLevel.RESTRICTED,
+      isolation: NamespaceIsolation.NONE,
+    });
     this.namespace = namespace;
 
     const controllerManager: Record<string, any> = {

@@ -1,5 +1,6 @@
 import "cdktf/lib/testing/adapters/jest";
 import { App, GcsBackend, TerraformLocal, TerraformStack, TerraformVariable, Testing } from "cdktf";
+import { ComputeFirewall } from "@cdktf/provider-google/lib/compute-firewall";
 import { ComputeNetwork } from "@cdktf/provider-google/lib/compute-network";
 import { ComputeRouter } from "@cdktf/provider-google/lib/compute-router";
 import { ComputeRouterNat } from "@cdktf/provider-google/lib/compute-router-nat";
@@ -84,8 +85,23 @@ describe("GkeCluster: secure defaults", () => {
       enable_private_nodes: true,
       enable_private_endpoint: true,
       master_ipv4_cidr_block: "172.16.0.0/28",
+      master_global_access_config: { enabled: false },
     });
     expect(c.master_authorized_networks_config).toEqual({ gcp_public_cidrs_access_enabled: false });
+  });
+
+  test("the control plane may reach admission webhooks on the nodes on 8443 and 9443, from its own range only", () => {
+    expect(gke.webhookFirewall).toBeInstanceOf(ComputeFirewall);
+    expect(only(json, "google_compute_firewall")).toEqual({
+      name: "ml-prod-us-central1-webhooks",
+      project: "acme-ml-prod",
+      network: "${google_compute_network.Cluster_Network_A5E2F637.name}",
+      description: "Lets the control plane of GKE cluster ml-prod reach admission webhooks on its nodes",
+      direction: "INGRESS",
+      source_ranges: ["172.16.0.0/28"],
+      target_service_accounts: ["${google_service_account.Cluster_NodeServiceAccount_5891CF5E.email}"],
+      allow: [{ protocol: "tcp", ports: ["8443", "9443"] }],
+    });
   });
 
   test("Workload Identity, Dataplane V2, shielded nodes, release channel, no client certificate or legacy ABAC", () => {
@@ -268,6 +284,7 @@ describe("GkeCluster: secure defaults", () => {
 
   test("resource addresses are stable (renaming one would replace the cloud resource)", () => {
     expect(resourceInventory(json)).toEqual([
+      "google_compute_firewall.Cluster_WebhookFirewall_33546D6C",
       "google_compute_network.Cluster_Network_A5E2F637",
       "google_compute_router.Cluster_Network_Router_691DDA4F",
       "google_compute_router_nat.Cluster_Network_Nat_B5A7E1B8",
@@ -298,7 +315,10 @@ describe("GkeCluster: options", () => {
       clusterName: "ml-dev",
       location: "europe-west4-b",
       releaseChannel: GkeReleaseChannel.STABLE,
+      publicEndpoint: true,
       masterAuthorizedCidrs: ["203.0.113.0/24", "198.51.100.7/32"],
+      privateEndpointGlobalAccess: true,
+      webhookPorts: [8443, 9443, 15017],
       masterIpv4CidrBlock: "192.168.100.16/28",
       nodesCidr: "10.10.0.0/22",
       podsCidr: "10.16.0.0/16",
@@ -324,13 +344,14 @@ describe("GkeCluster: options", () => {
     expect(gke.nodePools[0]).toMatchObject({ minNodes: 2, maxNodes: 5, instanceTypes: ["n2-standard-8"] });
   });
 
-  test("authorized CIDRs give a public endpoint reachable only from them", () => {
+  test("publicEndpoint gives a public endpoint reachable only from the authorized CIDRs; global access to the private one", () => {
     expect(gke.privateEndpointOnly).toBe(false);
     const c = only(json, "google_container_cluster");
     expect(c.private_cluster_config).toEqual({
       enable_private_nodes: true,
       enable_private_endpoint: false,
       master_ipv4_cidr_block: "192.168.100.16/28",
+      master_global_access_config: { enabled: true },
     });
     expect(c.master_authorized_networks_config).toEqual({
       gcp_public_cidrs_access_enabled: false,
@@ -338,6 +359,14 @@ describe("GkeCluster: options", () => {
         { cidr_block: "203.0.113.0/24", display_name: "strata-authorized-0" },
         { cidr_block: "198.51.100.7/32", display_name: "strata-authorized-1" },
       ],
+    });
+  });
+
+  test("webhookPorts replaces the ports the control plane may open on the nodes, from its own range", () => {
+    expect(only(json, "google_compute_firewall")).toMatchObject({
+      name: "ml-dev-europe-west4-b-webhooks",
+      source_ranges: ["192.168.100.16/28"],
+      allow: [{ protocol: "tcp", ports: ["8443", "9443", "15017"] }],
     });
   });
 
@@ -397,7 +426,62 @@ describe("GkeCluster: bring your own network", () => {
       subnetwork: "projects/acme-net/regions/us-central1/subnetworks/ml",
       networking_mode: "VPC_NATIVE",
       ip_allocation_policy: { cluster_secondary_range_name: "ml-pods", services_secondary_range_name: "ml-services" },
-      private_cluster_config: { enable_private_nodes: true, enable_private_endpoint: true, master_ipv4_cidr_block: "172.16.0.0/28" },
+      private_cluster_config: {
+        enable_private_nodes: true,
+        enable_private_endpoint: true,
+        master_ipv4_cidr_block: "172.16.0.0/28",
+        master_global_access_config: { enabled: false },
+      },
+    });
+  });
+
+  test("the webhook firewall rule goes on the given network, in the project its path names (a Shared VPC host)", () => {
+    expect(synth).toHaveResourceWithProperties(ComputeFirewall, {
+      name: "ml-prod-us-central1-webhooks",
+      project: "acme-net",
+      network: "projects/acme-net/global/networks/shared",
+      source_ranges: ["172.16.0.0/28"],
+      target_service_accounts: ["${google_service_account.Cluster_NodeServiceAccount_5891CF5E.email}"],
+      allow: [{ protocol: "tcp", ports: ["8443", "9443"] }],
+    });
+  });
+
+  test("a network given by name is in the cluster's project; an empty webhookPorts creates no rule", () => {
+    const byName = gcpStack(Testing.app(), "infra");
+    const existing = { network: "shared", subnetwork: "ml", podsRangeName: "pods", servicesRangeName: "services" };
+    new GkeCluster(byName, "Cluster", { ...BASE, ...existing });
+    expect(Testing.synth(byName)).toHaveResourceWithProperties(ComputeFirewall, { project: "acme-ml-prod", network: "shared" });
+
+    const none = gcpStack(Testing.app(), "infra");
+    const gkeWithout = new GkeCluster(none, "Cluster", { ...BASE, ...existing, webhookPorts: [] });
+    expect(gkeWithout.webhookFirewall).toBeUndefined();
+    expect(Testing.synth(none)).not.toHaveResource(ComputeFirewall);
+  });
+});
+
+describe("GkeCluster: authorized networks on a private-only endpoint", () => {
+  test("internal CIDRs (a VPN, an interconnect) may reach the private endpoint; the endpoint stays private", () => {
+    const stack = gcpStack(Testing.app(), "infra");
+    const gke = new GkeCluster(stack, "Cluster", { ...BASE, masterAuthorizedCidrs: ["10.200.0.0/16", "192.168.50.0/24", "100.64.0.0/20"] });
+    expect(gke.privateEndpointOnly).toBe(true);
+    const c = only(JSON.parse(Testing.synth(stack)), "google_container_cluster");
+    expect(c.private_cluster_config.enable_private_endpoint).toBe(true);
+    expect(c.master_authorized_networks_config).toEqual({
+      gcp_public_cidrs_access_enabled: false,
+      cidr_blocks: [
+        { cidr_block: "10.200.0.0/16", display_name: "strata-authorized-0" },
+        { cidr_block: "192.168.50.0/24", display_name: "strata-authorized-1" },
+        { cidr_block: "100.64.0.0/20", display_name: "strata-authorized-2" },
+      ],
+    });
+  });
+
+  test("privateEndpointGlobalAccess opens the private endpoint to every region of the network", () => {
+    const stack = gcpStack(Testing.app(), "infra");
+    new GkeCluster(stack, "Cluster", { ...BASE, privateEndpointGlobalAccess: true });
+    expect(only(JSON.parse(Testing.synth(stack)), "google_container_cluster").private_cluster_config).toMatchObject({
+      enable_private_endpoint: true,
+      master_global_access_config: { enabled: true },
     });
   });
 });
@@ -469,12 +553,13 @@ describe("GkeCluster: workload identity", () => {
 });
 
 describe("GkeCluster: connecting later stacks", () => {
-  function setup(authentication: ClusterAuthentication, options: { authorized?: boolean } = {}) {
+  function setup(authentication: ClusterAuthentication, options: { publicEndpoint?: boolean; authorized?: string[] } = {}) {
     const app = Testing.app();
     const infra = gcpStack(app, "infra");
     const gke = new GkeCluster(infra, "Cluster", {
       ...BASE,
-      masterAuthorizedCidrs: options.authorized ? ["203.0.113.0/24"] : undefined,
+      publicEndpoint: options.publicEndpoint,
+      masterAuthorizedCidrs: options.authorized,
     });
     const trainer = gke.addWorkloadIdentity("Trainer", { namespace: "training", serviceAccountName: "trainer" });
     const platform = gcpStack(app, "platform");
@@ -541,11 +626,16 @@ describe("GkeCluster: connecting later stacks", () => {
     });
   });
 
-  test("a public endpoint (authorized CIDRs) is reached at the cluster's endpoint", () => {
-    const { platformJson } = setup(ClusterAuthentication.EXEC_PLUGIN, { authorized: true });
+  test("a public endpoint is reached at the cluster's endpoint", () => {
+    const { platformJson } = setup(ClusterAuthentication.EXEC_PLUGIN, { publicEndpoint: true, authorized: ["203.0.113.0/24"] });
     expect(platformJson.provider!.kubernetes[0].host).toBe(
       `https://\${${REMOTE}.cross-stack-output-google_container_clusterCluster_EB0386A7endpoint}`,
     );
+  });
+
+  test("authorized CIDRs without publicEndpoint keep later stacks on the private endpoint", () => {
+    const { platformJson } = setup(ClusterAuthentication.EXEC_PLUGIN, { authorized: ["10.200.0.0/16"] });
+    expect(platformJson.provider!.kubernetes[0].host).toBe(PRIVATE_HOST);
   });
 
   test("data-source token without a Google provider in the later stack is an error", () => {
@@ -578,6 +668,23 @@ describe("GkeCluster: tokens", () => {
     });
     expect(synth).toHaveResourceWithProperties(KmsKeyRing, { location: '${regex("^[a-z]+-[a-z]+[0-9]+", var.location)}' });
     expect(gke.nodePools[0]).toMatchObject({ minNodes: 1, maxNodes: 3 });
+  });
+
+  test("authorized CIDRs may be tokens; publicEndpoint, which picks the endpoint later stacks use, may not", () => {
+    const stack = gcpStack(Testing.app(), "infra");
+    const vpn = new TerraformVariable(stack, "vpn", { type: "string" });
+    new GkeCluster(stack, "Cluster", { ...BASE, masterAuthorizedCidrs: [vpn.stringValue] });
+    expect(Testing.synth(stack)).toHaveResourceWithProperties(ContainerCluster, {
+      master_authorized_networks_config: {
+        gcp_public_cidrs_access_enabled: false,
+        cidr_blocks: [{ cidr_block: "${var.vpn}", display_name: "strata-authorized-0" }],
+      },
+    });
+    const other = gcpStack(Testing.app(), "infra");
+    const open = new TerraformVariable(other, "open", { type: "bool" });
+    expect(() => new GkeCluster(other, "Cluster", { ...BASE, publicEndpoint: open.booleanValue as any, masterAuthorizedCidrs: ["203.0.113.0/24"] })).toThrow(
+      "infra/Cluster: invalid publicEndpoint",
+    );
   });
 });
 
@@ -620,11 +727,36 @@ describe("GkeCluster: rejected input", () => {
     ],
     [
       "the whole internet as an authorized network",
-      { masterAuthorizedCidrs: ["203.0.113.0/24", "0.0.0.0/0"] },
+      { publicEndpoint: true, masterAuthorizedCidrs: ["203.0.113.0/24", "0.0.0.0/0"] },
       `infra/Cluster: invalid masterAuthorizedCidrs[1] "0.0.0.0/0": must not be 0.0.0.0/0: list the CIDRs of your CI runners and VPN egress, or keep the endpoint private`,
     ],
+    ["the whole internet on a private endpoint", { masterAuthorizedCidrs: ["0.0.0.0/0"] }, `invalid masterAuthorizedCidrs[0] "0.0.0.0/0": must not be 0.0.0.0/0`],
     ["a malformed authorized network", { masterAuthorizedCidrs: ["203.0.113.0"] }, `invalid masterAuthorizedCidrs[0] "203.0.113.0": must be an IPv4 CIDR block`],
-    ["an empty authorized network list", { masterAuthorizedCidrs: [] }, `invalid masterAuthorizedCidrs []: must list at least one CIDR; omit it for a private-only endpoint`],
+    [
+      "an empty authorized network list with a public endpoint",
+      { publicEndpoint: true, masterAuthorizedCidrs: [] },
+      `infra/Cluster: invalid masterAuthorizedCidrs []: must list at least one CIDR: a public endpoint is reachable only from listed CIDRs`,
+    ],
+    [
+      "an empty authorized network list",
+      { masterAuthorizedCidrs: [] },
+      `invalid masterAuthorizedCidrs []: must list at least one CIDR, or be omitted (the control plane is then reachable from the cluster's network only)`,
+    ],
+    [
+      "a public endpoint without authorized networks",
+      { publicEndpoint: true },
+      `infra/Cluster: invalid masterAuthorizedCidrs undefined: is required with publicEndpoint: true: list the CIDRs of your CI runners and VPN egress that may reach the public endpoint`,
+    ],
+    [
+      "a public CIDR on a private-only endpoint",
+      { masterAuthorizedCidrs: ["10.200.0.0/16", "8.8.8.0/24"] },
+      `infra/Cluster: invalid masterAuthorizedCidrs[1] "8.8.8.0/24": is a public range, and the control plane has only a private endpoint, which GKE lets only internal ranges reach (RFC 1918 and other non-public ranges, such as a VPN's); set publicEndpoint: true to let public CIDRs reach a public endpoint`,
+    ],
+    ["a CIDR reaching beyond an internal range", { masterAuthorizedCidrs: ["10.0.0.0/7"] }, `invalid masterAuthorizedCidrs[0] "10.0.0.0/7": is a public range`],
+    ["a webhook port out of range", { webhookPorts: [9443, 70000] }, `infra/Cluster: invalid webhookPorts[1] 70000: must be an integer from 1 to 65535`],
+    ["a webhook port of zero", { webhookPorts: [0] }, `invalid webhookPorts[0] 0: must be an integer from 1 to 65535`],
+    ["a fractional webhook port", { webhookPorts: [8443.5] }, `invalid webhookPorts[0] 8443.5: must be an integer from 1 to 65535`],
+    ["a webhook port listed twice", { webhookPorts: [9443, 8443, 9443] }, `infra/Cluster: invalid webhookPorts[2] 9443: is already listed as webhookPorts[0]; list each port once`],
     [
       "system pool minimum above maximum",
       { systemMinNodes: 4, systemMaxNodes: 2 },

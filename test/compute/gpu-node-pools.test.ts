@@ -1,4 +1,4 @@
-import { App, Fn, GcsBackend, TerraformStack, Testing, Token } from "cdktf";
+import { App, Fn, GcsBackend, TerraformStack, TerraformVariable, Testing, Token } from "cdktf";
 import { EksNodeGroup } from "@cdktf/provider-aws/lib/eks-node-group";
 import { ContainerNodePool } from "@cdktf/provider-google/lib/container-node-pool";
 import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
@@ -189,6 +189,48 @@ describe("GKE GPU node pools", () => {
     const pool = nodePools(stack).find((p) => p.name === "nvidia-l4-inference");
     expect(pool.node_config.labels["gke-no-default-nvidia-gpu-device-plugin"]).toBe("true");
     expect(cluster.nodePools[1].labels["gke-no-default-nvidia-gpu-device-plugin"]).toBe("true");
+  });
+
+  describe("initial_node_count is per zone: the fewest per zone that reach minNodes in all", () => {
+    const initial = (options: { minNodes: number; zones?: string[] }, location = "us-central1") => {
+      const stack = gcpStack();
+      gke(stack, location).addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, maxNodes: 12, ...options });
+      const pool = nodePools(stack).find((p) => p.name === "nvidia-l4-inference");
+      return { perZone: pool.initial_node_count, zones: pool.node_locations?.length, autoscaling: pool.autoscaling, lifecycle: pool.lifecycle };
+    };
+
+    test("a regional pool over three zones with one warm node starts one per zone (the autoscaler removes the surplus), not fewer", () => {
+      expect(initial({ minNodes: 1 })).toEqual({
+        perZone: 1,
+        zones: 3,
+        autoscaling: { total_min_node_count: 1, total_max_node_count: 12, location_policy: "BALANCED" },
+        lifecycle: { ignore_changes: ["initial_node_count"] },
+      });
+    });
+
+    test("minNodes above the zone count: ceil(minNodes / zones) per zone", () => {
+      expect(initial({ minNodes: 6 })).toMatchObject({ perZone: 2, zones: 3 }); // exactly 6
+      expect(initial({ minNodes: 4 })).toMatchObject({ perZone: 2, zones: 3 }); // 6, two above the minimum
+      expect(initial({ minNodes: 3, zones: ["us-central1-a", "us-central1-b"] })).toMatchObject({ perZone: 2, zones: 2 });
+    });
+
+    test("a zonal cluster's pool starts with minNodes; a pool with minNodes 0 starts empty", () => {
+      expect(initial({ minNodes: 3 }, "us-central1-a")).toMatchObject({ perZone: 3, zones: undefined });
+      expect(initial({ minNodes: 0 })).toMatchObject({ perZone: 0 });
+    });
+
+    test("a minNodes token gives the same division in Terraform", () => {
+      const stack = gcpStack();
+      const min = new TerraformVariable(stack, "min", { type: "number" });
+      gke(stack).addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, maxNodes: 6, minNodes: min.numberValue });
+      expect(nodePools(stack).find((p) => p.name === "nvidia-l4-inference").initial_node_count).toBe("${ceil((var.min / 3))}");
+    });
+
+    test("a spot training pool scales from zero", () => {
+      const stack = gcpStack();
+      gke(stack).addSpotTrainingPool("L4", { gpu: Gpu.NVIDIA_L4, maxNodes: 4 });
+      expect(nodePools(stack).find((p) => p.name === "nvidia-l4-spot-training").initial_node_count).toBe(0);
+    });
   });
 
   describe("rejects bad input", () => {

@@ -9,6 +9,7 @@ import { Release } from "@cdktf/provider-helm/lib/release";
 import { CapacityType, NodePoolPurpose, TaintEffect } from "../../lib/core/cluster";
 import { Gpu } from "../../lib/core/gpu";
 import { Scheduling } from "../../lib/core/scheduling";
+import { StrataTags } from "../../lib/core/tags";
 import { EksCluster, EksClusterProps, EksIdentityMode } from "../../lib/compute/eks-cluster";
 import { ExistingCluster } from "../../lib/compute/existing-cluster";
 import {
@@ -34,9 +35,10 @@ interface Setup {
 }
 
 /** The three staged stacks: cluster + KarpenterInfra, the controller, the GPU pools. */
-function setup(options: { cluster?: Partial<EksClusterProps>; pools?: PoolOptions } = {}): Setup {
+function setup(options: { cluster?: Partial<EksClusterProps>; pools?: PoolOptions; strataTags?: boolean } = {}): Setup {
   const app = testApp();
   const infra = awsStack(app, "infra");
+  if (options.strataTags) StrataTags.apply(infra, { owner: "ml-platform", costCentre: "cc-4200", environment: "prod" });
   const cluster = new EksCluster(infra, "Cluster", { clusterName: "ml-prod", ...options.cluster });
   const karpenter = new KarpenterInfra(infra, "Karpenter", { cluster });
   const platform = bareStack(app, "platform");
@@ -380,7 +382,7 @@ describe("Karpenter on EKS (staged stacks)", () => {
       expect(own.pools.nodeClass.manifest.spec.subnetSelectorTerms).toEqual([{ id: "subnet-0a1b2c" }, { id: "subnet-0d4e5f" }]);
     });
 
-    test("NodePools: capacity type, catalog instance types, NVIDIA, amd64, GPU limit, consolidation, expiry", () => {
+    test("NodePools: capacity type, catalog instance types, NVIDIA, amd64, GPU limit", () => {
       const l4Types = Gpu.NVIDIA_L4.awsInstanceTypesWith(1).map((t) => t.instanceType);
       for (const [name, capacity] of [
         ["gpu-on-demand", "on-demand"],
@@ -396,10 +398,30 @@ describe("Karpenter on EKS (staged stacks)", () => {
           { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
         ]);
         expect(spec.limits).toEqual({ "nvidia.com/gpu": 8 });
-        expect(spec.disruption).toEqual({ consolidationPolicy: "WhenEmptyOrUnderutilized", consolidateAfter: "10m" });
-        expect(spec.template.spec.expireAfter).toBe("720h");
       }
       expect(l4Types).toEqual(["g6.xlarge", "g6.2xlarge", "g6.4xlarge", "g6.8xlarge", "g6.16xlarge"]);
+    });
+
+    test("on-demand pool: consolidated when empty or underutilized, nodes expire after 720h", () => {
+      const spec = m["NodePool/gpu-on-demand"].spec;
+      expect(spec.disruption).toEqual({ consolidationPolicy: "WhenEmptyOrUnderutilized", consolidateAfter: "10m" });
+      expect(spec.template.spec.expireAfter).toBe("720h");
+    });
+
+    test("spot training pool: nodes never expire, and no underutilized node is disrupted (only empty ones)", () => {
+      const spec = m["NodePool/gpu-spot"].spec;
+      expect(spec.template.spec.expireAfter).toBe("Never");
+      expect(spec.disruption).toEqual({
+        consolidationPolicy: "WhenEmptyOrUnderutilized",
+        consolidateAfter: "10m",
+        budgets: [{ nodes: "0", reasons: ["Underutilized"] }, { nodes: "10%" }],
+      });
+      // expireAfterHours is for the on-demand pool only.
+      const week = setup({ pools: { expireAfterHours: 168 } });
+      expect(week.pools.nodePools.map((p) => [p.name, p.manifest.spec.template.spec.expireAfter])).toEqual([
+        ["gpu-on-demand", "168h"],
+        ["gpu-spot", "Never"],
+      ]);
     });
 
     test("taints and labels follow the Scheduling contract", () => {
@@ -447,6 +469,61 @@ describe("Karpenter on EKS (staged stacks)", () => {
       ]);
     });
 
+    test("the pools are Karpenter pools; the system node group is not", () => {
+      const byName = Object.fromEntries(s.cluster.nodePools.map((p) => [p.name, KarpenterGpuNodePools.isKarpenterPool(p)]));
+      expect(byName).toEqual({ system: false, "gpu-on-demand": true, "gpu-spot": true });
+      // Same shape, another object: not registered by KarpenterGpuNodePools.
+      expect(KarpenterGpuNodePools.isKarpenterPool({ ...s.pools.pools[0] })).toBe(false);
+    });
+
+    test("no tags without StrataTags on the cluster's stack", () => {
+      expect(m["EC2NodeClass/gpu"].spec.tags).toBeUndefined();
+      expect(s.pools.tags).toEqual({});
+    });
+
+    test("tags default to the StrataTags of the cluster's stack", () => {
+      const tagged = setup({ strataTags: true });
+      const expected = { owner: "ml-platform", "cost-centre": "cc-4200", environment: "prod", "managed-by": "strata" };
+      expect(tagged.pools.tags).toEqual(expected);
+      prepareApp(tagged.app);
+      expect(manifests(synthJson(tagged.workloads))["EC2NodeClass/gpu"].spec.tags).toEqual(expected);
+      // The same tags as the cluster's own resources.
+      const clusterTags = onlyResource(synthJson(tagged.infra), "aws_eks_cluster").tags;
+      expect(clusterTags).toMatchObject(expected);
+      expect(() => tagged.workloads.runAllValidations()).not.toThrow();
+    });
+
+    test("StrataTags on the workloads stack are not the cluster's; StrataTags on the cluster are", () => {
+      const app = testApp();
+      const infra = awsStack(app, "infra");
+      const cluster = new EksCluster(infra, "Cluster", { clusterName: "ml-prod", subnetIds: ["subnet-a", "subnet-b"], karpenter: true });
+      StrataTags.apply(cluster, { owner: "ml", costCentre: "cc-1", environment: "dev", extra: { team: "search" } });
+      const workloads = bareStack(app, "workloads");
+      StrataTags.apply(workloads, { owner: "other", costCentre: "cc-2", environment: "prod" });
+      const pools = new KarpenterGpuNodePools(workloads, "GpuPools", { connection: cluster.connect(workloads, "Ml"), cluster, infra: cluster.karpenter!, maxGpus: 8 });
+      expect(pools.tags).toEqual({ team: "search", owner: "ml", "cost-centre": "cc-1", environment: "dev", "managed-by": "strata" });
+    });
+
+    test("explicit tags replace the default, {} emits none", () => {
+      const own = setup({ strataTags: true, pools: { tags: { Team: "ml-research", "acme.com/cost-centre": "CC 4200", Name: "gpu-node" } } });
+      expect(own.pools.nodeClass.manifest.spec.tags).toEqual({ Team: "ml-research", "acme.com/cost-centre": "CC 4200", Name: "gpu-node" });
+      const none = setup({ strataTags: true, pools: { tags: {} } });
+      expect(none.pools.nodeClass.manifest.spec.tags).toBeUndefined();
+    });
+
+    test("StrataTags applied to the cluster's stack after the pools fail synth validation", () => {
+      const late = setup();
+      StrataTags.apply(late.infra, { owner: "ml-platform", costCentre: "cc-4200", environment: "prod" });
+      expect(() => late.workloads.runAllValidations()).toThrow(
+        'workloads/GpuPools: invalid tags {}: a StrataTags aspect applied to infra after this construct was created gives ' +
+          '{"owner":"ml-platform","cost-centre":"cc-4200","environment":"prod","managed-by":"strata"}; apply StrataTags before creating KarpenterGpuNodePools, or pass tags',
+      );
+      // With explicit tags there is nothing to miss.
+      const explicit = setup({ pools: { tags: { team: "ml" } } });
+      StrataTags.apply(explicit.infra, { owner: "ml-platform", costCentre: "cc-4200", environment: "prod" });
+      expect(() => explicit.workloads.runAllValidations()).not.toThrow();
+    });
+
     test("spot-only and on-demand-only", () => {
       expect(setup({ pools: { onDemand: false } }).pools.nodePools.map((p) => p.name)).toEqual(["gpu-spot"]);
       const od = setup({ pools: { spot: false } });
@@ -472,6 +549,7 @@ describe("Karpenter on EKS (staged stacks)", () => {
       expect(spec.limits).toEqual({ "nvidia.com/gpu": 10 });
       expect(spec.disruption.consolidateAfter).toBe("0m");
       expect(spec.template.spec.expireAfter).toBe("168h");
+      expect(four.pools.nodePools[1].manifest.spec.disruption.consolidateAfter).toBe("0m");
       expect(four.pools.nodeClass.manifest.spec.amiSelectorTerms).toEqual([{ alias: "al2023@latest" }]);
       expect(four.pools.nodeClass.manifest.spec.blockDeviceMappings[0].ebs.volumeSize).toBe("500Gi");
       expect(four.pools.pools[0]).toMatchObject({ gpusPerNode: 4, maxNodes: 2 });
@@ -487,6 +565,16 @@ describe("Karpenter on EKS (staged stacks)", () => {
       const results = validateStackManifests(workloadsSynth);
       expect(results).toHaveLength(3);
       expect(results.filter((r) => r.errors.length > 0)).toEqual([]);
+    });
+
+    test("with tags (StrataTags and explicit) the EC2NodeClass passes the strict schema too", () => {
+      for (const options of [{ strataTags: true }, { pools: { tags: { Team: "ml", "acme.com/app": "trainer" } } }]) {
+        const tagged = setup(options);
+        prepareApp(tagged.app);
+        const results = validateStackManifests(Testing.synth(tagged.workloads));
+        expect(results).toHaveLength(3);
+        expect(results.filter((r) => r.errors.length > 0)).toEqual([]);
+      }
     });
 
     describe("CEL rules the schemas cannot check", () => {
@@ -520,6 +608,58 @@ describe("Karpenter on EKS (staged stacks)", () => {
           const ref = pool.manifest.spec.template.spec.nodeClassRef;
           for (const k of ["group", "kind", "name"]) expect(ref[k]).not.toBe("");
           expect(ref.name).toBe(s.pools.nodeClass.name);
+        }
+      });
+
+      test("NodePool disruption budgets: schedule with duration, reasons Karpenter knows", () => {
+        const rules = JSON.parse(fs.readFileSync(path.join(conformanceRoot()!, "schemas", "cel-rules", "nodepool-v1.json"), "utf8"));
+        expect(rules.filter((r: any) => r.path === "spec/disruption/budgets").map((r: any) => r.message)).toEqual(["'schedule' must be set with 'duration'"]);
+        const schema = JSON.parse(fs.readFileSync(path.join(conformanceRoot()!, "schemas", "nodepool-v1.json"), "utf8"));
+        const budgetSchema = schema.properties.spec.properties.disruption.properties.budgets.items.properties;
+        const spot = s.pools.nodePools.find((p) => p.name === "gpu-spot")!.manifest.spec;
+        for (const b of spot.disruption.budgets) {
+          expect("schedule" in b).toBe("duration" in b);
+          expect(b.nodes).toMatch(new RegExp(budgetSchema.nodes.pattern));
+          for (const reason of b.reasons ?? []) expect(budgetSchema.reasons.items.enum).toContain(reason);
+        }
+        const expirePattern = new RegExp(schema.properties.spec.properties.template.properties.spec.properties.expireAfter.pattern);
+        expect(spot.template.spec.expireAfter).toMatch(expirePattern);
+      });
+
+      test("EC2NodeClass tags: the CRD's restricted keys are rejected before synth", () => {
+        const rules = JSON.parse(fs.readFileSync(path.join(conformanceRoot()!, "schemas", "cel-rules", "ec2nodeclass-v1.json"), "utf8"));
+        const tagRules = rules.filter((r: any) => r.path === "spec/tags");
+        expect(tagRules.map((r: any) => r.message)).toEqual([
+          "empty tag keys aren't supported",
+          "tag contains a restricted tag matching eks:eks-cluster-name",
+          "tag contains a restricted tag matching kubernetes.io/cluster/",
+          "tag contains a restricted tag matching karpenter.sh/nodepool",
+          "tag contains a restricted tag matching karpenter.sh/nodeclaim",
+          "tag contains a restricted tag matching karpenter.k8s.aws/ec2nodeclass",
+        ]);
+        // Each rule's forbidden key, as the rule spells it: rejected by the construct.
+        const forbidden = tagRules.map((r: any) => {
+          const literal = /'([^']*)'/.exec(r.rule)![1];
+          return r.rule.includes("startsWith") ? `${literal}/ml-prod` : literal;
+        });
+        expect(forbidden).toEqual(["", "eks:eks-cluster-name", "kubernetes.io/cluster/ml-prod", "karpenter.sh/nodepool", "karpenter.sh/nodeclaim", "karpenter.k8s.aws/ec2nodeclass"]);
+        const app = testApp();
+        const infra = awsStack(app, "infra");
+        const cluster = new EksCluster(infra, "Cluster", { clusterName: "ml-prod", subnetIds: ["subnet-a", "subnet-b"], karpenter: true });
+        const workloads = bareStack(app, "workloads");
+        const connection = cluster.connect(workloads, "Ml");
+        forbidden.forEach((key: string, i: number) => {
+          expect(() => new KarpenterGpuNodePools(workloads, `P${i}`, { connection, cluster, infra: cluster.karpenter!, maxGpus: 8, tags: { [key]: "x" } })).toThrow(
+            `workloads/P${i}: invalid tags key ${JSON.stringify(key)}`,
+          );
+        });
+        // Tags that pass the construct pass every CEL rule.
+        const tagged = setup({ strataTags: true, pools: { tags: { team: "ml", "acme.com/app": "trainer", Name: "gpu" } } });
+        for (const key of Object.keys(tagged.pools.nodeClass.manifest.spec.tags)) {
+          expect(key).not.toBe("");
+          expect(key).not.toBe("eks:eks-cluster-name");
+          expect(key.startsWith("kubernetes.io/cluster")).toBe(false);
+          expect(["karpenter.sh/nodepool", "karpenter.sh/nodeclaim", "karpenter.k8s.aws/ec2nodeclass"]).not.toContain(key);
         }
       });
 
@@ -633,6 +773,27 @@ describe("validation", () => {
       'workloads/Pools0: invalid amiAlias "al2023@2026-07-14": must be "al2023@v<YYYYMMDD>" (an EKS AMI release, e.g. "al2023@v20260714") or "al2023@latest"',
     );
     expect(pools({ amiAlias: "bottlerocket@latest" })).toThrow('invalid amiAlias "bottlerocket@latest"');
+  });
+
+  test("tags: AWS limits and the keys Karpenter and AWS reserve", () => {
+    const { pools } = base();
+    expect(pools({ tags: { "kubernetes.io/cluster/ml-prod": "owned" } })).toThrow(
+      'workloads/Pools0: invalid tags key "kubernetes.io/cluster/ml-prod": is set by Karpenter to own the instances; the EC2NodeClass rejects it (eks:eks-cluster-name, kubernetes.io/cluster*)',
+    );
+    expect(pools({ tags: { "karpenter.sh/discovery": "ml-prod" } })).toThrow(
+      'workloads/Pools1: invalid tags key "karpenter.sh/discovery": is in a domain Karpenter reserves (karpenter.sh, karpenter.k8s.aws)',
+    );
+    expect(pools({ tags: { "karpenter.k8s.aws/anything": "x" } })).toThrow('workloads/Pools2: invalid tags key "karpenter.k8s.aws/anything": is in a domain Karpenter reserves');
+    expect(pools({ tags: { "aws:createdBy": "me" } })).toThrow('workloads/Pools3: invalid tags key "aws:createdBy": must not start with "aws:", which AWS reserves');
+    expect(pools({ tags: { "": "x" } })).toThrow('workloads/Pools4: invalid tags key "": must be 1 to 128 characters long');
+    expect(pools({ tags: { ["k".repeat(129)]: "x" } })).toThrow("workloads/Pools5: invalid tags key");
+    expect(pools({ tags: { "team#1": "x" } })).toThrow('workloads/Pools6: invalid tags key "team#1": may contain only letters, digits, spaces and _ . : / = + - @ (AWS tag keys)');
+    expect(pools({ tags: { team: "a,b" } })).toThrow('workloads/Pools7: invalid tags["team"] "a,b": must be at most 256 characters of letters, digits, spaces and _ . : / = + - @ (AWS tag values)');
+    expect(pools({ tags: { team: "v".repeat(257) } })).toThrow('workloads/Pools8: invalid tags["team"]');
+    const many = Object.fromEntries(Array.from({ length: 45 }, (_, i) => [`t${i}`, "x"]));
+    expect(pools({ tags: many })).toThrow("workloads/Pools9: invalid tags (count) 45: must have at most 44 tags: EC2 allows 50 per resource and Karpenter adds up to 6");
+    // Values may be empty; spaces and the AWS punctuation are fine.
+    expect(pools({ tags: { team: "", "acme.com/cost centre": "CC 4200 @ml=+-_.:/" } })).not.toThrow();
   });
 
   test("disk, consolidation and expiry ranges", () => {

@@ -7,8 +7,10 @@ import { CapacityType, NodePoolInfo, NodePoolPurpose, TaintEffect } from "../../
 import { ClusterConnection } from "../../lib/core/connection";
 import { Gpu } from "../../lib/core/gpu";
 import { Scheduling } from "../../lib/core/scheduling";
+import { EksCluster } from "../../lib/compute/eks-cluster";
 import { ExistingCluster, ExistingGpuNodes } from "../../lib/compute/existing-cluster";
 import { GpuQueueing, GpuQueueingProps, GpuQueueingTeam } from "../../lib/compute/gpu-queueing";
+import { KarpenterGpuNodePools } from "../../lib/compute/karpenter";
 import { Kueue, KueueLocalQueue, KueueProps, KueueResourceFlavor, KueueWorkloadPriorityClass } from "../../lib/compute/kueue";
 import {
   KueueBorrowWithinCohort,
@@ -21,7 +23,7 @@ import {
 } from "../../lib/compute/kueue-cluster-queue";
 import { PINNED_CHART_VALUES } from "../support/charts";
 import { checkHelmReleases, conformanceRoot, describeConformance, helmReleaseValues, validateStackManifests } from "../support/conformance";
-import { annotations, bareStack, prepareApp, resourcesOfType, SynthJson, synthJson, testApp } from "../support/synth";
+import { annotations, awsStack, bareStack, prepareApp, resourcesOfType, SynthJson, synthJson, testApp } from "../support/synth";
 
 // -------------------------------------------------------------------------------------------------
 // Fixtures
@@ -54,6 +56,23 @@ const SPOT_POOL: NodePoolInfo = {
   taints: [GPU_TAINT, TRAINING_TAINT],
   minNodes: 0,
   maxNodes: 4,
+  gpu: Gpu.NVIDIA_L40S,
+  gpusPerNode: 4,
+};
+
+/** An on-demand L40S serving pool (at most 2 nodes x 4 GPUs), registered as a compute construct would. */
+const SERVING_POOL: NodePoolInfo = {
+  name: "l40s-serving",
+  purpose: NodePoolPurpose.INFERENCE,
+  capacityType: CapacityType.ON_DEMAND,
+  labels: {
+    [Scheduling.POOL_LABEL]: "l40s-serving",
+    [Scheduling.PURPOSE_LABEL]: "inference",
+    [Scheduling.CAPACITY_TYPE_LABEL]: "on-demand",
+  },
+  taints: [GPU_TAINT],
+  minNodes: 1,
+  maxNodes: 2,
   gpu: Gpu.NVIDIA_L40S,
   gpusPerNode: 4,
 };
@@ -779,11 +798,25 @@ describe("GpuQueueing", () => {
     expect(a.spec.queueingStrategy).toBe("StrictFIFO");
   });
 
-  test("warns when a team's quota exceeds what the pools can ever provide", () => {
+  test("a team's quota beyond the default (training) pools is a warning and is left unassigned", () => {
     const e = env();
     queueing(e, { teams: [{ name: "a", namespaces: ["a"], gpuQuota: 40 }] });
+    expect(annotations(e.workloads)).toEqual([
+      "workloads/Queues: teams[0].gpuQuota 40: exceeds the 32 GPUs the pools can ever provide (l40s-spot: 16, l40s: 16); " +
+        "the excess 8 GPU(s) are left unassigned: the nominal quota is capped at what the TRAINING pools provide (list poolNames to put the excess on the last flavor)",
+    ]);
+    const a = byName(synthJson(e.workloads), "ClusterQueue", "a");
+    expect(a.spec.resourceGroups[0].flavors.map((f: any) => f.resources[2].nominalQuota)).toEqual([16, 16]);
+    // CPU and memory follow the assigned GPUs.
+    expect(a.spec.resourceGroups[0].flavors.map((f: any) => f.resources[0].nominalQuota)).toEqual([160, 160]);
+  });
+
+  test("with poolNames, quota beyond the pools lands on the last listed flavor, with warnings", () => {
+    const e = env();
+    queueing(e, { poolNames: ["l40s", "l40s-spot"], teams: [{ name: "a", namespaces: ["a"], gpuQuota: 40 }] });
     expect(annotations(e.workloads)).toContain(
-      "workloads/Queues: teams[0].gpuQuota 40: exceeds the 32 GPUs the pools can ever provide (l40s-spot: 16, l40s: 16)",
+      "workloads/Queues: teams[0].gpuQuota 40: exceeds the 32 GPUs the pools can ever provide (l40s-spot: 16, l40s: 16); " +
+        'the excess 8 GPU(s) go to flavor "l40s", the last of poolNames in queue order (spot first)',
     );
     // The overflow lands on the last (on-demand) flavor, which warns too.
     const a = byName(synthJson(e.workloads), "ClusterQueue", "a");
@@ -802,8 +835,38 @@ describe("GpuQueueing", () => {
       ],
     });
     expect(annotations(e.workloads)).toEqual([
-      "workloads/Queues: teams gpuQuota (sum) 40: exceeds the 32 GPUs the pools can ever provide (l40s-spot: 16, l40s: 16); not every team's guaranteed quota can run at once",
+      "workloads/Queues: teams gpuQuota (sum) 40: exceeds the 32 GPUs the pools can ever provide (l40s-spot: 16, l40s: 16); not every team's guaranteed quota can run at once; " +
+        "the excess 8 GPU(s) are left unassigned: the nominal quota is capped at what the TRAINING pools provide (list poolNames to put the excess on the last flavor)",
     ]);
+    const json = synthJson(e.workloads);
+    const total = ["a", "b"].flatMap((t) => byName(json, "ClusterQueue", t).spec.resourceGroups[0].flavors.map((f: any) => f.resources[2].nominalQuota));
+    expect(total.reduce((x: number, y: number) => x + y, 0)).toBe(32);
+  });
+
+  test("by default, serving (inference) GPU pools are not queued onto; listed, they are", () => {
+    const e = env();
+    e.cluster.registerNodePool(SERVING_POOL);
+    const q = queueing(e);
+    expect(q.flavors.map((f) => f.flavorName)).toEqual(["l40s-spot", "l40s"]);
+    expect(manifests(synthJson(e.workloads), "ResourceFlavor").map((m) => m.metadata.name)).not.toContain("l40s-serving");
+
+    const e2 = env();
+    e2.cluster.registerNodePool(SERVING_POOL);
+    const listed = queueingIn(e2, "Queues", { poolNames: ["l40s-spot", "l40s-serving"] });
+    expect(listed.flavors.map((f) => [f.flavorName, f.pool.purpose])).toEqual([
+      ["l40s-spot", NodePoolPurpose.TRAINING],
+      ["l40s-serving", NodePoolPurpose.INFERENCE],
+    ]);
+  });
+
+  test("a cluster with GPU pools but none for training needs poolNames", () => {
+    const e = env({ gpuNodes: [{ ...ON_DEMAND_NODES, purpose: NodePoolPurpose.INFERENCE }], spot: false });
+    expect(() => queueing(e)).toThrow(
+      'workloads/Queues: invalid poolNames undefined: is required: cluster "dc1" has no GPU pool with purpose training ' +
+        "(GPU pools: l40s (inference, on-demand)); list the pools to queue onto in poolNames, a serving pool only if batch jobs may compete with its endpoints",
+    );
+    const q = queueingIn(e, "Listed", { poolNames: ["l40s"] });
+    expect(q.flavors.map((f) => f.flavorName)).toEqual(["l40s"]);
   });
 
   test("warns when two pools cannot be told apart by their flavors", () => {
@@ -855,6 +918,41 @@ describe("GpuQueueing", () => {
     expect(() => queueingIn(cpuOnly, "G", {})).toThrow(
       'workloads/G: invalid connection.cluster "dc1": has no GPU node pools; add GPU pools (or declare on-prem gpuNodes) before queueing onto them',
     );
+  });
+
+  describe("on EKS", () => {
+    /** An EKS cluster with a spot training node group (0-4 nodes), a fixed L4 node group and Karpenter's two pools. */
+    function eks() {
+      const app = testApp();
+      const infra = awsStack(app, "infra");
+      const cluster = new EksCluster(infra, "Cluster", { clusterName: "ml", subnetIds: ["subnet-a", "subnet-b"], karpenter: true });
+      cluster.addSpotTrainingPool("A10G", { gpu: Gpu.NVIDIA_A10G, maxNodes: 4 });
+      cluster.addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, minNodes: 2, maxNodes: 2 });
+      const workloads = bareStack(app, "workloads");
+      const conn = cluster.connect(workloads, "Ml");
+      new KarpenterGpuNodePools(workloads, "Pools", { connection: conn, cluster, infra: cluster.karpenter!, maxGpus: 8 });
+      const make = (props: Partial<GpuQueueingProps> = {}) =>
+        new GpuQueueing(workloads, "Queues", { connection: conn, teams: [{ name: "a", namespaces: ["a"], gpuQuota: 4 }], ...props });
+      return { cluster, workloads, make };
+    }
+    const autoscalerWarning =
+      'workloads/Queues: pool "nvidia-a10g-spot-training" {"minNodes":0,"maxNodes":4}: is an EKS managed node group, which grows beyond minNodes ' +
+      "only when the Kubernetes Cluster Autoscaler runs in the cluster (Strata does not install it); until then jobs admitted on its flavor beyond " +
+      "minNodes wait for nodes that never come. Install the autoscaler, make the pool fixed-size (minNodes = maxNodes), or queue onto KarpenterGpuNodePools";
+
+    test("the default pools are the TRAINING ones: the managed spot node group and Karpenter's spot pool", () => {
+      const e = eks();
+      const q = e.make();
+      expect(q.flavors.map((f) => f.flavorName)).toEqual(["nvidia-a10g-spot-training", "gpu-spot"]);
+      expect(annotations(e.workloads)).toEqual([autoscalerWarning]);
+    });
+
+    test("warns for a queued managed node group that can grow, not for a fixed-size one or Karpenter pools", () => {
+      const e = eks();
+      e.make({ poolNames: ["gpu-spot", "gpu-on-demand", "nvidia-l4-inference"] });
+      expect(annotations(e.workloads)).toEqual([]);
+      expect(e.cluster.nodePools.filter((p) => KarpenterGpuNodePools.isKarpenterPool(p)).map((p) => p.name)).toEqual(["gpu-on-demand", "gpu-spot"]);
+    });
   });
 
   function queueingIn(e: Env, id: string, props: Partial<GpuQueueingProps>): GpuQueueing {
