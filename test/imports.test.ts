@@ -29,16 +29,17 @@ export function rootProviderImports(text: string): string[] {
 
 describe("provider imports", () => {
   test("the detector catches root imports and accepts deep ones", () => {
-    expect(rootProviderImports('import { EksCluster } from "@cdktf/provider-aws";')).toEqual(["1: @cdktf/provider-aws"]);
-    expect(rootProviderImports("const g = require('@cdktf/provider-google');")).toEqual(["1: @cdktf/provider-google"]);
-    expect(rootProviderImports('import * as k from "@cdktf/provider-kubernetes"')).toHaveLength(1);
-    expect(rootProviderImports('import { EksCluster } from "@cdktf/provider-aws/lib/eks-cluster";')).toEqual([]);
+    // Package names are assembled so that this file itself holds no root import statement.
+    const pkg = (name: string) => ["@cdktf", `provider-${name}`].join("/");
+    expect(rootProviderImports(`import { EksCluster } from "${pkg("aws")}";`)).toEqual([`1: ${pkg("aws")}`]);
+    expect(rootProviderImports(`const g = require('${pkg("google")}');`)).toEqual([`1: ${pkg("google")}`]);
+    expect(rootProviderImports(`import * as k from "${pkg("kubernetes")}"`)).toHaveLength(1);
+    expect(rootProviderImports(`import { EksCluster } from "${pkg("aws")}/lib/eks-cluster";`)).toEqual([]);
   });
 
   test("no file in lib/, examples/ or test/ imports a provider package from its root", () => {
     const offenders = ["lib", "examples", "test"]
       .flatMap((dir) => sourceFiles(path.join(ROOT, dir)))
-      .filter((file) => file !== __filename)
       .flatMap((file) => rootProviderImports(fs.readFileSync(file, "utf8")).map((hit) => `${path.relative(ROOT, file)}:${hit}`));
     expect(offenders).toEqual([]);
   });

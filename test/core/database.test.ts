@@ -29,25 +29,12 @@ import { EksCluster } from "../../lib/compute/eks-cluster";
 import { annotations, awsStack, bareStack, resolve, resourcesOfType, synthJson } from "../support/synth";
 
 /** A minimal workload identity of any kind, standing in for EKS/GKE/on-prem cluster identities. */
-class FakeIdentity extends Construct implements IWorkloadIdentity {
-  public readonly namespace = "mlflow";
-  public readonly serviceAccountName = "tracking";
-  public readonly serviceAccountAnnotations: { [key: string]: string } = {};
-  public readonly awsRoleArn?: string;
-  public readonly awsRoleName?: string;
-  public readonly gcpServiceAccountEmail?: string;
-  public readonly credentialsSecretName?: string;
+import { FakeIdentity as BaseFakeIdentity } from "../support/fake-identity";
 
-  constructor(scope: Construct, id: string, public readonly kind: WorkloadIdentityKind) {
-    super(scope, id);
-    if (kind === WorkloadIdentityKind.AWS_IAM_ROLE) {
-      this.awsRoleArn = "arn:aws:iam::123456789012:role/tracking";
-      this.awsRoleName = "tracking";
-    } else if (kind === WorkloadIdentityKind.GCP_SERVICE_ACCOUNT) {
-      this.gcpServiceAccountEmail = "tracking@acme-ml.iam.gserviceaccount.com";
-    } else {
-      this.credentialsSecretName = "tracking-credentials";
-    }
+/** The identity of an MLflow tracking server. */
+class FakeIdentity extends BaseFakeIdentity {
+  constructor(scope: Construct, id: string, kind: WorkloadIdentityKind) {
+    super(scope, id, kind, "mlflow", "tracking", "acme-ml");
   }
 }
 

@@ -1,8 +1,7 @@
-import { Construct } from "constructs";
 import { Fn, Lazy, TerraformStack, Testing } from "cdktf";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { StorageBucketIamMember } from "@cdktf/provider-google/lib/storage-bucket-iam-member";
-import { IWorkloadIdentity, WorkloadIdentityKind } from "../../lib/core/cluster";
+import { WorkloadIdentityKind } from "../../lib/core/cluster";
 import {
   GcsBucketReference,
   IObjectStore,
@@ -14,27 +13,7 @@ import { EksCluster } from "../../lib/compute/eks-cluster";
 import { annotations, awsStack, bareStack, resourcesOfType, synthJson } from "../support/synth";
 
 /** A minimal workload identity of any kind, standing in for EKS/GKE/on-prem cluster identities. */
-class FakeIdentity extends Construct implements IWorkloadIdentity {
-  public readonly namespace = "training";
-  public readonly serviceAccountName = "trainer";
-  public readonly serviceAccountAnnotations: { [key: string]: string } = {};
-  public readonly awsRoleArn?: string;
-  public readonly awsRoleName?: string;
-  public readonly gcpServiceAccountEmail?: string;
-  public readonly credentialsSecretName?: string;
-
-  constructor(scope: Construct, id: string, public readonly kind: WorkloadIdentityKind) {
-    super(scope, id);
-    if (kind === WorkloadIdentityKind.AWS_IAM_ROLE) {
-      this.awsRoleArn = "arn:aws:iam::123456789012:role/trainer";
-      this.awsRoleName = "trainer";
-    } else if (kind === WorkloadIdentityKind.GCP_SERVICE_ACCOUNT) {
-      this.gcpServiceAccountEmail = "trainer@proj.iam.gserviceaccount.com";
-    } else {
-      this.credentialsSecretName = "trainer-credentials";
-    }
-  }
-}
+import { FakeIdentity } from "../support/fake-identity";
 
 const policyDoc = (policy: { policy: string }) => JSON.parse(policy.policy);
 const strToken = () => Fn.lower(Lazy.stringValue({ produce: () => "X" }));
