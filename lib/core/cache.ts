@@ -1,5 +1,6 @@
 import { Construct, IConstruct } from "constructs";
 import { IWorkloadIdentity, WorkloadIdentityKind } from "./cluster";
+import { SecretKind, SecretReference } from "./database";
 import {
   attachRolePolicy,
   endpoint,
@@ -8,8 +9,6 @@ import {
   grantSecretAccessor,
   requireIdentity,
   resolveTls,
-  SecretKind,
-  SecretReference,
   secretsManagerStatements,
   validateGcpProject,
   validateHost,
@@ -17,7 +16,7 @@ import {
   validateKubernetesSecret,
   validatePattern,
   validateSecretsManagerArn,
-} from "./database";
+} from "./database-internal";
 import { invalid, validateInteger, warning } from "./validation";
 
 /**

@@ -1,13 +1,30 @@
-import { createHash } from "crypto";
 import { Construct, IConstruct } from "constructs";
-import { Token } from "cdktf";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
-import { SecretManagerSecretIamMember } from "@cdktf/provider-google/lib/secret-manager-secret-iam-member";
 import { IWorkloadIdentity, WorkloadIdentityKind } from "./cluster";
-import { iamPolicy } from "./generated-names";
-import { NamingRule, validateName } from "./naming";
-import { invalid, isUnresolved, validateInteger, validateNonEmpty, validateOneOf, warning } from "./validation";
+import { invalid, isUnresolved, validateNonEmpty, warning } from "./validation";
+import {
+  AWS_ACCOUNT,
+  AWS_PARTITION,
+  AWS_REGION,
+  CLOUD_SQL_CONNECTION_NAME,
+  DBI_RESOURCE_ID,
+  TlsVerification,
+  attachRolePolicy,
+  databaseUri,
+  endpoint,
+  gcpSecretName,
+  grantProjectRole,
+  grantSecretAccessor,
+  parseSecretsManagerArn,
+  requireIdentity,
+  secretsManagerStatements,
+  validateDatabaseConnection,
+  validateGcpProject,
+  validateIdentifier,
+  validateKmsKeyArn,
+  validateKubernetesSecret,
+  validatePattern,
+  validateSecretsManagerArn,
+} from "./database-internal";
 
 /** Where a secret lives. */
 export enum SecretKind {
@@ -379,202 +396,4 @@ export class ExistingDatabase extends Construct implements IDatabase {
         `"${this.credentials.namespace ?? identity.namespace}/${this.credentials.name}" must be granted access to "${this.databaseName}" by the database's own roles`,
     );
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Internal helpers, shared with cache.ts. Not part of the documented API.
-// ---------------------------------------------------------------------------------------------
-
-const AWS_PARTITION = /^aws(-[a-z]+)*$/;
-const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
-const AWS_ACCOUNT = /^\d{12}$/;
-const DBI_RESOURCE_ID = /^(db|cluster)-[A-Z0-9]+$/;
-const SECRETS_MANAGER_ARN = /^arn:(aws(?:-[a-z]+)*):secretsmanager:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):secret:[A-Za-z0-9/_+=.@-]+$/;
-const KMS_KEY_ARN = /^arn:aws(-[a-z]+)*:kms:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+$/;
-const GCP_PROJECT = "(?:[a-z][a-z0-9-]*(?:\\.[a-z0-9-]+)+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]";
-const CLOUD_SQL_CONNECTION_NAME = new RegExp(`^(${GCP_PROJECT}):[a-z]+-[a-z]+\\d+:[a-z]([-a-z0-9]*[a-z0-9])?$`);
-const GCP_SECRET_ID = /^[A-Za-z0-9_-]{1,255}$/;
-const GCP_SECRET_NAME = /^projects\/[^/\s]+\/secrets\/[A-Za-z0-9_-]{1,255}$/;
-const HOST_NAME = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
-const BRACKETED_IPV6 = /^\[[0-9A-Fa-f:.]+\]$/;
-const SECRET_DATA_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
-
-/** Internal: how strictly a TLS connection verifies the server. */
-enum TlsVerification {
-  /** No TLS. */
-  NONE = "none",
-  /** Verify the CA chain only. */
-  CA = "ca",
-  /** Verify the CA chain and the host name. */
-  FULL = "full",
-}
-
-/** Internal: `value` matches `pattern` (skips undefined and tokens). */
-export function validatePattern(scope: IConstruct, prop: string, value: string | undefined, pattern: RegExp, allowed: string): void {
-  if (value === undefined || isUnresolved(value)) return;
-  if (!pattern.test(value)) invalid(scope, prop, value, allowed);
-}
-
-/** Internal: a host name, IPv4 address or bracketed IPv6 address. */
-export function validateHost(scope: IConstruct, prop: string, value: string | undefined): void {
-  validateNonEmpty(scope, prop, value);
-  if (isUnresolved(value) || (value !== undefined && BRACKETED_IPV6.test(value))) return;
-  validatePattern(scope, prop, value, HOST_NAME, "must be a host name or IP address without scheme, port or path (IPv6 in brackets)");
-}
-
-/** Internal: resolves `tlsRequired`/`tlsEnabled`, which may only be turned off with `allowPlaintext: true`. */
-export function resolveTls(scope: IConstruct, prop: string, value: boolean | undefined, allowPlaintext: boolean | undefined): boolean {
-  if (value === false && allowPlaintext !== true) {
-    invalid(scope, prop, value, "TLS is required by default; also set allowPlaintext: true to connect without TLS");
-  }
-  return value ?? true;
-}
-
-/** Internal: validates the props every database shares and resolves the port and TLS defaults. */
-function validateDatabaseConnection(scope: IConstruct, props: DatabaseConnectionProps): { port: number; tlsRequired: boolean } {
-  if (props.engine === undefined) invalid(scope, "engine", props.engine, "is required");
-  validateOneOf(scope, "engine", props.engine, Object.values(DatabaseEngine));
-  validateHost(scope, "host", props.host);
-  const port = props.port ?? (props.engine === DatabaseEngine.MYSQL ? 3306 : 5432);
-  validateInteger(scope, "port", port, 1, 65535);
-  validateIdentifier(scope, "databaseName", props.databaseName, props.engine, props.engine === DatabaseEngine.MYSQL ? 64 : 63);
-  return { port, tlsRequired: resolveTls(scope, "tlsRequired", props.tlsRequired, props.allowPlaintext) };
-}
-
-/** Internal: a database or user name, as an unquoted identifier of the engine. */
-function validateIdentifier(scope: IConstruct, prop: string, value: string | undefined, engine: DatabaseEngine, maxLength: number): void {
-  validateNonEmpty(scope, prop, value);
-  if (value === undefined || isUnresolved(value)) return;
-  if (value.length > maxLength) invalid(scope, prop, value, `must be 1 to ${maxLength} characters long (got ${value.length})`);
-  if (engine === DatabaseEngine.MYSQL) {
-    if (!/^[A-Za-z0-9_$]+$/.test(value) || /^\d+$/.test(value)) {
-      invalid(scope, prop, value, "must be a MySQL identifier: letters, digits, '_' and '$', not only digits");
-    }
-  } else if (!/^[A-Za-z_][A-Za-z0-9_$]*$/.test(value)) {
-    invalid(scope, prop, value, "must be a PostgreSQL identifier: letters, digits, '_' and '$', starting with a letter or '_'");
-  }
-}
-
-/** Internal: a Secrets Manager secret ARN (required). */
-export function validateSecretsManagerArn(scope: IConstruct, prop: string, value: string | undefined): void {
-  validateNonEmpty(scope, prop, value);
-  validatePattern(scope, prop, value, SECRETS_MANAGER_ARN, "must be a Secrets Manager secret ARN: arn:<partition>:secretsmanager:<region>:<account>:secret:<name>");
-}
-
-/** Internal: an optional KMS key ARN. */
-export function validateKmsKeyArn(scope: IConstruct, prop: string, value: string | undefined): void {
-  validatePattern(scope, prop, value, KMS_KEY_ARN, "must be a KMS key ARN: arn:<partition>:kms:<region>:<account>:key/<id>");
-}
-
-function parseSecretsManagerArn(arn: string): { partition: string; region: string; account: string } | undefined {
-  if (isUnresolved(arn)) return undefined;
-  const m = SECRETS_MANAGER_ARN.exec(arn);
-  return m ? { partition: m[1], region: m[2], account: m[3] } : undefined;
-}
-
-/** Internal: a Google Cloud project id (optionally domain-scoped). */
-export function validateGcpProject(scope: IConstruct, prop: string, value: string | undefined): void {
-  validateNonEmpty(scope, prop, value);
-  validatePattern(
-    scope,
-    prop,
-    value,
-    new RegExp(`^${GCP_PROJECT}$`),
-    "must be a Google Cloud project id: 6 to 30 lowercase letters, digits and '-', starting with a letter",
-  );
-}
-
-/** Internal: validates a Secret Manager secret (id or full name) and returns `projects/<project>/secrets/<id>`. */
-export function gcpSecretName(scope: IConstruct, prop: string, value: string, project: string): string {
-  validateNonEmpty(scope, prop, value);
-  if (isUnresolved(value) || GCP_SECRET_NAME.test(value)) return value;
-  validatePattern(scope, prop, value, GCP_SECRET_ID, 'must be a Secret Manager secret id (1 to 255 letters, digits, \'_\' and \'-\') or "projects/<project>/secrets/<id>"');
-  return `projects/${project}/secrets/${value}`;
-}
-
-/** Internal: a Kubernetes Secret name (DNS-1123 subdomain), optional data key and namespace. */
-export function validateKubernetesSecret(
-  scope: IConstruct,
-  prefix: string,
-  name: string | undefined,
-  key: string | undefined,
-  namespace: string | undefined,
-): void {
-  validateName(scope, `${prefix}Name`, name, NamingRule.DNS1123_SUBDOMAIN);
-  validatePattern(scope, `${prefix}Key`, key, SECRET_DATA_KEY, "must be a Secret data key: 1 to 253 letters, digits, '-', '_' and '.'");
-  if (namespace !== undefined) validateName(scope, `${prefix}Namespace`, namespace, NamingRule.DNS1123_LABEL);
-}
-
-const IDENTITY_NEEDED: Record<WorkloadIdentityKind, string> = {
-  [WorkloadIdentityKind.AWS_IAM_ROLE]: "an AWS IAM role identity (EksCluster.addWorkloadIdentity)",
-  [WorkloadIdentityKind.GCP_SERVICE_ACCOUNT]: "a GCP service account identity (GkeCluster.addWorkloadIdentity)",
-  [WorkloadIdentityKind.KUBERNETES_SECRET]: "a credentials-Secret identity (ExistingCluster.addWorkloadIdentity)",
-};
-
-/** Internal: throws the standard error unless `identity` is of `kind` (with its kind's attribute set). */
-export function requireIdentity(scope: IConstruct, identity: IWorkloadIdentity, kind: WorkloadIdentityKind, what: string): void {
-  const complete =
-    kind === WorkloadIdentityKind.AWS_IAM_ROLE
-      ? identity.awsRoleName !== undefined
-      : kind === WorkloadIdentityKind.GCP_SERVICE_ACCOUNT
-        ? identity.gcpServiceAccountEmail !== undefined
-        : identity.credentialsSecretName !== undefined;
-  if (identity.kind !== kind || !complete) {
-    invalid(scope, "identity", identity.node.path, `is a ${identity.kind} identity; ${what} can only be granted to ${IDENTITY_NEEDED[kind]}`);
-  }
-}
-
-/** Internal: IAM statements that read a Secrets Manager secret (and decrypt it with its CMK). */
-export function secretsManagerStatements(secretArn: string, kmsKeyArn: string | undefined): object[] {
-  const statements: object[] = [
-    { Sid: "ReadSecret", Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: [secretArn] },
-  ];
-  if (kmsKeyArn !== undefined) {
-    statements.push({ Sid: "DecryptSecret", Effect: "Allow", Action: ["kms:Decrypt"], Resource: [kmsKeyArn] });
-  }
-  return statements;
-}
-
-/** Internal: one inline policy per (resource, identity) on the identity's role, under the identity; idempotent. */
-export function attachRolePolicy(resource: IConstruct, identity: IWorkloadIdentity, label: string, statements: object[]): void {
-  const suffix = resource.node.addr.slice(0, 8);
-  const id = `${label}-${suffix}`;
-  if (identity.node.tryFindChild(id)) return; // already granted
-  new IamRolePolicy(identity, id, { name: `strata-${label}-${suffix}`, role: identity.awsRoleName!, policy: iamPolicy(statements) });
-}
-
-/**
- * Internal: a project-level role for the identity's service account, created once per identity,
- * project and role under the identity (two references in one project must not manage the same
- * non-authoritative binding twice: destroying one would remove it for the other).
- */
-export function grantProjectRole(identity: IWorkloadIdentity, label: string, project: string, role: string): void {
-  const id = `${label}-${createHash("sha256").update(project).digest("hex").slice(0, 8)}`;
-  if (identity.node.tryFindChild(id)) return; // already granted
-  new ProjectIamMember(identity, id, { project, role, member: `serviceAccount:${identity.gcpServiceAccountEmail}` });
-}
-
-/** Internal: `roles/secretmanager.secretAccessor` on one secret, under the resource; idempotent. */
-export function grantSecretAccessor(resource: IConstruct, identity: IWorkloadIdentity, secretName: string): void {
-  const id = `SecretAccessor-${identity.node.addr.slice(0, 8)}`;
-  if (resource.node.tryFindChild(id)) return; // already granted
-  new SecretManagerSecretIamMember(resource, id, {
-    secretId: secretName,
-    role: "roles/secretmanager.secretAccessor",
-    member: `serviceAccount:${identity.gcpServiceAccountEmail}`,
-  });
-}
-
-/** Internal: `host:port`, with a number token rendered as a string token. */
-export function endpoint(host: string, port: number): string {
-  return `${host}:${Token.isUnresolved(port) ? Token.asString(port) : port}`;
-}
-
-function databaseUri(engine: DatabaseEngine, host: string, port: number, databaseName: string, tls: TlsVerification): string {
-  if (engine === DatabaseEngine.MYSQL) {
-    const mode = tls === TlsVerification.FULL ? "VERIFY_IDENTITY" : tls === TlsVerification.CA ? "VERIFY_CA" : "DISABLED";
-    return `mysql://${endpoint(host, port)}/${databaseName}?ssl-mode=${mode}`;
-  }
-  const mode = tls === TlsVerification.FULL ? "verify-full" : tls === TlsVerification.CA ? "verify-ca" : "disable";
-  return `postgresql://${endpoint(host, port)}/${databaseName}?sslmode=${mode}`;
 }
