@@ -5,8 +5,8 @@
  *                  inference node group as the serving baseline, Karpenter's IAM and interruption
  *                  queue, workload identities
  *   aws-platform   namespaces, service accounts, the NVIDIA GPU Operator, Kueue and Karpenter (Helm)
- *   aws-workloads  Karpenter GPU NodePools (on-demand L4 for serving bursts, spot L4 and A10G for
- *                  training, from zero), Kueue flavors and team queues that fill spot first
+ *   aws-workloads  Karpenter GPU NodePools (on-demand L4/A10G for serving bursts, spot L4/A10G for
+ *                  training, from zero), a Kueue flavor and a team queue on the spot capacity
  *
  * Deploy with `cdktf deploy aws-infra aws-platform aws-workloads` from a runner that can reach the
  * private API endpoint (inside the VPC, or over VPN). Copy this file into your own cdktf app and
@@ -83,11 +83,9 @@ export function buildAwsExample(app: App, prefix = "aws"): AwsExample {
   });
   new compute.GpuQueueing(workloads, "Queues", {
     connection: mlWorkloads,
-    // Training queues onto Karpenter's capacity only; the fixed serving pool stays for endpoints.
-    poolNames: ["gpu-spot", "gpu-on-demand"],
-    teams: [
-      { name: "research", namespaces: ["ml-training"], gpuQuota: 24, borrowingLimitGpus: 8 },
-    ],
+    // Training queues onto Karpenter's spot capacity; on-demand GPUs stay for serving.
+    poolNames: ["gpu-spot"],
+    teams: [{ name: "research", namespaces: ["ml-training"], gpuQuota: 24 }],
   });
 
   return { infra, platform, workloads, cluster };

@@ -70,10 +70,10 @@ export function buildOnPremExample(app: App, prefix = "onprem"): OnPremExample {
   dc1.addNamespace("ml-serving");
   dc1.addServiceAccount(training);
   dc1.addServiceAccount(serving);
-  // On-prem the operator installs the driver and container toolkit; MIG splits the A100s.
+  // On-prem the operator installs the driver and container toolkit. MIG stays off: Kueue queues
+  // whole GPUs (nvidia.com/gpu), and MIG would rename the resources and the product label.
   new compute.GpuOperator(platform, "GpuOperator", {
     connection: dc1,
-    migStrategy: compute.MigStrategy.MIXED,
     serviceMonitor: false, // needs the prometheus-operator CRDs (ops layer)
   });
   new compute.Kueue(platform, "Kueue", { connection: dc1 });

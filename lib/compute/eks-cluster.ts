@@ -424,7 +424,10 @@ export class EksCluster extends Construct implements IKubernetesCluster {
 
     // Add-ons that nodes need before they become Ready.
     const addonVersions = props.addonVersions ?? {};
-    const addon = (name: string, extra: { identity?: EksWorkloadIdentity; dependsOn?: ITerraformDependable[] } = {}) =>
+    const addon = (
+      name: string,
+      extra: { identity?: EksWorkloadIdentity; dependsOn?: ITerraformDependable[]; configuration?: object } = {},
+    ) =>
       new EksAddon(this, `Addon-${name}`, {
         clusterName: this.resource.name,
         addonName: name,
@@ -436,6 +439,7 @@ export class EksCluster extends Construct implements IKubernetesCluster {
           identityMode === EksIdentityMode.POD_IDENTITY && extra.identity
             ? [{ roleArn: extra.identity.role.arn, serviceAccount: extra.identity.serviceAccountName }]
             : undefined,
+        configurationValues: extra.configuration ? JSON.stringify(extra.configuration) : undefined,
         dependsOn: extra.dependsOn,
       });
     const cniIdentity = new EksWorkloadIdentity(this, "VpcCniIdentity", {
@@ -450,7 +454,8 @@ export class EksCluster extends Construct implements IKubernetesCluster {
     });
     const bootAddons = [
       ...(identityMode === EksIdentityMode.POD_IDENTITY ? [addon("eks-pod-identity-agent")] : []),
-      addon("vpc-cni", { identity: cniIdentity }),
+      // The VPC CNI enforces NetworkPolicies only when asked; Strata's namespaces rely on them.
+      addon("vpc-cni", { identity: cniIdentity, configuration: { enableNetworkPolicy: "true" } }),
       addon("kube-proxy"),
     ];
 

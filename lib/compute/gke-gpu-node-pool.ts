@@ -168,7 +168,8 @@ export class GkeGpuNodePool extends Construct {
       nodeConfig: {
         ...cluster.secureNodeConfig(),
         machineType,
-        diskType: "pd-ssd",
+        // A3 Ultra (H200) machines boot from Hyperdisk only; the others take SSD persistent disks.
+        diskType: !isUnresolved(machineType) && machineType.startsWith("a3-ultragpu") ? "hyperdisk-balanced" : "pd-ssd",
         diskSizeGb: pool.diskSizeGiB,
         labels: pool.labels,
         spot: training ? true : undefined,

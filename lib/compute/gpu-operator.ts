@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { IResolvable, IResolveContext, ITerraformDependable, Token } from "cdktf";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
+import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
 import { ResourceQuotaV1 } from "@cdktf/provider-kubernetes/lib/resource-quota-v1";
 import { ClusterTarget, NodePoolInfo, NodePoolPurpose, NodeTaint, TaintEffect, Toleration } from "../core/cluster";
 import { ClusterConnection, PodSecurityLevel } from "../core/connection";
@@ -161,6 +162,9 @@ function toValue(toleration: Toleration): { [key: string]: string } {
     : { key: toleration.key, operator: toleration.operator, value: toleration.value, effect: toleration.effect };
 }
 
+/** Port the DCGM exporter serves metrics on. */
+const DCGM_EXPORTER_PORT = 9400;
+
 /**
  * The NVIDIA GPU Operator (chart `gpu-operator` v26.7.0) installed through a `ClusterConnection` in
  * the platform stack, with values chosen for the cluster's target:
@@ -207,6 +211,8 @@ export class GpuOperator extends Construct {
   public readonly namespace: string;
   /** The privileged namespace resource. */
   public readonly namespaceResource: NamespaceV1;
+  /** With the DCGM exporter: the NetworkPolicy that lets Prometheus, in any namespace, scrape it on TCP 9400. */
+  public readonly metricsPolicy?: NetworkPolicyV1;
   /** GKE only: the ResourceQuota that admits `system-node-critical` pods in the namespace. */
   public readonly criticalPodsQuota?: ResourceQuotaV1;
   /** What the chart deploys. */
@@ -340,6 +346,18 @@ export class GpuOperator extends Construct {
     // Children.
     this.namespaceResource = props.connection.addNamespace(namespace, { podSecurity: PodSecurityLevel.PRIVILEGED });
     const dependsOn: string[] = [dependsOnEntry(this.namespaceResource)];
+    if (dcgmExporter) {
+      // The namespace denies ingress from other namespaces; Prometheus scrapes the DCGM exporter from its own.
+      this.metricsPolicy = new NetworkPolicyV1(this, "DcgmExporterScrape", {
+        provider: props.connection.kubernetesProvider,
+        metadata: { name: "strata-allow-dcgm-exporter-scrape", namespace: this.namespaceResource.metadata.name, labels: { ...MANAGED_BY_LABELS } },
+        spec: {
+          podSelector: { matchLabels: { app: "nvidia-dcgm-exporter" } },
+          policyTypes: ["Ingress"],
+          ingress: [{ from: [{ namespaceSelector: {} }], ports: [{ port: String(DCGM_EXPORTER_PORT), protocol: "TCP" }] }],
+        },
+      });
+    }
     if (target === ClusterTarget.GCP_GKE) {
       // GKE admits pods of the system-node-critical and system-cluster-critical priority classes outside
       // kube-system only in namespaces with a ResourceQuota scoped to those classes.

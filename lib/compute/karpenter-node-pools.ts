@@ -183,6 +183,11 @@ export class KarpenterGpuNodePools extends Construct {
     if (props.connection.cluster !== cluster) {
       invalid(this, "connection", props.connection.node.path, `must connect to the same cluster (${cluster.node.path})`);
     }
+    for (const [prop, value] of [["maxGpus", maxGpus], ["gpusPerNode", gpusPerNode]] as const) {
+      if (isUnresolved(value)) {
+        invalid(this, prop, "<token>", "must be a literal number: instance types and the GPU limit are chosen at synth time");
+      }
+    }
     validateInteger(this, "maxGpus", maxGpus, 1);
     validateInteger(this, "gpusPerNode", gpusPerNode, 1, 16);
     if (!isUnresolved(maxGpus) && maxGpus < gpusPerNode) {
@@ -274,7 +279,7 @@ export class KarpenterGpuNodePools extends Construct {
     });
 
     const instanceTypes = [...new Set(gpus.flatMap((g) => g.awsInstanceTypesWith(gpusPerNode).map((t) => t.instanceType)))];
-    const maxNodes = isUnresolved(maxGpus) ? maxGpus : Math.floor(maxGpus / gpusPerNode);
+    const maxNodes = Math.floor(maxGpus / gpusPerNode);
     const specs = [
       ...(onDemand ? [{ name: "gpu-on-demand", capacity: CapacityType.ON_DEMAND, purpose: NodePoolPurpose.INFERENCE, taints: [Scheduling.gpuTaint()] }] : []),
       ...(spot

@@ -361,6 +361,14 @@ function controllerStatements(cluster: EksCluster, queueArn: string, nodeRoleArn
     },
     { Sid: "ReadPrices", Effect: "Allow", Action: "pricing:GetProducts", Resource: "*" },
     {
+      // The first spot launch in an account creates EC2's spot service-linked role.
+      Sid: "CreateSpotServiceLinkedRole",
+      Effect: "Allow",
+      Action: "iam:CreateServiceLinkedRole",
+      Resource: `arn:${partition}:iam::${account}:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot`,
+      Condition: { StringEquals: { "iam:AWSServiceName": "spot.amazonaws.com" } },
+    },
+    {
       Sid: "EncryptNodeVolumes",
       Effect: "Allow",
       Action: ["kms:GenerateDataKeyWithoutPlaintext", "kms:Decrypt", "kms:ReEncrypt*", "kms:DescribeKey"],

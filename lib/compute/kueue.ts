@@ -21,6 +21,52 @@ const MAX_FLAVOR_ENTRIES = 8;
 // Installation (platform stack)
 // -------------------------------------------------------------------------------------------------
 
+/**
+ * Kueue's controller configuration. The chart's default also manages plain Pods, Deployments,
+ * StatefulSets and LeaderWorkerSets, which registers their admission webhooks with
+ * `failurePolicy: Fail` for every namespace but kube-system and kueue-system: with Kueue down,
+ * no pod could start anywhere (GPU Operator daemonsets, serving). Strata queues batch workloads
+ * only, so those four integrations are off and their webhooks fail open.
+ */
+const KUEUE_MANAGED_FRAMEWORKS = [
+  "batch/job",
+  "jobset.x-k8s.io/jobset",
+  "kubeflow.org/mpijob",
+  "kubeflow.org/pytorchjob",
+  "trainer.kubeflow.org/trainjob",
+  "ray.io/rayjob",
+  "ray.io/rayservice",
+  "ray.io/raycluster",
+  "workload.codeflare.dev/appwrapper",
+];
+const KUEUE_MANAGER_CONFIG = [
+  "apiVersion: config.kueue.x-k8s.io/v1beta2",
+  "kind: Configuration",
+  "health:",
+  "  healthProbeBindAddress: :8081",
+  "metrics:",
+  "  bindAddress: :8443",
+  "webhook:",
+  "  port: 9443",
+  "leaderElection:",
+  "  leaderElect: true",
+  "  resourceName: c1f6bfd2.kueue.x-k8s.io",
+  "controller:",
+  "  groupKindConcurrency:",
+  "    Job.batch: 5",
+  "    Workload.kueue.x-k8s.io: 10",
+  "    LocalQueue.kueue.x-k8s.io: 5",
+  "    ClusterQueue.kueue.x-k8s.io: 5",
+  "    ResourceFlavor.kueue.x-k8s.io: 1",
+  "clientConnection:",
+  "  qps: 300",
+  "  burst: 500",
+  "integrations:",
+  "  frameworks:",
+  // Plain scalars: a double quote inside a yamlencode() string is not valid HCL as cdktf renders it.
+  ...KUEUE_MANAGED_FRAMEWORKS.map((f) => `  - ${f}`),
+].join("\n");
+
 /** Props of `Kueue`. */
 export interface KueueProps {
   /** The cluster connection of the platform stack. */
@@ -146,7 +192,11 @@ export class Kueue extends Construct {
         },
       ];
     }
-    const values: Record<string, any> = { enablePrometheus: props.enablePrometheus ?? false, controllerManager };
+    const values: Record<string, any> = {
+      enablePrometheus: props.enablePrometheus ?? false,
+      controllerManager,
+      managerConfig: { controllerManagerConfigYaml: KUEUE_MANAGER_CONFIG },
+    };
     if (props.prometheusNamespace !== undefined) values.metrics = { prometheusNamespace: props.prometheusNamespace };
 
     this.chart = new HelmChart(this, "Chart", {

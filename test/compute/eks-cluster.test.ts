@@ -888,3 +888,12 @@ describe("EksCluster review fixes", () => {
     expect(new Set(names).size).toBe(2);
   });
 });
+
+describe("EksCluster network policies", () => {
+  it("turns on NetworkPolicy enforcement in the VPC CNI (namespaces start default-deny)", () => {
+    const stack = awsStack();
+    build({}, stack);
+    const cni = (Object.values(resourcesOfType(synthJson(stack), "aws_eks_addon")) as any[]).find((a) => a.addon_name === "vpc-cni");
+    expect(JSON.parse(cni.configuration_values)).toEqual({ enableNetworkPolicy: "true" });
+  });
+});

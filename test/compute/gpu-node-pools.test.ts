@@ -342,3 +342,15 @@ describe("availability checks against the GPU catalog", () => {
     expect(annotations(zoned, "warn").join("\n")).toContain('zones[0] "me-west1-a": the GPU catalog has no data for this zone');
   });
 });
+
+describe("GKE boot disks per machine family", () => {
+  test("H200 (a3-ultragpu) boots from Hyperdisk; other GPU machines from SSD persistent disk", () => {
+    const stack = gcpStack();
+    const cluster = gke(stack);
+    cluster.addSpotTrainingPool("H200", { gpu: Gpu.NVIDIA_H200, gpusPerNode: 8, maxGpus: 8, zones: ["us-central1-b"] });
+    cluster.addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, maxNodes: 1 });
+    const pools = nodePools(stack);
+    expect(pools.find((p) => p.name === "nvidia-h200-spot-training").node_config.disk_type).toBe("hyperdisk-balanced");
+    expect(pools.find((p) => p.name === "nvidia-l4-inference").node_config.disk_type).toBe("pd-ssd");
+  });
+});

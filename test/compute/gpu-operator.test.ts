@@ -676,3 +676,23 @@ describeConformance("GpuOperator conformance", () => {
     }
   });
 });
+
+describe("GpuOperator and namespace isolation", () => {
+  const policyNames = (json: any) => (Object.values(json.resource.kubernetes_network_policy_v1) as any[]).map((p) => p.metadata.name).sort();
+
+  test("with the DCGM exporter, Prometheus in any namespace may scrape it on TCP 9400", () => {
+    const { json } = onPrem({ serviceMonitor: false });
+    const policies = Object.values(json.resource.kubernetes_network_policy_v1) as any[];
+    const scrape = policies.find((p) => p.metadata.name === "strata-allow-dcgm-exporter-scrape");
+    expect(scrape.spec).toEqual({
+      pod_selector: { match_labels: { app: "nvidia-dcgm-exporter" } },
+      policy_types: ["Ingress"],
+      ingress: [{ from: [{ namespace_selector: {} }], ports: [{ port: "9400", protocol: "TCP" }] }],
+    });
+    expect(policyNames(json)).toEqual(["strata-allow-dcgm-exporter-scrape", "strata-default-deny-ingress"]);
+  });
+
+  test("without the DCGM exporter there is only the namespace's default-deny policy", () => {
+    expect(policyNames(onPrem({ software: GpuSoftware.DEVICE_PLUGIN_ONLY }).json)).toEqual(["strata-default-deny-ingress"]);
+  });
+});

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { App, Testing, TerraformStack } from "cdktf";
+import { App, Fn, Testing, TerraformStack, Token } from "cdktf";
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
 import { EksAccessEntry } from "@cdktf/provider-aws/lib/eks-access-entry";
 import { EksPodIdentityAssociation } from "@cdktf/provider-aws/lib/eks-pod-identity-association";
@@ -852,5 +852,22 @@ describe("EksCluster karpenter prop", () => {
     expect(on.karpenter).toBeInstanceOf(KarpenterInfra);
     expect(on.karpenter!.node.path).toBe("infra/Cluster/Karpenter");
     expect(Object.keys(JSON.parse(Testing.synth(stack)).resource.aws_sqs_queue)).toHaveLength(1);
+  });
+});
+
+describe("Karpenter review fixes", () => {
+  it("may create EC2's spot service-linked role, and nothing else, for the first spot launch in an account", () => {
+    const s = setup();
+    const json = synthJson(s.infra);
+    const statements = statementsOf(resourceById(json, "aws_iam_role_policy", "Karpenter_ControllerPolicy_").policy);
+    const slr = statements.filter((st) => asList(st.Action).includes("iam:CreateServiceLinkedRole"));
+    expect(slr).toHaveLength(1);
+    expect(slr[0].Condition).toEqual({ StringEquals: { "iam:AWSServiceName": "spot.amazonaws.com" } });
+    expect(slr[0].Resource).toMatch(/:role\/aws-service-role\/spot\.amazonaws\.com\/AWSServiceRoleForEC2Spot$/);
+  });
+
+  it("rejects token GPU sizes (instance types and limits are chosen at synth)", () => {
+    expect(() => setup({ pools: { maxGpus: Token.asNumber(Fn.abs(8)) } })).toThrow('workloads/GpuPools: invalid maxGpus "<token>": must be a literal number');
+    expect(() => setup({ pools: { gpusPerNode: Token.asNumber(Fn.abs(1)) } })).toThrow('workloads/GpuPools: invalid gpusPerNode "<token>": must be a literal number');
   });
 });

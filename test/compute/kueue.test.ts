@@ -1,3 +1,4 @@
+import { parse as parseYaml } from "yaml";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
@@ -252,8 +253,21 @@ describe("Kueue", () => {
             },
           ],
         },
+        managerConfig: { controllerManagerConfigYaml: expect.any(String) },
       },
     ]);
+  });
+
+  test("manages batch workloads only: the Pod, Deployment and StatefulSet webhooks fail open", () => {
+    const e = env({ system: true });
+    new Kueue(e.platform, "Kueue", { connection: e.platformConn });
+    const [release] = helmReleaseValues(Testing.synth(e.platform));
+    const config = parseYaml((release.values[0] as any).managerConfig.controllerManagerConfigYaml);
+    expect(config).toMatchObject({ apiVersion: "config.kueue.x-k8s.io/v1beta2", kind: "Configuration", webhook: { port: 9443 } });
+    expect(config.integrations.frameworks).toEqual(expect.arrayContaining(["batch/job", "jobset.x-k8s.io/jobset", "kubeflow.org/pytorchjob", "trainer.kubeflow.org/trainjob"]));
+    for (const framework of ["pod", "deployment", "statefulset", "leaderworkerset.x-k8s.io/leaderworkerset"]) {
+      expect(config.integrations.frameworks).not.toContain(framework);
+    }
   });
 
   test("without a system pool (on-prem) there is no node selector; one replica gets no PDB", () => {
