@@ -40,6 +40,9 @@ function trainingBudgets(): { nodes: string; reasons?: string[] }[] {
   return [{ nodes: "0", reasons: ["Underutilized"] }, { nodes: "10%" }];
 }
 
+/** Node label Karpenter sets to the name of the NodePool that launched the node. */
+const KARPENTER_NODEPOOL_LABEL = "karpenter.sh/nodepool";
+
 /** Props of `KarpenterGpuNodePools`. */
 export interface KarpenterGpuNodePoolsProps {
   /** Connection to the EKS cluster in the workloads stack (a later stack than `KarpenterController`). */
@@ -149,12 +152,14 @@ export class KarpenterGpuNodePools extends Construct {
   /** The tags of the EC2 resources Karpenter launches (EC2NodeClass `spec.tags`). */
   public readonly tags: { [key: string]: string };
 
-  /** True when `pool` was registered on its cluster by a `KarpenterGpuNodePools` (Karpenter launches its nodes). */
+  /**
+   * True when Karpenter launches `pool`'s nodes: its labels include `karpenter.sh/nodepool`, which
+   * Karpenter sets on every node it launches (and which `KarpenterGpuNodePools` records on the pools
+   * it registers). A label rather than object identity, so the answer survives jsii's by-value structs.
+   */
   public static isKarpenterPool(pool: NodePoolInfo): boolean {
-    return KarpenterGpuNodePools.registered.has(pool);
+    return pool.labels[KARPENTER_NODEPOOL_LABEL] !== undefined;
   }
-
-  private static readonly registered = new WeakSet<NodePoolInfo>();
 
   constructor(scope: Construct, id: string, props: KarpenterGpuNodePoolsProps) {
     super(scope, id);
@@ -333,7 +338,8 @@ export class KarpenterGpuNodePools extends Construct {
         name: spec.name,
         purpose: spec.purpose,
         capacityType: spec.capacity,
-        labels,
+        // Karpenter labels its nodes with their NodePool (a label a NodePool template may not set itself).
+        labels: { ...labels, [KARPENTER_NODEPOOL_LABEL]: spec.name },
         taints: spec.taints,
         minNodes: 0,
         maxNodes,
@@ -342,7 +348,6 @@ export class KarpenterGpuNodePools extends Construct {
         instanceTypes,
       };
       cluster.registerNodePool(pool);
-      KarpenterGpuNodePools.registered.add(pool);
       this.pools.push(pool);
     }
   }

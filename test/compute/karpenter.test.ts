@@ -458,9 +458,12 @@ describe("Karpenter on EKS (staged stacks)", () => {
         taints: [{ key: "nvidia.com/gpu", value: "present", effect: TaintEffect.NO_SCHEDULE }],
       });
       expect(byName["gpu-spot"]).toMatchObject({ purpose: NodePoolPurpose.TRAINING, capacityType: CapacityType.SPOT, minNodes: 0 });
-      // Registered labels are exactly the labels Karpenter puts on the nodes.
+      // Registered labels are exactly the labels the nodes get: the template's, plus the NodePool name
+      // that Karpenter itself sets (a template may not set karpenter.sh/* labels).
       for (const pool of s.pools.pools) {
-        expect(m[`NodePool/${pool.name}`].spec.template.metadata.labels).toEqual(Scheduling.nodeSelectorFor(pool));
+        expect({ ...m[`NodePool/${pool.name}`].spec.template.metadata.labels, "karpenter.sh/nodepool": pool.name }).toEqual(
+          Scheduling.nodeSelectorFor(pool),
+        );
       }
       expect(Scheduling.servingPools(s.cluster, true, false).map((p) => p.name)).toEqual(["gpu-on-demand"]);
       expect(Scheduling.tolerationsFor(byName["gpu-spot"])).toEqual([
@@ -472,8 +475,11 @@ describe("Karpenter on EKS (staged stacks)", () => {
     test("the pools are Karpenter pools; the system node group is not", () => {
       const byName = Object.fromEntries(s.cluster.nodePools.map((p) => [p.name, KarpenterGpuNodePools.isKarpenterPool(p)]));
       expect(byName).toEqual({ system: false, "gpu-on-demand": true, "gpu-spot": true });
-      // Same shape, another object: not registered by KarpenterGpuNodePools.
-      expect(KarpenterGpuNodePools.isKarpenterPool({ ...s.pools.pools[0] })).toBe(false);
+      // By label, not identity: a copy (as jsii passes structs by value) is still a Karpenter pool;
+      // the same pool without the karpenter.sh/nodepool label is not.
+      expect(KarpenterGpuNodePools.isKarpenterPool({ ...s.pools.pools[0] })).toBe(true);
+      const { ["karpenter.sh/nodepool"]: _dropped, ...otherLabels } = s.pools.pools[0].labels;
+      expect(KarpenterGpuNodePools.isKarpenterPool({ ...s.pools.pools[0], labels: otherLabels })).toBe(false);
     });
 
     test("no tags without StrataTags on the cluster's stack", () => {
