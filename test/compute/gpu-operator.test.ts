@@ -682,7 +682,7 @@ describe("GpuOperator and namespace isolation", () => {
 
   test("with the DCGM exporter, Prometheus in any namespace may scrape it on TCP 9400", () => {
     const { json } = onPrem({ serviceMonitor: false });
-    const policies = Object.values(json.resource.kubernetes_network_policy_v1) as any[];
+    const policies = Object.values(json.resource!.kubernetes_network_policy_v1) as any[];
     const scrape = policies.find((p) => p.metadata.name === "strata-allow-dcgm-exporter-scrape");
     expect(scrape.spec).toEqual({
       pod_selector: { match_labels: { app: "nvidia-dcgm-exporter" } },
