@@ -17,7 +17,7 @@ import {
   validatePattern,
   validateSecretsManagerArn,
 } from "./database-internal";
-import { invalid, validateInteger, warning } from "./validation";
+import { invalid, validateInteger, validateOneOf, warning } from "./validation";
 
 /**
  * The cache contract: a Redis-compatible in-memory store (Feast's online store, session and
@@ -66,23 +66,27 @@ export interface CacheConnectionProps {
 /** Props of `ElastiCacheReference`. */
 export interface ElastiCacheReferenceProps extends CacheConnectionProps {
   /**
-   * Full ARN of the Secrets Manager secret holding the AUTH token.
+   * Full ARN of the Secrets Manager secret holding the AUTH token, ending in the `-` and 6 random
+   * characters Secrets Manager appends to the name (IAM never matches a partial ARN).
    * @default - no AUTH token
    */
   readonly authTokenSecretArn?: string;
   /**
-   * ARN of the customer-managed KMS key that encrypts the AUTH token secret; grants then include kms:Decrypt.
+   * Key ARN (`arn:<partition>:kms:<region>:<account>:key/<id>`, not an alias) of the customer-managed
+   * KMS key that encrypts the AUTH token secret; grants then include kms:Decrypt, only through
+   * Secrets Manager in the secret's region and only for this secret's encryption context.
    * @default - the secret uses the AWS-managed key
    */
   readonly kmsKeyArn?: string;
   /**
    * ARN of the replication group (or serverless cache), for IAM authentication: grants then allow
-   * `elasticache:Connect` on it and on `userArns`.
+   * `elasticache:Connect` on it and on `userArns` (IAM authentication needs both). Needs at least one `userArns` entry.
    * @default - no IAM authentication
    */
   readonly replicationGroupArn?: string;
   /**
-   * ARNs of the ElastiCache users IAM authentication connects as. Need `replicationGroupArn`.
+   * ARNs of the ElastiCache users IAM authentication connects as. At least one is required with
+   * `replicationGroupArn`, and they are only allowed with it.
    * @default []
    */
   readonly userArns?: string[];
@@ -137,6 +141,14 @@ export class ElastiCacheReference extends Construct implements ICache {
     if (userArns.length > 0 && props.replicationGroupArn === undefined) {
       invalid(this, "userArns", userArns, "need replicationGroupArn: IAM authentication must allow elasticache:Connect on the cache and the user");
     }
+    if (props.replicationGroupArn !== undefined && userArns.length === 0) {
+      invalid(
+        this,
+        "userArns",
+        props.userArns,
+        "needs at least one ElastiCache user ARN with replicationGroupArn: IAM authentication must allow elasticache:Connect on the cache and the user",
+      );
+    }
     const authenticated = props.authTokenSecretArn !== undefined || props.replicationGroupArn !== undefined;
     if (!connection.tlsEnabled && authenticated) {
       invalid(this, "tlsEnabled", false, "ElastiCache AUTH tokens and IAM authentication need in-transit encryption (TLS)");
@@ -171,18 +183,48 @@ export class ElastiCacheReference extends Construct implements ICache {
   }
 }
 
+/**
+ * The Memorystore product an instance belongs to. Each authenticates clients differently, so the
+ * product decides whether IAM authentication is possible and which role it needs.
+ */
+export enum MemorystoreProduct {
+  /** Memorystore for Redis (standalone instances): AUTH string only, no IAM authentication. */
+  REDIS = "redis",
+  /** Memorystore for Redis Cluster: IAM authentication through `roles/redis.dbConnectionUser`. */
+  REDIS_CLUSTER = "redis-cluster",
+  /** Memorystore for Valkey: IAM authentication through `roles/memorystore.dbConnectionUser`. */
+  VALKEY = "valkey",
+}
+
+/** The project role and construct-id label IAM authentication binds, per product that has it. */
+const IAM_AUTHENTICATION_ROLE: Partial<Record<MemorystoreProduct, { label: string; role: string }>> = {
+  [MemorystoreProduct.REDIS_CLUSTER]: { label: "RedisDbConnectionUser", role: "roles/redis.dbConnectionUser" },
+  [MemorystoreProduct.VALKEY]: { label: "MemorystoreDbConnectionUser", role: "roles/memorystore.dbConnectionUser" },
+};
+
 /** Props of `MemorystoreReference`. */
 export interface MemorystoreReferenceProps extends CacheConnectionProps {
-  /** Project of the instance (where `roles/redis.dbConnectionUser` is granted). */
+  /**
+   * The Memorystore product of the instance. Required, with no default: the products differ in
+   * whether IAM authentication exists and which role it needs, and a guessed product would bind a
+   * role that lets nobody connect (found only at run time).
+   */
+  readonly product: MemorystoreProduct;
+  /**
+   * Project of the instance (where the IAM authentication role is granted). With `iamAuthentication`,
+   * `grantConnect` needs a literal project id: the binding is keyed on it.
+   */
   readonly project: string;
   /**
    * Secret Manager secret holding the AUTH string: an id in `project`, or `projects/<project>/secrets/<id>`.
+   * `grantConnect` needs a literal secret (and, for an id, a literal `project`): the binding is keyed on its name.
    * @default - no AUTH string
    */
   readonly authSecret?: string;
   /**
-   * The instance uses IAM authentication (Memorystore for Redis Cluster / Valkey): grants then bind
-   * `roles/redis.dbConnectionUser` on the project.
+   * The instance uses IAM authentication: grants then bind the product's role on the project,
+   * `roles/redis.dbConnectionUser` (REDIS_CLUSTER) or `roles/memorystore.dbConnectionUser` (VALKEY).
+   * Not available for REDIS, which only has an AUTH string.
    * @default false
    */
   readonly iamAuthentication?: boolean;
@@ -190,13 +232,13 @@ export interface MemorystoreReferenceProps extends CacheConnectionProps {
 
 /**
  * An existing Memorystore instance (Redis, Redis Cluster or Valkey) as an `ICache`: grants bind
- * `roles/secretmanager.secretAccessor` on the AUTH secret and, with IAM authentication,
- * `roles/redis.dbConnectionUser` on the project to the workload identity's Google service account.
+ * `roles/secretmanager.secretAccessor` on the AUTH secret and, with IAM authentication, the
+ * product's connection role on the project to the workload identity's Google service account.
  * Memorystore for Redis instances with in-transit encryption listen on port 6378: set `port`.
  *
  * @example
  * const online = new MemorystoreReference(infra, "OnlineStore", {
- *   project: "acme-ml", host: "10.30.0.5", iamAuthentication: true,
+ *   product: MemorystoreProduct.VALKEY, project: "acme-ml", host: "10.30.0.5", iamAuthentication: true,
  * });
  */
 export class MemorystoreReference extends Construct implements ICache {
@@ -210,16 +252,31 @@ export class MemorystoreReference extends Construct implements ICache {
   public readonly authSecret?: SecretReference;
   /** Project of the instance. */
   public readonly project: string;
+  /** The Memorystore product of the instance. */
+  public readonly product: MemorystoreProduct;
   /** Whether the instance uses IAM authentication. */
   public readonly iamAuthentication: boolean;
 
   constructor(scope: Construct, id: string, props: MemorystoreReferenceProps) {
     super(scope, id);
     const connection = validateCacheConnection(this, props);
+    if (props.product === undefined) {
+      invalid(this, "product", props.product, "is required: MemorystoreProduct.REDIS, REDIS_CLUSTER or VALKEY (IAM authentication and its role depend on it)");
+    }
+    validateOneOf(this, "product", props.product, Object.values(MemorystoreProduct));
     validateGcpProject(this, "project", props.project);
+    this.product = props.product;
     this.iamAuthentication = props.iamAuthentication ?? false;
+    if (this.iamAuthentication && props.product === MemorystoreProduct.REDIS) {
+      invalid(
+        this,
+        "iamAuthentication",
+        true,
+        "Memorystore for Redis (MemorystoreProduct.REDIS) has no IAM authentication, only an AUTH string: set authSecret instead (IAM authentication is for REDIS_CLUSTER and VALKEY)",
+      );
+    }
     if (props.authSecret === undefined && !this.iamAuthentication) {
-      warnNoAuth(this, connection.address, "authSecret or iamAuthentication");
+      warnNoAuth(this, connection.address, props.product === MemorystoreProduct.REDIS ? "authSecret" : "authSecret or iamAuthentication");
     }
     this.host = props.host;
     this.port = connection.port;
@@ -237,13 +294,15 @@ export class MemorystoreReference extends Construct implements ICache {
   }
 
   /**
-   * Binds `roles/redis.dbConnectionUser` on the project with IAM authentication (once per identity
-   * and project, under the identity) and `roles/secretmanager.secretAccessor` on the AUTH secret.
+   * Binds the product's IAM authentication role on the project (with `iamAuthentication`) and
+   * `roles/secretmanager.secretAccessor` on the AUTH secret, each once per identity (under the
+   * identity, keyed on the project / secret name). Fails on a token project or secret it keys on.
    */
   public grantConnect(identity: IWorkloadIdentity): void {
     requireIdentity(this, identity, WorkloadIdentityKind.GCP_SERVICE_ACCOUNT, "a Memorystore instance");
-    if (this.iamAuthentication) grantProjectRole(identity, "RedisDbConnectionUser", this.project, "roles/redis.dbConnectionUser");
-    if (this.authSecret !== undefined) grantSecretAccessor(this, identity, this.authSecret.name);
+    const iam = IAM_AUTHENTICATION_ROLE[this.product];
+    if (this.iamAuthentication && iam !== undefined) grantProjectRole(this, identity, iam.label, this.project, iam.role);
+    if (this.authSecret !== undefined) grantSecretAccessor(this, identity, "authSecret", this.authSecret.name);
   }
 }
 

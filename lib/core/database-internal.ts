@@ -1,6 +1,6 @@
 import { createHash } from "crypto";
 import { IConstruct } from "constructs";
-import { Token } from "cdktf";
+import { Fn, Op, Token } from "cdktf";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
 import { SecretManagerSecretIamMember } from "@cdktf/provider-google/lib/secret-manager-secret-iam-member";
@@ -18,8 +18,16 @@ export const AWS_PARTITION = /^aws(-[a-z]+)*$/;
 export const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 export const AWS_ACCOUNT = /^\d{12}$/;
 export const DBI_RESOURCE_ID = /^(db|cluster)-[A-Z0-9]+$/;
-export const SECRETS_MANAGER_ARN = /^arn:(aws(?:-[a-z]+)*):secretsmanager:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):secret:[A-Za-z0-9/_+=.@-]+$/;
-export const KMS_KEY_ARN = /^arn:aws(-[a-z]+)*:kms:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+$/;
+/**
+ * A full Secrets Manager secret ARN: the name (RDS-managed secrets contain '!', e.g. `rds!db-<uuid>`)
+ * followed by the '-' and 6 random characters Secrets Manager appends. IAM matches the whole ARN, so
+ * an ARN without the suffix grants nothing.
+ */
+export const SECRETS_MANAGER_ARN =
+  /^arn:(aws(?:-[a-z]+)*):secretsmanager:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):secret:[A-Za-z0-9/_+=.@!-]+-[A-Za-z0-9]{6}$/;
+/** A KMS key ARN (`key/<id>`). Alias ARNs are rejected: IAM policies name a key only by its key ARN. */
+export const KMS_KEY_ARN = /^arn:aws(-[a-z]+)*:kms:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:key\/[A-Za-z0-9-]+$/;
+export const KMS_ALIAS_ARN = /^arn:aws(-[a-z]+)*:kms:[^:]*:[^:]*:alias\//;
 export const GCP_PROJECT = "(?:[a-z][a-z0-9-]*(?:\\.[a-z0-9-]+)+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]";
 export const CLOUD_SQL_CONNECTION_NAME = new RegExp(`^(${GCP_PROJECT}):[a-z]+-[a-z]+\\d+:[a-z]([-a-z0-9]*[a-z0-9])?$`);
 export const GCP_SECRET_ID = /^[A-Za-z0-9_-]{1,255}$/;
@@ -84,15 +92,32 @@ export function validateIdentifier(scope: IConstruct, prop: string, value: strin
   }
 }
 
-/** Internal: a Secrets Manager secret ARN (required). */
+export const SECRETS_MANAGER_ARN_ALLOWED =
+  "must be the full ARN of a Secrets Manager secret, with the 6-character random suffix Secrets Manager appends to the name: " +
+  "arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 characters> (IAM never matches a partial ARN)";
+
+/** Internal: a full Secrets Manager secret ARN (required). */
 export function validateSecretsManagerArn(scope: IConstruct, prop: string, value: string | undefined): void {
   validateNonEmpty(scope, prop, value);
-  validatePattern(scope, prop, value, SECRETS_MANAGER_ARN, "must be a Secrets Manager secret ARN: arn:<partition>:secretsmanager:<region>:<account>:secret:<name>");
+  validatePattern(scope, prop, value, SECRETS_MANAGER_ARN, SECRETS_MANAGER_ARN_ALLOWED);
 }
 
-/** Internal: an optional KMS key ARN. */
+/** Internal: an optional KMS key ARN (`key/<id>`, never an alias). */
 export function validateKmsKeyArn(scope: IConstruct, prop: string, value: string | undefined): void {
+  if (value !== undefined && !isUnresolved(value) && KMS_ALIAS_ARN.test(value)) {
+    invalid(
+      scope,
+      prop,
+      value,
+      "must be the key's ARN (arn:<partition>:kms:<region>:<account>:key/<id>), not an alias ARN: IAM policies cannot name a KMS key by its alias, so kms:Decrypt on an alias ARN allows nothing",
+    );
+  }
   validatePattern(scope, prop, value, KMS_KEY_ARN, "must be a KMS key ARN: arn:<partition>:kms:<region>:<account>:key/<id>");
+}
+
+/** Internal: the DNS suffix of an AWS partition's service endpoints (`amazonaws.com.cn` in China). */
+export function awsDnsSuffix(partition: string): string {
+  return partition === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com";
 }
 
 export function parseSecretsManagerArn(arn: string): { partition: string; region: string; account: string } | undefined {
@@ -153,13 +178,38 @@ export function requireIdentity(scope: IConstruct, identity: IWorkloadIdentity, 
   }
 }
 
-/** Internal: IAM statements that read a Secrets Manager secret (and decrypt it with its CMK). */
+/**
+ * Internal: the Secrets Manager endpoint of the secret's region, `secretsmanager.<region>.<dns suffix>`.
+ * A token ARN is split by Terraform at apply time (region is its 4th field, partition its 2nd).
+ */
+export function secretsManagerEndpoint(secretArn: string): string {
+  const parsed = parseSecretsManagerArn(secretArn);
+  if (parsed !== undefined) return `secretsmanager.${parsed.region}.${awsDnsSuffix(parsed.partition)}`;
+  const fields = Fn.split(":", secretArn);
+  const region = Token.asString(Fn.element(fields, 3));
+  const suffix = Token.asString(Fn.conditional(Op.eq(Fn.element(fields, 1), "aws-cn"), awsDnsSuffix("aws-cn"), awsDnsSuffix("aws")));
+  return `secretsmanager.${region}.${suffix}`;
+}
+
+/**
+ * Internal: IAM statements that read a Secrets Manager secret and, with its customer-managed key,
+ * decrypt it only through Secrets Manager and only for this secret (`kms:ViaService` and the
+ * `SecretARN` encryption context Secrets Manager sends with every Decrypt call).
+ */
 export function secretsManagerStatements(secretArn: string, kmsKeyArn: string | undefined): object[] {
   const statements: object[] = [
     { Sid: "ReadSecret", Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: [secretArn] },
   ];
   if (kmsKeyArn !== undefined) {
-    statements.push({ Sid: "DecryptSecret", Effect: "Allow", Action: ["kms:Decrypt"], Resource: [kmsKeyArn] });
+    statements.push({
+      Sid: "DecryptSecret",
+      Effect: "Allow",
+      Action: ["kms:Decrypt"],
+      Resource: [kmsKeyArn],
+      Condition: {
+        StringEquals: { "kms:ViaService": secretsManagerEndpoint(secretArn), "kms:EncryptionContext:SecretARN": secretArn },
+      },
+    });
   }
   return statements;
 }
@@ -172,22 +222,51 @@ export function attachRolePolicy(resource: IConstruct, identity: IWorkloadIdenti
   new IamRolePolicy(identity, id, { name: `strata-${label}-${suffix}`, role: identity.awsRoleName!, policy: iamPolicy(statements) });
 }
 
+function hash8(value: string): string {
+  return createHash("sha256").update(value).digest("hex").slice(0, 8);
+}
+
 /**
  * Internal: a project-level role for the identity's service account, created once per identity,
  * project and role under the identity (two references in one project must not manage the same
  * non-authoritative binding twice: destroying one would remove it for the other).
+ *
+ * The construct id is keyed on the project, so the project must be a literal: a token's text is
+ * numbered by a global counter, and an unrelated change would rename the binding, which Terraform
+ * applies by destroying the old member (removing the role) and creating the new one.
  */
-export function grantProjectRole(identity: IWorkloadIdentity, label: string, project: string, role: string): void {
-  const id = `${label}-${createHash("sha256").update(project).digest("hex").slice(0, 8)}`;
+export function grantProjectRole(resource: IConstruct, identity: IWorkloadIdentity, label: string, project: string, role: string): void {
+  if (isUnresolved(project)) {
+    invalid(
+      resource,
+      "project",
+      project,
+      `must be a literal project id to grant ${role}: the binding is keyed on the project, and a token key would change with unrelated edits (Terraform would then destroy the binding, removing the role)`,
+    );
+  }
+  const id = `${label}-${hash8(project)}`;
   if (identity.node.tryFindChild(id)) return; // already granted
   new ProjectIamMember(identity, id, { project, role, member: `serviceAccount:${identity.gcpServiceAccountEmail}` });
 }
 
-/** Internal: `roles/secretmanager.secretAccessor` on one secret, under the resource; idempotent. */
-export function grantSecretAccessor(resource: IConstruct, identity: IWorkloadIdentity, secretName: string): void {
-  const id = `SecretAccessor-${identity.node.addr.slice(0, 8)}`;
-  if (resource.node.tryFindChild(id)) return; // already granted
-  new SecretManagerSecretIamMember(resource, id, {
+/**
+ * Internal: `roles/secretmanager.secretAccessor` on one secret, created once per identity and secret
+ * under the identity (two references to one secret must not manage the same non-authoritative
+ * binding twice). Keyed on the secret name, which must therefore be a literal (see grantProjectRole).
+ */
+export function grantSecretAccessor(resource: IConstruct, identity: IWorkloadIdentity, prop: string, secretName: string): void {
+  if (isUnresolved(secretName)) {
+    invalid(
+      resource,
+      prop,
+      secretName,
+      "must be a literal Secret Manager secret (and, for a bare secret id, a literal project) to grant roles/secretmanager.secretAccessor: " +
+        "the binding is keyed on projects/<project>/secrets/<id>, and a token key would change with unrelated edits (Terraform would then destroy the binding, removing access)",
+    );
+  }
+  const id = `SecretAccessor-${hash8(secretName)}`;
+  if (identity.node.tryFindChild(id)) return; // already granted
+  new SecretManagerSecretIamMember(identity, id, {
     secretId: secretName,
     role: "roles/secretmanager.secretAccessor",
     member: `serviceAccount:${identity.gcpServiceAccountEmail}`,

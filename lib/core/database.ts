@@ -116,10 +116,16 @@ export interface DatabaseConnectionProps {
 
 /** Props of `RdsDatabaseReference`. */
 export interface RdsDatabaseReferenceProps extends DatabaseConnectionProps {
-  /** Full ARN (with its random suffix) of the Secrets Manager secret holding the credentials. */
+  /**
+   * Full ARN of the Secrets Manager secret holding the credentials, ending in the `-` and 6 random
+   * characters Secrets Manager appends to the name (IAM never matches a partial ARN). RDS-managed
+   * master secrets (`secret:rds!db-...-AbCdEf`) are accepted.
+   */
   readonly credentialsSecretArn: string;
   /**
-   * ARN of the customer-managed KMS key that encrypts the secret; grants then include kms:Decrypt.
+   * Key ARN (`arn:<partition>:kms:<region>:<account>:key/<id>`, not an alias) of the customer-managed
+   * KMS key that encrypts the secret; grants then include kms:Decrypt, only through Secrets Manager
+   * in the secret's region and only for this secret's encryption context.
    * @default - the secret uses the AWS-managed key
    */
   readonly kmsKeyArn?: string;
@@ -230,7 +236,8 @@ export class RdsDatabaseReference extends Construct implements IDatabase {
 
   /**
    * Inline policy on the identity's IAM role: secretsmanager:GetSecretValue and DescribeSecret on the
-   * credentials secret, kms:Decrypt on its key (with `kmsKeyArn`), rds-db:connect (with `iamUser`).
+   * credentials secret, kms:Decrypt on its key (with `kmsKeyArn`; only via Secrets Manager, only for
+   * this secret), rds-db:connect (with `iamUser`).
    */
   public grantConnect(identity: IWorkloadIdentity): void {
     requireIdentity(this, identity, WorkloadIdentityKind.AWS_IAM_ROLE, "an RDS database");
@@ -244,11 +251,17 @@ export class RdsDatabaseReference extends Construct implements IDatabase {
 
 /** Props of `CloudSqlDatabaseReference`. */
 export interface CloudSqlDatabaseReferenceProps extends DatabaseConnectionProps {
-  /** Project of the Cloud SQL instance (where `roles/cloudsql.client` is granted). */
+  /**
+   * Project of the Cloud SQL instance (where `roles/cloudsql.client` is granted). `grantConnect`
+   * needs a literal project id: the binding is keyed on it.
+   */
   readonly project: string;
   /** Instance connection name, `<project>:<region>:<instance>`. */
   readonly instanceConnectionName: string;
-  /** Secret Manager secret holding the credentials: an id in `project`, or `projects/<project>/secrets/<id>`. */
+  /**
+   * Secret Manager secret holding the credentials: an id in `project`, or `projects/<project>/secrets/<id>`.
+   * `grantConnect` needs a literal secret (and, for an id, a literal `project`): the binding is keyed on its name.
+   */
   readonly credentialsSecret: string;
 }
 
@@ -314,13 +327,14 @@ export class CloudSqlDatabaseReference extends Construct implements IDatabase {
   }
 
   /**
-   * Binds `roles/cloudsql.client` on the project (once per identity and project, under the identity)
-   * and `roles/secretmanager.secretAccessor` on the credentials secret.
+   * Binds `roles/cloudsql.client` on the project and `roles/secretmanager.secretAccessor` on the
+   * credentials secret, each once per identity (under the identity, keyed on the project / secret
+   * name, so references sharing them share the binding). Fails on a token project or secret.
    */
   public grantConnect(identity: IWorkloadIdentity): void {
     requireIdentity(this, identity, WorkloadIdentityKind.GCP_SERVICE_ACCOUNT, "a Cloud SQL database");
-    grantProjectRole(identity, "CloudSqlClient", this.project, "roles/cloudsql.client");
-    grantSecretAccessor(this, identity, this.credentials.name);
+    grantProjectRole(this, identity, "CloudSqlClient", this.project, "roles/cloudsql.client");
+    grantSecretAccessor(this, identity, "credentialsSecret", this.credentials.name);
   }
 }
 

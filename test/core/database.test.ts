@@ -1,6 +1,6 @@
 import { createHash } from "crypto";
 import { Construct } from "constructs";
-import { Fn, Lazy, TerraformStack, Testing } from "cdktf";
+import { Fn, Lazy, TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
 import { SecretManagerSecretIamMember } from "@cdktf/provider-google/lib/secret-manager-secret-iam-member";
@@ -22,6 +22,7 @@ import {
   ExistingRedis,
   ExistingRedisProps,
   ICache,
+  MemorystoreProduct,
   MemorystoreReference,
   MemorystoreReferenceProps,
 } from "../../lib/core/cache";
@@ -45,6 +46,20 @@ const DBI = "db-ABCDEFGHIJKLMNOPQRSTUVWXY1";
 const RG_ARN = "arn:aws:elasticache:us-east-1:123456789012:replicationgroup:feast-online";
 const USER_ARN = "arn:aws:elasticache:us-east-1:123456789012:user:feast";
 const SA_MEMBER = "serviceAccount:tracking@acme-ml.iam.gserviceaccount.com";
+const RDS_MANAGED_SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1234abcd-12ab-34cd-56ef-1234567890ab-AbCdEf";
+const SECRET_ARN_ALLOWED =
+  "must be the full ARN of a Secrets Manager secret, with the 6-character random suffix Secrets Manager appends to the name: " +
+  "arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 characters> (IAM never matches a partial ARN)";
+const KMS_ALIAS_ALLOWED =
+  "must be the key's ARN (arn:<partition>:kms:<region>:<account>:key/<id>), not an alias ARN: IAM policies cannot name a KMS key by its alias, so kms:Decrypt on an alias ARN allows nothing";
+/** kms:Decrypt on `key`, only through Secrets Manager at `endpoint` and only for `secretArn`. */
+const DECRYPT_SECRET = (secretArn: string, key = KMS_ARN, endpoint = "secretsmanager.us-east-1.amazonaws.com") => ({
+  Sid: "DecryptSecret",
+  Effect: "Allow",
+  Action: ["kms:Decrypt"],
+  Resource: [key],
+  Condition: { StringEquals: { "kms:ViaService": endpoint, "kms:EncryptionContext:SecretARN": secretArn } },
+});
 const READ_SECRET = (arn: string) => ({
   Sid: "ReadSecret",
   Effect: "Allow",
@@ -86,7 +101,7 @@ const existingDb = (props: Partial<ExistingDatabaseProps> = {}, scope: Construct
 const elasti = (props: Partial<ElastiCacheReferenceProps> = {}, scope: Construct = bareStack()) =>
   new ElastiCacheReference(scope, "Cache", { host: "master.feast.abc.use1.cache.amazonaws.com", authTokenSecretArn: SECRET_ARN, ...props });
 const memorystore = (props: Partial<MemorystoreReferenceProps> = {}, scope: Construct = bareStack(), id = "Cache") =>
-  new MemorystoreReference(scope, id, { project: "acme-ml", host: "10.30.0.5", iamAuthentication: true, ...props });
+  new MemorystoreReference(scope, id, { product: MemorystoreProduct.REDIS_CLUSTER, project: "acme-ml", host: "10.30.0.5", iamAuthentication: true, ...props });
 const existingRedis = (props: Partial<ExistingRedisProps> = {}, scope: Construct = bareStack()) =>
   new ExistingRedis(scope, "Cache", { host: "redis.dc1.example.com", authSecretName: "feast-redis", ...props });
 
@@ -150,10 +165,10 @@ describe("RdsDatabaseReference", () => {
     expect(policyNamed(`strata-rds-connect-${addr8(plain)}`)).toEqual({ Version: "2012-10-17", Statement: [READ_SECRET(SECRET_ARN)] });
   });
 
-  it("grantConnect adds kms:Decrypt on the secret's key and rds-db:connect for the IAM user", () => {
+  it("grantConnect adds kms:Decrypt on the secret's key (via Secrets Manager, for this secret) and rds-db:connect for the IAM user", () => {
     expect(policyNamed(`strata-rds-connect-${addr8(full)}`).Statement).toEqual([
       READ_SECRET(SECRET_ARN),
-      { Sid: "DecryptSecret", Effect: "Allow", Action: ["kms:Decrypt"], Resource: [KMS_ARN] },
+      DECRYPT_SECRET(SECRET_ARN),
       {
         Sid: "IamAuthentication",
         Effect: "Allow",
@@ -228,17 +243,53 @@ describe("RdsDatabaseReference", () => {
   });
 
   it.each([
-    "arn:aws:secretsmanager:us-east-1:123456789012:mlflow-db",
+    "arn:aws:secretsmanager:us-east-1:123456789012:mlflow-db-AbCdEf",
     "arn:aws:s3:::mlflow-db",
     "mlflow-db",
-    "arn:aws:secretsmanager:us-east-1:1234:secret:mlflow-db",
+    "arn:aws:secretsmanager:us-east-1:1234:secret:mlflow-db-AbCdEf",
+    // partial ARNs: no random suffix, or a short one
+    "arn:aws:secretsmanager:us-east-1:123456789012:secret:mlflow",
+    "arn:aws:secretsmanager:us-east-1:123456789012:secret:mlflow-db-AbCdE",
+    "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1234abcd",
+    "arn:aws:secretsmanager:us-east-1:123456789012:secret:mlflow-db-AbCdEf*",
   ])("rejects the secret ARN %p", (arn) => {
-    expectInvalid(
-      () => rds({ credentialsSecretArn: arn }),
-      "infra/Db",
-      "credentialsSecretArn",
-      arn,
-      "must be a Secrets Manager secret ARN: arn:<partition>:secretsmanager:<region>:<account>:secret:<name>",
+    expectInvalid(() => rds({ credentialsSecretArn: arn }), "infra/Db", "credentialsSecretArn", arn, SECRET_ARN_ALLOWED);
+  });
+
+  it("accepts an RDS-managed master secret ('!' in the name) and reads its region and account", () => {
+    const db = rds({ credentialsSecretArn: RDS_MANAGED_SECRET_ARN, dbiResourceId: DBI, iamUser: "mlflow" });
+    expect(db.credentials.name).toBe(RDS_MANAGED_SECRET_ARN);
+    expect(db.iamUserArn).toBe(`arn:aws:rds-db:us-east-1:123456789012:dbuser:${DBI}/mlflow`);
+  });
+
+  it("limits kms:Decrypt to Secrets Manager in the secret's region and partition, and to the secret's encryption context", () => {
+    const s = bareStack();
+    const identity = new FakeIdentity(s, "Tracking", WorkloadIdentityKind.AWS_IAM_ROLE);
+    const cnSecret = "arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:rds!cluster-1234abcd-AbCdEf";
+    const cnKey = "arn:aws-cn:kms:cn-north-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    const govSecret = "arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:mlflow-db-AbCdEf";
+    const govKey = "arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab";
+    const cn = rds({ credentialsSecretArn: cnSecret, kmsKeyArn: cnKey }, s);
+    const gov = new RdsDatabaseReference(s, "Gov", { engine: DatabaseEngine.POSTGRES, host: RDS_HOST, databaseName: "mlflow", credentialsSecretArn: govSecret, kmsKeyArn: govKey });
+    cn.grantConnect(identity);
+    gov.grantConnect(identity);
+    const policies = Object.values(resourcesOfType(synthJson(s), "aws_iam_role_policy"));
+    const statementsOf = (db: Construct) => policyDoc(policies.find((p) => p.name === `strata-rds-connect-${addr8(db)}`)).Statement;
+    expect(statementsOf(cn)).toEqual([READ_SECRET(cnSecret), DECRYPT_SECRET(cnSecret, cnKey, "secretsmanager.cn-north-1.amazonaws.com.cn")]);
+    expect(statementsOf(gov)).toEqual([READ_SECRET(govSecret), DECRYPT_SECRET(govSecret, govKey, "secretsmanager.us-gov-west-1.amazonaws.com")]);
+  });
+
+  it("reads the region and partition of a token secret ARN at apply time for kms:ViaService", () => {
+    const s = bareStack();
+    const secretArn = new TerraformVariable(s, "secret_arn", { type: "string" }).stringValue;
+    rds({ credentialsSecretArn: secretArn, kmsKeyArn: KMS_ARN }, s).grantConnect(new FakeIdentity(s, "Tracking", WorkloadIdentityKind.AWS_IAM_ROLE));
+    const [{ policy }] = Object.values(resourcesOfType(synthJson(s), "aws_iam_role_policy"));
+    // The policy is a Terraform template (its expressions hold quotes), so it is checked as text.
+    expect(policy).toContain(
+      '{"Sid":"DecryptSecret","Effect":"Allow","Action":["kms:Decrypt"],"Resource":["' + KMS_ARN + '"],"Condition":{"StringEquals":{' +
+        '"kms:ViaService":"secretsmanager.${element(split(":", var.secret_arn), 3)}.' +
+        '${(element(split(":", var.secret_arn), 1) == "aws-cn") ? "amazonaws.com.cn" : "amazonaws.com"}",' +
+        '"kms:EncryptionContext:SecretARN":"${var.secret_arn}"}}}',
     );
   });
 
@@ -257,6 +308,12 @@ describe("RdsDatabaseReference", () => {
       "1234abcd",
       "must be a KMS key ARN: arn:<partition>:kms:<region>:<account>:key/<id>",
     );
+  });
+
+  it("rejects a KMS alias ARN: IAM cannot name a key by its alias", () => {
+    for (const alias of ["arn:aws:kms:us-east-1:123456789012:alias/mlflow-db", "arn:aws:kms:us-east-1:123456789012:alias/aws/secretsmanager"]) {
+      expectInvalid(() => rds({ kmsKeyArn: alias }), "infra/Db", "kmsKeyArn", alias, KMS_ALIAS_ALLOWED);
+    }
   });
 
   it("rejects IAM authentication settings that cannot form an rds-db:connect ARN", () => {
@@ -433,15 +490,36 @@ describe("CloudSqlDatabaseReference", () => {
     expect(Object.keys(members)[0]).toMatch(new RegExp(`^Tracking_CloudSqlClient-${hash8("acme-ml")}_`));
   });
 
-  it("binds roles/secretmanager.secretAccessor on each credentials secret, under the database", () => {
+  it("binds roles/secretmanager.secretAccessor on each credentials secret once per identity and secret, under the identity", () => {
     const members = resourcesOfType(json, "google_secret_manager_secret_iam_member");
     expect(Object.values(members)).toEqual([
       { secret_id: "projects/acme-ml/secrets/mlflow-db", role: "roles/secretmanager.secretAccessor", member: SA_MEMBER },
       { secret_id: "projects/acme-secrets/secrets/registry-db", role: "roles/secretmanager.secretAccessor", member: SA_MEMBER },
     ]);
     const ids = Object.keys(members);
-    expect(ids[0]).toMatch(new RegExp(`^Mlflow_SecretAccessor-${addr8(identity)}_`));
-    expect(ids[1]).toMatch(new RegExp(`^Registry_SecretAccessor-${addr8(identity)}_`));
+    expect(ids[0]).toMatch(new RegExp(`^Tracking_SecretAccessor-${hash8("projects/acme-ml/secrets/mlflow-db")}_`));
+    expect(ids[1]).toMatch(new RegExp(`^Tracking_SecretAccessor-${hash8("projects/acme-secrets/secrets/registry-db")}_`));
+  });
+
+  it("shares one secretAccessor binding between references to the same secret (destroying one keeps the other's access)", () => {
+    const s = bareStack();
+    const id = new FakeIdentity(s, "Tracking", WorkloadIdentityKind.GCP_SERVICE_ACCOUNT);
+    const other = new BaseFakeIdentity(s, "Registry", WorkloadIdentityKind.GCP_SERVICE_ACCOUNT, "feast", "registry", "acme-ml");
+    cloudSql({}, s, "A").grantConnect(id);
+    cloudSql({ credentialsSecret: "projects/acme-ml/secrets/mlflow-db" }, s, "B").grantConnect(id);
+    memorystore({ iamAuthentication: false, authSecret: "mlflow-db" }, s, "C").grantConnect(id);
+    cloudSql({}, s, "D").grantConnect(other);
+    const members = resourcesOfType(synthJson(s), "google_secret_manager_secret_iam_member");
+    expect(Object.values(members)).toEqual([
+      {
+        secret_id: "projects/acme-ml/secrets/mlflow-db",
+        role: "roles/secretmanager.secretAccessor",
+        member: "serviceAccount:registry@acme-ml.iam.gserviceaccount.com",
+      },
+      { secret_id: "projects/acme-ml/secrets/mlflow-db", role: "roles/secretmanager.secretAccessor", member: SA_MEMBER },
+    ]);
+    const label = `SecretAccessor-${hash8("projects/acme-ml/secrets/mlflow-db")}`;
+    expect(Object.keys(members).map((k) => k.split("_").slice(0, 2).join("_"))).toEqual([`Registry_${label}`, `Tracking_${label}`]);
   });
 
   it("binds the client role per project", () => {
@@ -525,6 +603,20 @@ describe("CloudSqlDatabaseReference", () => {
   it("accepts token project, connection name and secret", () => {
     const db = cloudSql({ project: strToken(), instanceConnectionName: strToken(), credentialsSecret: strToken() });
     expect(db.credentials.name).toMatch(/^\$\{TfToken/);
+  });
+
+  it("refuses to grant with a token project or secret (the bindings are keyed on them)", () => {
+    const s = bareStack();
+    const id = new FakeIdentity(s, "Tracking", WorkloadIdentityKind.GCP_SERVICE_ACCOUNT);
+    const tokenProject = cloudSql({ project: strToken(), instanceConnectionName: strToken() }, s, "A");
+    expect(() => tokenProject.grantConnect(id)).toThrow(
+      /^infra\/A: invalid project "\$\{TfToken\[TOKEN\.\d+\]\}": must be a literal project id to grant roles\/cloudsql\.client: the binding is keyed on the project, and a token key would change with unrelated edits \(Terraform would then destroy the binding, removing the role\)$/,
+    );
+    const tokenSecret = cloudSql({ credentialsSecret: strToken() }, s, "B");
+    expect(() => tokenSecret.grantConnect(id)).toThrow(
+      /^infra\/B: invalid credentialsSecret "\$\{TfToken\[TOKEN\.\d+\]\}": must be a literal Secret Manager secret \(and, for a bare secret id, a literal project\) to grant roles\/secretmanager\.secretAccessor: the binding is keyed on projects\/<project>\/secrets\/<id>, and a token key would change with unrelated edits \(Terraform would then destroy the binding, removing access\)$/,
+    );
+    expect(resourcesOfType(synthJson(s), "google_secret_manager_secret_iam_member")).toEqual({});
   });
 });
 
@@ -629,10 +721,7 @@ describe("ElastiCacheReference", () => {
   });
 
   it("grantConnect reads the AUTH token secret and decrypts it with its key", () => {
-    expect(policyNamed(`strata-elasticache-connect-${addr8(token)}`).Statement).toEqual([
-      READ_SECRET(SECRET_ARN),
-      { Sid: "DecryptSecret", Effect: "Allow", Action: ["kms:Decrypt"], Resource: [KMS_ARN] },
-    ]);
+    expect(policyNamed(`strata-elasticache-connect-${addr8(token)}`).Statement).toEqual([READ_SECRET(SECRET_ARN), DECRYPT_SECRET(SECRET_ARN)]);
   });
 
   it("grantConnect allows elasticache:Connect on the replication group and the users for IAM authentication", () => {
@@ -657,7 +746,7 @@ describe("ElastiCacheReference", () => {
   });
 
   it("accepts a serverless cache ARN", () => {
-    expect(() => elasti({ replicationGroupArn: "arn:aws:elasticache:us-east-1:123456789012:serverlesscache:feast" })).not.toThrow();
+    expect(() => elasti({ replicationGroupArn: "arn:aws:elasticache:us-east-1:123456789012:serverlesscache:feast", userArns: [USER_ARN] })).not.toThrow();
   });
 
   it.each([
@@ -675,7 +764,7 @@ describe("ElastiCacheReference", () => {
     );
   });
 
-  it("rejects users without a replication group, and authentication without TLS", () => {
+  it("rejects users without a replication group, a replication group without users, and authentication without TLS", () => {
     expectInvalid(
       () => elasti({ userArns: [USER_ARN] }),
       "infra/Cache",
@@ -683,6 +772,15 @@ describe("ElastiCacheReference", () => {
       [USER_ARN],
       "need replicationGroupArn: IAM authentication must allow elasticache:Connect on the cache and the user",
     );
+    for (const userArns of [undefined, []]) {
+      expectInvalid(
+        () => elasti({ authTokenSecretArn: undefined, replicationGroupArn: RG_ARN, userArns }),
+        "infra/Cache",
+        "userArns",
+        userArns,
+        "needs at least one ElastiCache user ARN with replicationGroupArn: IAM authentication must allow elasticache:Connect on the cache and the user",
+      );
+    }
     expectInvalid(
       () => elasti({ tlsEnabled: false, allowPlaintext: true }),
       "infra/Cache",
@@ -691,7 +789,7 @@ describe("ElastiCacheReference", () => {
       "ElastiCache AUTH tokens and IAM authentication need in-transit encryption (TLS)",
     );
     expectInvalid(
-      () => elasti({ authTokenSecretArn: undefined, replicationGroupArn: RG_ARN, tlsEnabled: false, allowPlaintext: true }),
+      () => elasti({ authTokenSecretArn: undefined, replicationGroupArn: RG_ARN, userArns: [USER_ARN], tlsEnabled: false, allowPlaintext: true }),
       "infra/Cache",
       "tlsEnabled",
       false,
@@ -700,13 +798,11 @@ describe("ElastiCacheReference", () => {
   });
 
   it("rejects malformed ARNs", () => {
-    expectInvalid(
-      () => elasti({ authTokenSecretArn: "feast-redis" }),
-      "infra/Cache",
-      "authTokenSecretArn",
-      "feast-redis",
-      "must be a Secrets Manager secret ARN: arn:<partition>:secretsmanager:<region>:<account>:secret:<name>",
-    );
+    expectInvalid(() => elasti({ authTokenSecretArn: "feast-redis" }), "infra/Cache", "authTokenSecretArn", "feast-redis", SECRET_ARN_ALLOWED);
+    const partial = "arn:aws:secretsmanager:us-east-1:123456789012:secret:feast-redis";
+    expectInvalid(() => elasti({ authTokenSecretArn: partial }), "infra/Cache", "authTokenSecretArn", partial, SECRET_ARN_ALLOWED);
+    const alias = "arn:aws:kms:us-east-1:123456789012:alias/feast";
+    expectInvalid(() => elasti({ kmsKeyArn: alias }), "infra/Cache", "kmsKeyArn", alias, KMS_ALIAS_ALLOWED);
     expectInvalid(
       () => elasti({ kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:feast" }),
       "infra/Cache",
@@ -745,7 +841,7 @@ describe("MemorystoreReference", () => {
   beforeAll(() => {
     stack = bareStack();
     cluster = memorystore({}, stack, "Online");
-    withAuth = memorystore({ iamAuthentication: undefined, port: 6378, authSecret: "feast-redis-auth" }, stack, "Sessions");
+    withAuth = memorystore({ product: MemorystoreProduct.REDIS, iamAuthentication: undefined, port: 6378, authSecret: "feast-redis-auth" }, stack, "Sessions");
     identity = new FakeIdentity(stack, "Feast", WorkloadIdentityKind.GCP_SERVICE_ACCOUNT);
     cluster.grantConnect(identity);
     withAuth.grantConnect(identity);
@@ -753,32 +849,93 @@ describe("MemorystoreReference", () => {
   });
 
   it("exposes the endpoint, the AUTH secret and a rediss:// URI", () => {
-    expect([cluster.host, cluster.port, cluster.tlsEnabled, cluster.iamAuthentication, cluster.project]).toEqual([
+    expect([cluster.host, cluster.port, cluster.tlsEnabled, cluster.iamAuthentication, cluster.project, cluster.product]).toEqual([
       "10.30.0.5",
       6379,
       true,
       true,
       "acme-ml",
+      MemorystoreProduct.REDIS_CLUSTER,
     ]);
     expect(cluster.authSecret).toBeUndefined();
     expect(cluster.connectionUri()).toBe("rediss://10.30.0.5:6379");
     expect(withAuth.authSecret).toEqual({ kind: SecretKind.GCP_SECRET_MANAGER, name: "projects/acme-ml/secrets/feast-redis-auth" });
     expect(withAuth.iamAuthentication).toBe(false);
+    expect(withAuth.product).toBe(MemorystoreProduct.REDIS);
     expect(withAuth.connectionUri()).toBe("rediss://10.30.0.5:6378");
   });
 
-  it("binds roles/redis.dbConnectionUser on the project for IAM authentication, under the identity", () => {
+  it("binds roles/redis.dbConnectionUser on the project for Redis Cluster IAM authentication, under the identity", () => {
     const members = resourcesOfType(json, "google_project_iam_member");
     expect(Object.values(members)).toEqual([{ project: "acme-ml", role: "roles/redis.dbConnectionUser", member: SA_MEMBER }]);
     expect(Object.keys(members)[0]).toMatch(new RegExp(`^Feast_RedisDbConnectionUser-${hash8("acme-ml")}_`));
   });
 
-  it("binds roles/secretmanager.secretAccessor on the AUTH secret", () => {
+  it("binds roles/memorystore.dbConnectionUser on the project for Valkey IAM authentication", () => {
+    const s = bareStack();
+    const id = new FakeIdentity(s, "Feast", WorkloadIdentityKind.GCP_SERVICE_ACCOUNT);
+    const valkey = memorystore({ product: MemorystoreProduct.VALKEY }, s);
+    expect(valkey.product).toBe(MemorystoreProduct.VALKEY);
+    valkey.grantConnect(id);
+    memorystore({}, s, "Cluster").grantConnect(id);
+    const members = resourcesOfType(synthJson(s), "google_project_iam_member");
+    expect(Object.values(members)).toEqual([
+      { project: "acme-ml", role: "roles/memorystore.dbConnectionUser", member: SA_MEMBER },
+      { project: "acme-ml", role: "roles/redis.dbConnectionUser", member: SA_MEMBER },
+    ]);
+    expect(Object.keys(members)[0]).toMatch(new RegExp(`^Feast_MemorystoreDbConnectionUser-${hash8("acme-ml")}_`));
+  });
+
+  it("binds roles/secretmanager.secretAccessor on the AUTH secret, under the identity", () => {
     const members = resourcesOfType(json, "google_secret_manager_secret_iam_member");
     expect(Object.values(members)).toEqual([
       { secret_id: "projects/acme-ml/secrets/feast-redis-auth", role: "roles/secretmanager.secretAccessor", member: SA_MEMBER },
     ]);
-    expect(Object.keys(members)[0]).toMatch(new RegExp(`^Sessions_SecretAccessor-${addr8(identity)}_`));
+    expect(Object.keys(members)[0]).toMatch(new RegExp(`^Feast_SecretAccessor-${hash8("projects/acme-ml/secrets/feast-redis-auth")}_`));
+  });
+
+  it("requires a known product, and rejects IAM authentication on Memorystore for Redis", () => {
+    expectInvalid(
+      () => memorystore({ product: undefined }),
+      "infra/Cache",
+      "product",
+      undefined,
+      "is required: MemorystoreProduct.REDIS, REDIS_CLUSTER or VALKEY (IAM authentication and its role depend on it)",
+    );
+    expectInvalid(
+      () => memorystore({ product: "memcached" as MemorystoreProduct }),
+      "infra/Cache",
+      "product",
+      "memcached",
+      'must be one of "redis", "redis-cluster", "valkey"',
+    );
+    expectInvalid(
+      () => memorystore({ product: MemorystoreProduct.REDIS }),
+      "infra/Cache",
+      "iamAuthentication",
+      true,
+      "Memorystore for Redis (MemorystoreProduct.REDIS) has no IAM authentication, only an AUTH string: set authSecret instead (IAM authentication is for REDIS_CLUSTER and VALKEY)",
+    );
+  });
+
+  it("refuses to grant IAM authentication with a token project, or a token AUTH secret", () => {
+    const s = bareStack();
+    const id = new FakeIdentity(s, "Feast", WorkloadIdentityKind.GCP_SERVICE_ACCOUNT);
+    expect(() => memorystore({ project: strToken() }, s, "A").grantConnect(id)).toThrow(
+      /^infra\/A: invalid project "\$\{TfToken\[TOKEN\.\d+\]\}": must be a literal project id to grant roles\/redis\.dbConnectionUser: the binding is keyed on the project/,
+    );
+    expect(() => memorystore({ product: MemorystoreProduct.VALKEY, project: strToken() }, s, "B").grantConnect(id)).toThrow(
+      /^infra\/B: invalid project "\$\{TfToken\[TOKEN\.\d+\]\}": must be a literal project id to grant roles\/memorystore\.dbConnectionUser/,
+    );
+    // a bare secret id takes the (token) project into its name
+    expect(() => memorystore({ project: strToken(), iamAuthentication: false, authSecret: "feast-redis-auth" }, s, "C").grantConnect(id)).toThrow(
+      /^infra\/C: invalid authSecret "projects\/\$\{TfToken\[TOKEN\.\d+\]\}\/secrets\/feast-redis-auth": must be a literal Secret Manager secret \(and, for a bare secret id, a literal project\)/,
+    );
+    // a literal full secret name needs no literal project when IAM authentication is off
+    memorystore({ project: strToken(), iamAuthentication: false, authSecret: "projects/acme-ml/secrets/feast-redis-auth" }, s, "D").grantConnect(id);
+    expect(Object.values(resourcesOfType(synthJson(s), "google_secret_manager_secret_iam_member"))).toEqual([
+      { secret_id: "projects/acme-ml/secrets/feast-redis-auth", role: "roles/secretmanager.secretAccessor", member: SA_MEMBER },
+    ]);
   });
 
   it("warns when the instance has no authentication, and then grants nothing", () => {
@@ -786,8 +943,10 @@ describe("MemorystoreReference", () => {
     const open = memorystore({ iamAuthentication: false, tlsEnabled: false, allowPlaintext: true }, s);
     expect(open.connectionUri()).toBe("redis://10.30.0.5:6379");
     open.grantConnect(new FakeIdentity(s, "Feast", WorkloadIdentityKind.GCP_SERVICE_ACCOUNT));
+    memorystore({ product: MemorystoreProduct.REDIS, iamAuthentication: undefined }, s, "Redis");
     expect(annotations(s, "warn")).toEqual([
       "infra/Cache: the cache at 10.30.0.5:6379 has no authentication configured: any client that reaches it can read and write; set authSecret or iamAuthentication",
+      "infra/Redis: the cache at 10.30.0.5:6379 has no authentication configured: any client that reaches it can read and write; set authSecret",
     ]);
     expect(synthJson(s).resource).toBeUndefined();
   });
