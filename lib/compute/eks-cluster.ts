@@ -43,6 +43,7 @@ import {
   validateMinMax,
   validateNonEmpty,
   validateOneOf,
+  warn,
 } from "../core/validation";
 import { AwsVpc, NatGatewayMode } from "./aws-vpc";
 import { EksGpuNodePool, EksGpuNodePoolOptions } from "./eks-gpu-node-pool";
@@ -115,8 +116,10 @@ export interface EksClusterProps {
    */
   readonly systemMinNodes?: number;
   /**
-   * Maximum nodes in the system node group.
-   * @default 4
+   * Maximum nodes in the system node group. A managed node group grows beyond its minimum only
+   * when the Kubernetes Cluster Autoscaler runs, which Strata does not install: a maximum above
+   * the minimum gets a synth warning.
+   * @default - `systemMinNodes` (a fixed-size group)
    */
   readonly systemMaxNodes?: number;
   /**
@@ -201,6 +204,8 @@ export class EksCluster extends Construct implements IKubernetesCluster {
   public readonly accountId: string;
   /** The AWS partition (`aws`, `aws-cn`, `aws-us-gov`). */
   public readonly partition: string;
+  /** The partition's DNS suffix for service endpoints (`amazonaws.com`, `amazonaws.com.cn`). */
+  public readonly dnsSuffix: string;
   /** Kubernetes minor version of the control plane, e.g. `1.34`. */
   public readonly kubernetesVersion: string;
   /** Karpenter's AWS side, when `karpenter` is set. */
@@ -214,7 +219,7 @@ export class EksCluster extends Construct implements IKubernetesCluster {
     const identityMode = props.identityMode ?? EksIdentityMode.POD_IDENTITY;
     const systemInstanceTypes = props.systemInstanceTypes ?? ["m7i.large"];
     const systemMin = props.systemMinNodes ?? 2;
-    const systemMax = props.systemMaxNodes ?? 4;
+    const systemMax = props.systemMaxNodes ?? systemMin;
     const diskSize = props.systemDiskSizeGiB ?? 50;
     const retention = props.logRetentionDays ?? 365;
     const protect = props.deletionProtection ?? true;
@@ -247,6 +252,14 @@ export class EksCluster extends Construct implements IKubernetesCluster {
     validateInteger(this, "systemMinNodes", systemMin, 1, 450);
     validateInteger(this, "systemMaxNodes", systemMax, 1, 450);
     validateMinMax(this, "systemMinNodes", systemMin, "systemMaxNodes", systemMax);
+    if (!isUnresolved(systemMin) && !isUnresolved(systemMax) && systemMin < systemMax) {
+      warn(
+        this,
+        "systemMaxNodes",
+        systemMax,
+        `the system node group grows beyond systemMinNodes (${systemMin}) only when the Kubernetes Cluster Autoscaler runs in the cluster, which Strata does not install`,
+      );
+    }
     validateInteger(this, "systemDiskSizeGiB", diskSize, 20, 16384);
     if (!isUnresolved(retention) && !LOG_RETENTION_DAYS.includes(retention)) {
       invalid(this, "logRetentionDays", retention, `must be one of ${LOG_RETENTION_DAYS.join(", ")}`);
@@ -271,6 +284,7 @@ export class EksCluster extends Construct implements IKubernetesCluster {
     this.region = region.region;
     this.accountId = account.accountId;
     this.partition = partition.partition;
+    this.dnsSuffix = partition.dnsSuffix;
     const arnPrefix = `arn:${partition.partition}`;
 
     // Network

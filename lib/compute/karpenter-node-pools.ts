@@ -195,8 +195,16 @@ export class KarpenterGpuNodePools extends Construct {
     }
     validateInteger(this, "maxGpus", maxGpus, 1);
     validateInteger(this, "gpusPerNode", gpusPerNode, 1, 16);
-    if (!isUnresolved(maxGpus) && maxGpus < gpusPerNode) {
+    if (maxGpus < gpusPerNode) {
       invalid(this, "maxGpus", maxGpus, `must be at least gpusPerNode (${gpusPerNode}): no node would fit under the limit`);
+    }
+    if (maxGpus % gpusPerNode !== 0) {
+      invalid(
+        this,
+        "maxGpus",
+        maxGpus,
+        `must be a multiple of gpusPerNode (${gpusPerNode}): nodes come whole; use ${Math.floor(maxGpus / gpusPerNode) * gpusPerNode} or ${Math.ceil(maxGpus / gpusPerNode) * gpusPerNode}`,
+      );
     }
     if (!onDemand && !spot) {
       invalid(this, "spot", spot, "must be true when onDemand is false: at least one of the two pools is needed");
@@ -284,7 +292,7 @@ export class KarpenterGpuNodePools extends Construct {
     });
 
     const instanceTypes = [...new Set(gpus.flatMap((g) => g.awsInstanceTypesWith(gpusPerNode).map((t) => t.instanceType)))];
-    const maxNodes = Math.floor(maxGpus / gpusPerNode);
+    const maxNodes = maxGpus / gpusPerNode;
     const specs = [
       ...(onDemand ? [{ name: "gpu-on-demand", capacity: CapacityType.ON_DEMAND, purpose: NodePoolPurpose.INFERENCE, taints: [Scheduling.gpuTaint()] }] : []),
       ...(spot

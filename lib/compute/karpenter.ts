@@ -237,7 +237,7 @@ function controllerStatements(cluster: EksCluster, queueArn: string, nodeRoleArn
     [`aws:ResourceTag/${clusterTag}`]: "owned",
     "aws:ResourceTag/topology.kubernetes.io/region": region,
   };
-  const viaEc2 = { "kms:ViaService": `ec2.${region}.amazonaws.com`, "kms:CallerAccount": account };
+  const viaEc2 = { "kms:ViaService": `ec2.${region}.${cluster.dnsSuffix}`, "kms:CallerAccount": account };
   return [
     {
       Sid: "LaunchFromSharedResources",

@@ -35,8 +35,6 @@ const KUEUE_MANAGED_FRAMEWORKS = [
   "kubeflow.org/pytorchjob",
   "trainer.kubeflow.org/trainjob",
   "ray.io/rayjob",
-  "ray.io/rayservice",
-  "ray.io/raycluster",
   "workload.codeflare.dev/appwrapper",
 ];
 const KUEUE_MANAGER_CONFIG = [

@@ -36,7 +36,7 @@ export function describeValue(value: unknown): string {
 
 /** Throw the standard Strata validation error. */
 export function invalid(scope: IConstruct, prop: string, value: unknown, allowed: string): never {
-  throw new Error(`${scope.node.path}: invalid ${prop} ${describeValue(value)}: ${allowed}`);
+  throw new Error(`${scope.node.path || "<app>"}: invalid ${prop} ${describeValue(value)}: ${allowed}`);
 }
 
 /** Record a warning in the standard format (soft problems that do not fail synth). */

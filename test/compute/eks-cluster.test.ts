@@ -10,7 +10,7 @@ import { cidrsOverlap, parseIpv4Cidr } from "../../lib/core/validation";
 import { NatGatewayMode } from "../../lib/compute/aws-vpc";
 import { EksCluster, EksClusterProps, EksIdentityMode } from "../../lib/compute/eks-cluster";
 import { EksWorkloadIdentity } from "../../lib/compute/eks-workload-identity";
-import { awsStack, resolve, resourceInventory, resourcesOfType, SynthJson, synthJson } from "../support/synth";
+import { annotations, awsStack, resolve, resourceInventory, resourcesOfType, SynthJson, synthJson } from "../support/synth";
 
 const SUBNETS = ["subnet-aaa", "subnet-bbb"];
 const PARTITION = "${data.aws_partition.Cluster_Partition_66B445A2.partition}";
@@ -272,7 +272,7 @@ describe("EksCluster with defaults (new VPC, Pod Identity)", () => {
         ami_type: "AL2023_x86_64_STANDARD",
         capacity_type: "ON_DEMAND",
         instance_types: ["m7i.large"],
-        scaling_config: { min_size: 2, max_size: 4, desired_size: 2 },
+        scaling_config: { min_size: 2, max_size: 2, desired_size: 2 },
         update_config: { max_unavailable: 1 },
         labels: { "strata.io/pool": "system", "strata.io/purpose": "system", "strata.io/capacity-type": "on-demand" },
         launch_template: {
@@ -311,7 +311,7 @@ describe("EksCluster with defaults (new VPC, Pod Identity)", () => {
           labels: { "strata.io/pool": "system", "strata.io/purpose": "system", "strata.io/capacity-type": "on-demand" },
           taints: [],
           minNodes: 2,
-          maxNodes: 4,
+          maxNodes: 2,
           instanceTypes: ["m7i.large"],
         },
       ]);
@@ -837,7 +837,7 @@ describe("EksCluster rejects invalid props", () => {
     ["fractional systemMinNodes", { systemMinNodes: 1.5 }, "invalid systemMinNodes 1.5: must be an integer from 1 to 450"],
     ["systemMaxNodes 451", { systemMaxNodes: 451 }, "invalid systemMaxNodes 451: must be an integer from 1 to 450"],
     ["systemMinNodes > systemMaxNodes", { systemMinNodes: 5, systemMaxNodes: 3 }, "invalid systemMinNodes 5: must be less than or equal to systemMaxNodes (3)"],
-    ["systemMinNodes above the default max", { systemMinNodes: 5 }, "invalid systemMinNodes 5: must be less than or equal to systemMaxNodes (4)"],
+    ["systemMinNodes above systemMaxNodes", { systemMinNodes: 5, systemMaxNodes: 4 }, "invalid systemMinNodes 5: must be less than or equal to systemMaxNodes (4)"],
     ["systemDiskSizeGiB 19", { systemDiskSizeGiB: 19 }, "invalid systemDiskSizeGiB 19: must be an integer from 20 to 16384"],
     ["systemDiskSizeGiB 16385", { systemDiskSizeGiB: 16385 }, "invalid systemDiskSizeGiB 16385: must be an integer from 20 to 16384"],
     ["logRetentionDays 366", { logRetentionDays: 366 }, `invalid logRetentionDays 366: must be one of ${LOG_DAYS}`],
@@ -895,5 +895,18 @@ describe("EksCluster network policies", () => {
     build({}, stack);
     const cni = (Object.values(resourcesOfType(synthJson(stack), "aws_eks_addon")) as any[]).find((a) => a.addon_name === "vpc-cni");
     expect(JSON.parse(cni.configuration_values)).toEqual({ enableNetworkPolicy: "true" });
+  });
+});
+
+describe("EksCluster system node group sizing", () => {
+  it("is fixed-size by default; a maximum above the minimum warns that only the Cluster Autoscaler would use it", () => {
+    const fixed = awsStack();
+    build({}, fixed);
+    expect(annotations(fixed, "warn")).toEqual([]);
+    const growable = awsStack();
+    build({ systemMinNodes: 2, systemMaxNodes: 5 }, growable);
+    expect(annotations(growable, "warn")).toEqual([
+      "infra/Cluster: systemMaxNodes 5: the system node group grows beyond systemMinNodes (2) only when the Kubernetes Cluster Autoscaler runs in the cluster, which Strata does not install",
+    ]);
   });
 });

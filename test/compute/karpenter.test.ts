@@ -277,7 +277,9 @@ describe("Karpenter on EKS (staged stacks)", () => {
         expect(sid("ReadPrices").Action).toBe("pricing:GetProducts");
         for (const name of ["EncryptNodeVolumes", "GrantNodeVolumeKey"]) {
           expect(sid(name).Resource).toBe("${aws_kms_key.Cluster_Key_E3BAC84A.arn}");
-          expect(sid(name).Condition.StringEquals["kms:ViaService"]).toBe("ec2.${data.aws_region.Cluster_Region_7C269833.region}.amazonaws.com");
+          expect(sid(name).Condition.StringEquals["kms:ViaService"]).toBe(
+            "ec2.${data.aws_region.Cluster_Region_7C269833.region}.${data.aws_partition.Cluster_Partition_66B445A2.dns_suffix}",
+          );
         }
         expect(sid("GrantNodeVolumeKey").Condition.Bool).toEqual({ "kms:GrantIsForAWSResource": "true" });
       });
@@ -549,10 +551,13 @@ describe("Karpenter on EKS (staged stacks)", () => {
     });
 
     test("gpusPerNode picks the multi-GPU instance types and sizes maxNodes", () => {
-      const four = setup({ pools: { gpusPerNode: 4, maxGpus: 10, amiAlias: "al2023@latest", diskSizeGiB: 500, consolidateAfterMinutes: 0, expireAfterHours: 168 } });
+      expect(() => setup({ pools: { gpusPerNode: 4, maxGpus: 10 } })).toThrow(
+        "workloads/GpuPools: invalid maxGpus 10: must be a multiple of gpusPerNode (4): nodes come whole; use 8 or 12",
+      );
+      const four = setup({ pools: { gpusPerNode: 4, maxGpus: 8, amiAlias: "al2023@latest", diskSizeGiB: 500, consolidateAfterMinutes: 0, expireAfterHours: 168 } });
       const spec = four.pools.nodePools[0].manifest.spec;
       expect(spec.template.spec.requirements[1].values).toEqual(["g6.12xlarge", "g6.24xlarge"]);
-      expect(spec.limits).toEqual({ "nvidia.com/gpu": 10 });
+      expect(spec.limits).toEqual({ "nvidia.com/gpu": 8 });
       expect(spec.disruption.consolidateAfter).toBe("0m");
       expect(spec.template.spec.expireAfter).toBe("168h");
       expect(four.pools.nodePools[1].manifest.spec.disruption.consolidateAfter).toBe("0m");

@@ -121,13 +121,12 @@ describe("StrataTags", () => {
     expect(Testing.synth(stack)).toHaveResourceWithProperties(S3Bucket, { tags: STANDARD });
   });
 
-  // KNOWN BUG (reported, not fixed): cdktf 0.21 invokes aspects from each stack down (Testing.synth
-  // and app.synth alike), so an aspect added to the App, as the StrataTags doc example does, never
-  // runs. Remove `.failing` once StrataTags.apply handles an App scope.
+  // cdktf 0.21 invokes aspects from each stack down (Testing.synth and app.synth alike), so an
+  // aspect added to the App would never run: apply rejects it rather than tag nothing.
   it("rejects an App (cdktf runs aspects per stack, so it would tag nothing)", () => {
     const app = testApp();
     expect(() => StrataTags.apply(app, PROPS)).toThrow(
-      ': invalid scope "App": must be a stack (or a construct inside one): cdktf runs aspects from each stack down',
+      '<app>: invalid scope "App": must be a stack (or a construct inside one): cdktf runs aspects from each stack down',
     );
   });
 
