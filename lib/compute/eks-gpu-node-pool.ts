@@ -1,13 +1,11 @@
 import { Construct } from "constructs";
-import { TerraformStack, Token } from "cdktf";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { Token } from "cdktf";
 import { EksNodeGroup } from "@cdktf/provider-aws/lib/eks-node-group";
 import { NodePoolInfo } from "../core/cluster";
-import { GpuAvailability } from "../core/gpu";
+import { generatedName } from "../core/generated-names";
 import { invalid, isUnresolved, warn } from "../core/validation";
 import type { EksCluster } from "./eks-cluster";
-import { generatedName } from "../core/generated-names";
-import { secureLaunchTemplate } from "./eks-internal";
+import { checkAwsRegionOffers, secureLaunchTemplate } from "./eks-internal";
 import { GpuNodePoolOptions } from "./gpu-pool-options";
 import { cloudTaintEffect, gpuPoolInfo, resolveGpuPool } from "./gpu-pools-internal";
 
@@ -102,7 +100,7 @@ export class EksGpuNodePool extends Construct {
         );
       }
     });
-    this.checkRegion(gpu.awsAvailability.bind(gpu), gpu.displayName);
+    checkAwsRegionOffers(this, cluster, "gpu", gpu);
     if (pool.minNodes < pool.maxNodes) {
       warn(
         this,
@@ -138,21 +136,5 @@ export class EksGpuNodePool extends Construct {
     });
     this.info = gpuPoolInfo(pool, gpu, instanceTypes);
     cluster.registerNodePool(this.info);
-  }
-
-  /** Rejects a GPU the catalog knows is not offered in the stack's AWS region; warns for regions it does not cover. */
-  private checkRegion(availability: (region: string) => GpuAvailability, gpuName: string): void {
-    const provider = TerraformStack.of(this)
-      .node.findAll()
-      .find((c): c is AwsProvider => c instanceof AwsProvider && c.alias === undefined);
-    const region = provider?.region;
-    if (region === undefined || isUnresolved(region)) return;
-    const answer = availability(region);
-    if (answer === GpuAvailability.NOT_OFFERED) {
-      invalid(this, "gpu", gpuName, `is not offered in AWS region ${region} (per the GPU catalog); choose another GPU or region`);
-    }
-    if (answer === GpuAvailability.UNKNOWN) {
-      warn(this, "gpu", gpuName, `the GPU catalog has no data for AWS region ${region}; check that its instance types are offered there`);
-    }
   }
 }

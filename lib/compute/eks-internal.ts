@@ -1,5 +1,9 @@
-import { Construct } from "constructs";
+import { Construct, IConstruct } from "constructs";
+import { TerraformStack } from "cdktf";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { Gpu, GpuAvailability } from "../core/gpu";
+import { invalid, isUnresolved, warn } from "../core/validation";
 
 /*
  * Internal (not exported from the package): pieces shared by the EKS cluster and its node pools.
@@ -50,4 +54,24 @@ export function secureLaunchTemplate(scope: Construct, id: string, options: Secu
       { resourceType: "volume", tags: { Name: options.name } },
     ],
   });
+}
+
+/**
+ * Rejects a GPU the catalog knows is not offered in the AWS region of the cluster's stack (its
+ * default AwsProvider's literal region), and warns for regions the catalog does not cover.
+ * Does nothing when the region is a token or there is no default provider.
+ */
+export function checkAwsRegionOffers(scope: IConstruct, cluster: IConstruct, prop: string, gpu: Gpu): void {
+  const provider = TerraformStack.of(cluster)
+    .node.findAll()
+    .find((c): c is AwsProvider => c instanceof AwsProvider && c.alias === undefined);
+  const region = provider?.region;
+  if (region === undefined || isUnresolved(region)) return;
+  const answer = gpu.awsAvailability(region);
+  if (answer === GpuAvailability.NOT_OFFERED) {
+    invalid(scope, prop, gpu.displayName, `is not offered in AWS region ${region} (per the GPU catalog); choose another GPU or region`);
+  }
+  if (answer === GpuAvailability.UNKNOWN) {
+    warn(scope, prop, gpu.displayName, `the GPU catalog has no data for AWS region ${region}; check that its instance types are offered there`);
+  }
 }

@@ -9,6 +9,7 @@ import { Scheduling } from "../core/scheduling";
 import { StrataTags } from "../core/tags";
 import { describeValue, invalid, isUnresolved, validateInteger } from "../core/validation";
 import { EksCluster } from "./eks-cluster";
+import { checkAwsRegionOffers } from "./eks-internal";
 import type { KarpenterInfra } from "./karpenter";
 
 /** API version of Karpenter's NodePool (Karpenter 1.14). */
@@ -222,6 +223,7 @@ export class KarpenterGpuNodePools extends Construct {
         invalid(this, `gpus[${i}]`, gpu.id, `has no AWS instance type with ${gpusPerNode} GPU(s); set gpusPerNode to one of ${counts.join(", ")}`);
       }
     });
+    gpus.forEach((gpu, i) => checkAwsRegionOffers(this, cluster, `gpus[${i}]`, gpu));
     if (gpus.length === 1 && !LABEL_VALUE.test(gpus[0].id)) {
       invalid(this, "gpus[0].id", gpus[0].id, "must be a valid Kubernetes label value (it labels the nodes)");
     }

@@ -882,3 +882,23 @@ describe("Karpenter review fixes", () => {
     expect(() => setup({ pools: { gpusPerNode: Token.asNumber(Fn.abs(1)) } })).toThrow('workloads/GpuPools: invalid gpusPerNode "<token>": must be a literal number');
   });
 });
+
+describe("KarpenterGpuNodePools region availability", () => {
+  it("rejects a GPU the catalog says is not offered in the cluster's region, like managed node groups do", () => {
+    const app = testApp();
+    const infra = awsStack(app, "infra");
+    (infra.node.findAll().find((c) => c.constructor.name === "AwsProvider") as any).region = "eu-west-1";
+    const cluster = new EksCluster(infra, "Cluster", { clusterName: "ml-prod", karpenter: true });
+    const workloads = bareStack(app, "workloads");
+    expect(
+      () =>
+        new KarpenterGpuNodePools(workloads, "GpuPools", {
+          connection: cluster.connect(workloads, "Ml"),
+          cluster,
+          infra: cluster.karpenter!,
+          gpus: [Gpu.NVIDIA_L40S],
+          maxGpus: 8,
+        }),
+    ).toThrow('workloads/GpuPools: invalid gpus[0] "NVIDIA L40S": is not offered in AWS region eu-west-1 (per the GPU catalog)');
+  });
+});
