@@ -27,3 +27,23 @@ test("npx cdktf synth synthesizes every example stack through cdktf.json", () =>
     fs.rmSync(out, { recursive: true, force: true });
   }
 });
+
+test("npm run synth honours CDKTF_OUTDIR and prints stacks, resources per stack and where the output went", () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), "strata-synth-"));
+  try {
+    const result = spawnSync(process.execPath, [require.resolve("tsx/cli"), "examples/synth.ts"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, CDKTF_OUTDIR: out },
+      timeout: 120_000,
+    });
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: "" });
+    expect(fs.existsSync(path.join(out, "manifest.json"))).toBe(true);
+    const lines = result.stdout.split("\n");
+    expect(lines[0]).toMatch(new RegExp(`^Synthesized 12 stacks into ${path.relative(ROOT, out).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/ in \\d+ ms$`));
+    expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(/^ {2}aws-infra +\d+ resources +\d+ data sources$/)]));
+    expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(/^ {2}total +\d+ resources$/)]));
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+});
