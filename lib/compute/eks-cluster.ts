@@ -273,6 +273,18 @@ export class EksCluster extends Construct implements IKubernetesCluster {
       validateOneOf(this, "addonVersions key", addon, ["vpc-cni", "coredns", "kube-proxy", "aws-ebs-csi-driver", "eks-pod-identity-agent"]);
     }
 
+    // IAM role names derive from the cluster name and are global to the account.
+    const twin = this.node.root.node
+      .findAll()
+      .find((c): c is EksCluster => c instanceof EksCluster && c !== this && c.clusterName === props.clusterName);
+    if (twin && !isUnresolved(props.clusterName)) {
+      invalid(
+        this,
+        "clusterName",
+        props.clusterName,
+        `is already used by ${twin.node.path}; IAM role names derive from it and are global to the account, so give each cluster its own name (e.g. with the region in it)`,
+      );
+    }
     this.clusterName = props.clusterName;
     this.kubernetesVersion = version;
     this.identityMode = identityMode;

@@ -411,6 +411,18 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
       invalid(this, "keyRingName", keyRingName, "must be 1 to 63 letters, digits, '_' and '-'");
     }
 
+    // Network, service account and firewall names derive from the cluster name and are global to the project.
+    const twin = this.node.root.node
+      .findAll()
+      .find((c): c is GkeCluster => c instanceof GkeCluster && c !== this && c.clusterName === props.clusterName && c.project === props.project);
+    if (twin && !isUnresolved(props.clusterName) && !isUnresolved(props.project)) {
+      invalid(
+        this,
+        "clusterName",
+        props.clusterName,
+        `is already used in project ${props.project} by ${twin.node.path}; network and service account names derive from it and are global to the project, so give each cluster its own name`,
+      );
+    }
     this.clusterName = props.clusterName;
     this.project = props.project;
     this.location = props.location;

@@ -10,7 +10,7 @@ import { cidrsOverlap, parseIpv4Cidr } from "../../lib/core/validation";
 import { NatGatewayMode } from "../../lib/compute/aws-vpc";
 import { EksCluster, EksClusterProps, EksIdentityMode } from "../../lib/compute/eks-cluster";
 import { EksWorkloadIdentity } from "../../lib/compute/eks-workload-identity";
-import { annotations, awsStack, resolve, resourceInventory, resourcesOfType, SynthJson, synthJson } from "../support/synth";
+import { annotations, awsStack, resolve, resourceInventory, resourcesOfType, SynthJson, synthJson, testApp } from "../support/synth";
 
 const SUBNETS = ["subnet-aaa", "subnet-bbb"];
 const PARTITION = "${data.aws_partition.Cluster_Partition_66B445A2.partition}";
@@ -908,5 +908,16 @@ describe("EksCluster system node group sizing", () => {
     expect(annotations(growable, "warn")).toEqual([
       "infra/Cluster: systemMaxNodes 5: the system node group grows beyond systemMinNodes (2) only when the Kubernetes Cluster Autoscaler runs in the cluster, which Strata does not install",
     ]);
+  });
+});
+
+describe("EksCluster names are unique in an app", () => {
+  it("rejects a second cluster of the same name (IAM role names are global to the account)", () => {
+    const app = testApp();
+    new EksCluster(awsStack(app, "use1"), "Cluster", { clusterName: "ml-prod", subnetIds: SUBNETS });
+    expect(() => new EksCluster(awsStack(app, "euw1"), "Cluster", { clusterName: "ml-prod", subnetIds: SUBNETS })).toThrow(
+      'euw1/Cluster: invalid clusterName "ml-prod": is already used by use1/Cluster; IAM role names derive from it and are global to the account',
+    );
+    expect(() => new EksCluster(awsStack(app, "euw1b"), "Cluster", { clusterName: "ml-prod-euw1", subnetIds: SUBNETS })).not.toThrow();
   });
 });

@@ -822,3 +822,14 @@ describe("GkeCluster: rejected input", () => {
     ).toThrow('net/Network: invalid servicesCidr "10.0.0.0/20": must not overlap nodesCidr (10.0.0.0/20); nodes, Pods and Services need disjoint ranges');
   });
 });
+
+describe("GkeCluster names are unique per project in an app", () => {
+  it("rejects a second cluster of the same name in the same project; another project is fine", () => {
+    const app = Testing.app();
+    new GkeCluster(gcpStack(app, "usc1"), "Cluster", { ...BASE, location: "us-central1" });
+    expect(() => new GkeCluster(gcpStack(app, "euw4"), "Cluster", { ...BASE, location: "europe-west4" })).toThrow(
+      `euw4/Cluster: invalid clusterName "${BASE.clusterName}": is already used in project ${BASE.project} by usc1/Cluster`,
+    );
+    expect(() => new GkeCluster(gcpStack(app, "other"), "Cluster", { ...BASE, project: "acme-ml-other" })).not.toThrow();
+  });
+});
