@@ -2,12 +2,10 @@ import { Construct, IConstruct } from "constructs";
 import { IWorkloadIdentity, WorkloadIdentityKind } from "./cluster";
 import { SecretKind, SecretReference } from "./database";
 import {
-  attachRolePolicy,
   endpoint,
   gcpSecretName,
   grantProjectRole,
   grantSecretAccessor,
-  requireIdentity,
   resolveTls,
   secretsManagerStatements,
   validateGcpProject,
@@ -17,6 +15,7 @@ import {
   validatePattern,
   validateSecretsManagerArn,
 } from "./database-internal";
+import { attachRolePolicy, requireIdentity } from "./grants";
 import { invalid, validateInteger, validateOneOf, warning } from "./validation";
 
 /**

@@ -1,11 +1,9 @@
 import { createHash } from "crypto";
 import { IConstruct } from "constructs";
 import { Fn, Op, Token } from "cdktf";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
 import { SecretManagerSecretIamMember } from "@cdktf/provider-google/lib/secret-manager-secret-iam-member";
-import { IWorkloadIdentity, WorkloadIdentityKind } from "./cluster";
-import { iamPolicy } from "./generated-names";
+import { IWorkloadIdentity } from "./cluster";
 import { NamingRule, validateName } from "./naming";
 import type { DatabaseConnectionProps } from "./database";
 import { DatabaseEngine } from "./database";
@@ -159,24 +157,7 @@ export function validateKubernetesSecret(
   if (namespace !== undefined) validateName(scope, `${prefix}Namespace`, namespace, NamingRule.DNS1123_LABEL);
 }
 
-export const IDENTITY_NEEDED: Record<WorkloadIdentityKind, string> = {
-  [WorkloadIdentityKind.AWS_IAM_ROLE]: "an AWS IAM role identity (EksCluster.addWorkloadIdentity)",
-  [WorkloadIdentityKind.GCP_SERVICE_ACCOUNT]: "a GCP service account identity (GkeCluster.addWorkloadIdentity)",
-  [WorkloadIdentityKind.KUBERNETES_SECRET]: "a credentials-Secret identity (ExistingCluster.addWorkloadIdentity)",
-};
 
-/** Internal: throws the standard error unless `identity` is of `kind` (with its kind's attribute set). */
-export function requireIdentity(scope: IConstruct, identity: IWorkloadIdentity, kind: WorkloadIdentityKind, what: string): void {
-  const complete =
-    kind === WorkloadIdentityKind.AWS_IAM_ROLE
-      ? identity.awsRoleName !== undefined
-      : kind === WorkloadIdentityKind.GCP_SERVICE_ACCOUNT
-        ? identity.gcpServiceAccountEmail !== undefined
-        : identity.credentialsSecretName !== undefined;
-  if (identity.kind !== kind || !complete) {
-    invalid(scope, "identity", identity.node.path, `is a ${identity.kind} identity; ${what} can only be granted to ${IDENTITY_NEEDED[kind]}`);
-  }
-}
 
 /**
  * Internal: the Secrets Manager endpoint of the secret's region, `secretsmanager.<region>.<dns suffix>`.
@@ -214,13 +195,6 @@ export function secretsManagerStatements(secretArn: string, kmsKeyArn: string | 
   return statements;
 }
 
-/** Internal: one inline policy per (resource, identity) on the identity's role, under the identity; idempotent. */
-export function attachRolePolicy(resource: IConstruct, identity: IWorkloadIdentity, label: string, statements: object[]): void {
-  const suffix = resource.node.addr.slice(0, 8);
-  const id = `${label}-${suffix}`;
-  if (identity.node.tryFindChild(id)) return; // already granted
-  new IamRolePolicy(identity, id, { name: `strata-${label}-${suffix}`, role: identity.awsRoleName!, policy: iamPolicy(statements) });
-}
 
 function hash8(value: string): string {
   return createHash("sha256").update(value).digest("hex").slice(0, 8);

@@ -8,14 +8,12 @@ import {
   CLOUD_SQL_CONNECTION_NAME,
   DBI_RESOURCE_ID,
   TlsVerification,
-  attachRolePolicy,
   databaseUri,
   endpoint,
   gcpSecretName,
   grantProjectRole,
   grantSecretAccessor,
   parseSecretsManagerArn,
-  requireIdentity,
   secretsManagerStatements,
   validateDatabaseConnection,
   validateGcpProject,
@@ -25,6 +23,7 @@ import {
   validatePattern,
   validateSecretsManagerArn,
 } from "./database-internal";
+import { attachRolePolicy, requireIdentity } from "./grants";
 
 /** Where a secret lives. */
 export enum SecretKind {

@@ -1,8 +1,7 @@
 import { Construct, IConstruct } from "constructs";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { StorageBucketIamMember } from "@cdktf/provider-google/lib/storage-bucket-iam-member";
 import { IWorkloadIdentity, WorkloadIdentityKind } from "./cluster";
-import { iamPolicy } from "./generated-names";
+import { attachRolePolicy, requireIdentity } from "./grants";
 import { NamingRule, validateName } from "./naming";
 import { invalid, isUnresolved, validateNonEmpty, warning } from "./validation";
 
@@ -101,14 +100,7 @@ export class S3BucketReference extends Construct implements IObjectStore {
   }
 
   private grant(identity: IWorkloadIdentity, access: ObjectStoreAccess): void {
-    if (identity.kind !== WorkloadIdentityKind.AWS_IAM_ROLE || identity.awsRoleName === undefined) {
-      invalid(
-        this,
-        "identity",
-        identity.node.path,
-        `is a ${identity.kind} identity; an S3 bucket can only be granted to an AWS IAM role identity (EksCluster.addWorkloadIdentity)`,
-      );
-    }
+    requireIdentity(this, identity, WorkloadIdentityKind.AWS_IAM_ROLE, "an S3 bucket");
     const objectActions =
       access === ObjectStoreAccess.READ
         ? ["s3:GetObject", "s3:GetObjectVersion"]
@@ -125,13 +117,7 @@ export class S3BucketReference extends Construct implements IObjectStore {
         Resource: [this.kmsKeyArn],
       });
     }
-    const id = `S3-${access}-${this.node.addr.slice(0, 8)}`;
-    if (identity.node.tryFindChild(id)) return; // already granted
-    new IamRolePolicy(identity, id, {
-      name: `strata-s3-${access}-${this.node.addr.slice(0, 8)}`,
-      role: identity.awsRoleName,
-      policy: iamPolicy(statements),
-    });
+    attachRolePolicy(this, identity, `S3-${access}`, statements);
   }
 }
 
@@ -175,14 +161,7 @@ export class GcsBucketReference extends Construct implements IObjectStore {
   }
 
   private grant(identity: IWorkloadIdentity, role: string): void {
-    if (identity.kind !== WorkloadIdentityKind.GCP_SERVICE_ACCOUNT || identity.gcpServiceAccountEmail === undefined) {
-      invalid(
-        this,
-        "identity",
-        identity.node.path,
-        `is a ${identity.kind} identity; a Cloud Storage bucket can only be granted to a GCP service account identity (GkeCluster.addWorkloadIdentity)`,
-      );
-    }
+    requireIdentity(this, identity, WorkloadIdentityKind.GCP_SERVICE_ACCOUNT, "a Cloud Storage bucket");
     const id = `Grant-${role.split(".").pop()}-${identity.node.addr.slice(0, 8)}`;
     if (this.node.tryFindChild(id)) return; // already granted
     new StorageBucketIamMember(this, id, {
@@ -254,14 +233,7 @@ export class S3CompatibleBucket extends Construct implements IObjectStore {
   }
 
   private grant(identity: IWorkloadIdentity, access: ObjectStoreAccess): void {
-    if (identity.kind !== WorkloadIdentityKind.KUBERNETES_SECRET || identity.credentialsSecretName === undefined) {
-      invalid(
-        this,
-        "identity",
-        identity.node.path,
-        `is a ${identity.kind} identity; an S3-compatible bucket can only be granted to a credentials-Secret identity (ExistingCluster.addWorkloadIdentity)`,
-      );
-    }
+    requireIdentity(this, identity, WorkloadIdentityKind.KUBERNETES_SECRET, "an S3-compatible bucket");
     warning(
       this,
       `${this.node.path}: grant ${access} on bucket "${this.bucketName}" to ${identity.namespace}/${identity.serviceAccountName} ` +
