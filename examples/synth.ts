@@ -55,6 +55,7 @@ if (require.main === module) {
     console.log(`  ${r.stack.padEnd(width)}  ${String(r.resources).padStart(4)} resources  ${String(r.dataSources).padStart(3)} data sources`);
   }
   console.log(`  ${"total".padEnd(width)}  ${String(rows.reduce((n, r) => n + r.resources, 0)).padStart(4)} resources`);
-  const warnings = rows.flatMap((r) => r.warnings.map((w) => `  [${r.stack}] ${w}`));
-  if (warnings.length > 0) console.log(`${warnings.length} warning(s):\n${warnings.join("\n")}`);
+  // Each warning was printed to stderr as its stack synthesized; here only the count per run.
+  const warnings = rows.reduce((n, r) => n + r.warnings.length, 0);
+  if (warnings > 0) console.log(`${warnings} warning(s), printed above`);
 }

@@ -27,6 +27,7 @@ import {
   IWorkloadIdentity,
   NodePoolInfo,
   NodePoolPurpose,
+  SystemWorkload,
   WorkloadIdentityOptions,
 } from "../core/cluster";
 import { ClusterConnection } from "../core/connection";
@@ -544,6 +545,16 @@ export class EksCluster extends Construct implements IKubernetesCluster {
   /** The node pools of this cluster. */
   public get nodePools(): NodePoolInfo[] {
     return this.pools.all();
+  }
+
+  /** The system workloads Strata constructs registered on this cluster. */
+  public get systemWorkloads(): SystemWorkload[] {
+    return this.pools.systemWorkloads();
+  }
+
+  /** Records the requests of pods a construct adds to the system nodes (names must be unique). */
+  public addSystemWorkload(workload: SystemWorkload): void {
+    this.pools.addSystemWorkload(workload);
   }
 
   /** Registers a node pool created by another construct (names must be unique). */

@@ -10,6 +10,7 @@ import {
   NodePoolInfo,
   NodePoolPurpose,
   NodeTaint,
+  SystemWorkload,
   WorkloadIdentityKind,
   WorkloadIdentityOptions,
 } from "../core/cluster";
@@ -150,6 +151,16 @@ export class ExistingCluster extends Construct implements IKubernetesCluster {
   /** Declares another group of existing GPU nodes. */
   public addGpuNodes(group: ExistingGpuNodes): void {
     this.declareGpuNodes(group, `gpuNodes["${group.name}"]`);
+  }
+
+  /** The system workloads Strata constructs registered on this cluster. */
+  public get systemWorkloads(): SystemWorkload[] {
+    return this.pools.systemWorkloads();
+  }
+
+  /** Records the requests of pods a construct adds to the cluster's nodes (names must be unique). */
+  public addSystemWorkload(workload: SystemWorkload): void {
+    this.pools.addSystemWorkload(workload);
   }
 
   /** Registers a node pool declared by another construct (names must be unique). */

@@ -105,6 +105,30 @@ export interface NodePoolInfo {
   readonly instanceTypes?: string[];
 }
 
+/**
+ * Resource requests of the pods a Strata construct adds to a cluster's system nodes (operators,
+ * controllers, add-ons). Clusters add them up to size and check their system capacity: every GPU
+ * node is tainted, so platform pods land on the system pool.
+ */
+export interface SystemWorkload {
+  /** What the pods are, e.g. `kueue-controller-manager` (unique per cluster). */
+  readonly name: string;
+  /** CPU request of one pod, in millicores. */
+  readonly cpuMillis: number;
+  /** Memory request of one pod, in MiB. */
+  readonly memoryMiB: number;
+  /**
+   * Number of pods. Ignored for a DaemonSet (`perNode`).
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * A DaemonSet: one pod on every system node.
+   * @default false
+   */
+  readonly perNode?: boolean;
+}
+
 /** Which kind of identity a workload identity is. */
 export enum WorkloadIdentityKind {
   /** An AWS IAM role assumed through EKS Pod Identity or IRSA. */
@@ -241,6 +265,18 @@ export interface IKubernetesCluster extends IConstruct {
    * construct) so that later layers can schedule onto it. Pool names must be unique.
    */
   registerNodePool(pool: NodePoolInfo): void;
+
+  /**
+   * The system workloads Strata constructs registered (see `addSystemWorkload`), in order.
+   */
+  readonly systemWorkloads: SystemWorkload[];
+
+  /**
+   * Records the requests of pods that a construct adds to the system nodes, so the cluster can
+   * size its system pool and warn when its declared system capacity is below them. Names are
+   * unique per cluster.
+   */
+  addSystemWorkload(workload: SystemWorkload): void;
 
   /**
    * Binds a Kubernetes service account to a cloud identity (EKS Pod Identity or IRSA role,

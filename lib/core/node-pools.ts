@@ -1,7 +1,7 @@
 import { IConstruct } from "constructs";
-import { IWorkloadIdentity, NodePoolInfo, WorkloadIdentityKind } from "./cluster";
+import { IWorkloadIdentity, NodePoolInfo, SystemWorkload, WorkloadIdentityKind } from "./cluster";
 import { NamingRule, validateName } from "./naming";
-import { invalid, validateInteger, validateMinMax } from "./validation";
+import { invalid, validateInteger, validateMinMax, validateNonEmpty } from "./validation";
 
 /**
  * Internal: the node pools a cluster knows, with the checks every cluster applies
@@ -36,6 +36,24 @@ export class NodePoolRegistry {
   public all(): NodePoolInfo[] {
     return [...this.pools];
   }
+
+  public addSystemWorkload(workload: SystemWorkload): void {
+    const prop = `systemWorkloads["${workload.name}"]`;
+    validateNonEmpty(this.cluster, "system workload name", workload.name);
+    if (this.workloads.some((w) => w.name === workload.name)) {
+      invalid(this.cluster, "system workload name", workload.name, "must be unique in the cluster; a system workload with this name is already registered");
+    }
+    validateInteger(this.cluster, `${prop}.cpuMillis`, workload.cpuMillis, 1);
+    validateInteger(this.cluster, `${prop}.memoryMiB`, workload.memoryMiB, 1);
+    validateInteger(this.cluster, `${prop}.replicas`, workload.replicas, 0);
+    this.workloads.push({ ...workload });
+  }
+
+  public systemWorkloads(): SystemWorkload[] {
+    return [...this.workloads];
+  }
+
+  private readonly workloads: SystemWorkload[] = [];
 }
 
 /**

@@ -51,6 +51,40 @@ export function warn(scope: IConstruct, prop: string, value: unknown, message: s
  */
 export function warning(scope: IConstruct, message: string): void {
   scope.node.addMetadata(AnnotationMetadataEntryType.WARN, message, { stackTrace: false });
+  let printer = PRINTERS.get(scope);
+  if (!printer) {
+    const created: WarningPrinter = { pending: [], validated: false };
+    printer = created;
+    PRINTERS.set(scope, created);
+    // Validations run when the scope's stack synthesizes (`app.synth()`, `cdktf synth`,
+    // `Testing.synth(stack, true)`), so each warning is printed once per synth, whatever runs the app.
+    scope.node.addValidation({
+      validate: () => {
+        created.validated = true;
+        flushWarnings(created);
+        return [];
+      },
+    });
+  }
+  printer.pending.push(message);
+  // A warning recorded by a later validation of an already validated scope is printed at once.
+  if (printer.validated) flushWarnings(printer);
+}
+
+interface WarningPrinter {
+  pending: string[];
+  validated: boolean;
+}
+
+const PRINTERS = new WeakMap<IConstruct, WarningPrinter>();
+
+/** Environment variable that silences the printing (not the recording) of warnings, for test runners. */
+export const SILENCE_WARNINGS_ENV = "STRATA_SILENCE_WARNINGS";
+
+function flushWarnings(printer: WarningPrinter): void {
+  const messages = printer.pending.splice(0);
+  if (process.env[SILENCE_WARNINGS_ENV] === "1") return;
+  for (const message of messages) process.stderr.write(`[strata] Warning: ${message}\n`);
 }
 
 /** Integer within [min, max] (inclusive). Skips tokens and undefined. */

@@ -12,6 +12,7 @@ import {
   NodePoolPurpose,
   NodeTaint,
   TaintEffect,
+  SystemWorkload,
   WorkloadIdentityOptions,
 } from "../../lib/core/cluster";
 import { ClusterConnection } from "../../lib/core/connection";
@@ -43,6 +44,10 @@ class FakeCloudCluster extends Construct implements IKubernetesCluster {
   }
   public registerNodePool(pool: NodePoolInfo): void {
     this.nodePools.push(pool);
+  }
+  public readonly systemWorkloads: SystemWorkload[] = [];
+  public addSystemWorkload(workload: SystemWorkload): void {
+    this.systemWorkloads.push(workload);
   }
   public addWorkloadIdentity(_id: string, _options: WorkloadIdentityOptions): IWorkloadIdentity {
     throw new Error("not used");

@@ -12,6 +12,7 @@ import {
   IKubernetesCluster,
   IWorkloadIdentity,
   NodePoolInfo,
+  SystemWorkload,
   WorkloadIdentityOptions,
 } from "../../lib/core/cluster";
 import { ClusterConnection, NamespaceIsolation, PodSecurityLevel } from "../../lib/core/connection";
@@ -36,6 +37,10 @@ class FakeOnPremCluster extends Construct implements IKubernetesCluster {
   public readonly target = ClusterTarget.ON_PREM;
   public readonly nodePools: NodePoolInfo[] = [];
   public registerNodePool(): void {}
+  public readonly systemWorkloads: SystemWorkload[] = [];
+  public addSystemWorkload(workload: SystemWorkload): void {
+    this.systemWorkloads.push(workload);
+  }
   public addWorkloadIdentity(_id: string, _options: WorkloadIdentityOptions): IWorkloadIdentity {
     throw new Error("not used");
   }

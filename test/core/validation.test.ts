@@ -1,5 +1,8 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { Construct } from "constructs";
-import { Fn, Lazy, Token } from "cdktf";
+import { App, Fn, Lazy, Testing, Token } from "cdktf";
 import {
   cidrsOverlap,
   describeValue,
@@ -83,6 +86,58 @@ describe("validation helpers", () => {
       warn(c, "replicas", 1, "a single replica has no failover");
       expect(annotations(s, "warn")).toEqual(['warnings/Thing: replicas 1: a single replica has no failover']);
       expect(annotations(s, "error")).toEqual([]);
+    });
+
+    describe("printing at synth", () => {
+      let written: string[];
+      let spy: jest.SpyInstance;
+      beforeEach(() => {
+        written = [];
+        delete process.env.STRATA_SILENCE_WARNINGS;
+        spy = jest.spyOn(process.stderr, "write").mockImplementation((chunk: unknown) => {
+          written.push(String(chunk));
+          return true;
+        });
+      });
+      afterEach(() => {
+        spy.mockRestore();
+        process.env.STRATA_SILENCE_WARNINGS = "1";
+      });
+
+      it("prints each warning to stderr once, with the construct path, when the app synthesizes", () => {
+        const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "strata-warn-"));
+        const app = new App({ outdir });
+        const s = bareStack(app, "warnings");
+        const c = new Construct(s, "Thing");
+        warn(c, "replicas", 1, "a single replica has no failover");
+        warn(c, "zones", 1, "one zone");
+        expect(written).toEqual([]); // not at construction: at synth
+        app.synth();
+        expect(written).toEqual([
+          "[strata] Warning: warnings/Thing: replicas 1: a single replica has no failover\n",
+          "[strata] Warning: warnings/Thing: zones 1: one zone\n",
+        ]);
+        fs.rmSync(outdir, { recursive: true, force: true });
+      });
+
+      it("prints a warning that a validation records after the scope was validated", () => {
+        const s = bareStack(undefined, "late");
+        const c = new Construct(s, "Thing");
+        warn(c, "first", 1, "early");
+        c.node.addValidation({ validate: () => (warn(c, "second", 2, "late"), []) });
+        Testing.synth(s, true);
+        expect(written).toEqual(["[strata] Warning: late/Thing: first 1: early\n", "[strata] Warning: late/Thing: second 2: late\n"]);
+      });
+
+      it("stays silent under STRATA_SILENCE_WARNINGS=1 and still records the warning", () => {
+        process.env.STRATA_SILENCE_WARNINGS = "1";
+        const s = bareStack(undefined, "quiet");
+        const c = new Construct(s, "Thing");
+        warn(c, "replicas", 1, "quiet");
+        Testing.synth(s, true);
+        expect(written).toEqual([]);
+        expect(annotations(s, "warn")).toEqual(["quiet/Thing: replicas 1: quiet"]);
+      });
     });
   });
 
