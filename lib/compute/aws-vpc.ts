@@ -1,22 +1,53 @@
 import { Construct } from "constructs";
 import { Fn } from "cdktf";
 import { DataAwsAvailabilityZones } from "@cdktf/provider-aws/lib/data-aws-availability-zones";
+import { DataAwsVpcEndpointService } from "@cdktf/provider-aws/lib/data-aws-vpc-endpoint-service";
 import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
 import { Eip } from "@cdktf/provider-aws/lib/eip";
 import { InternetGateway } from "@cdktf/provider-aws/lib/internet-gateway";
 import { NatGateway } from "@cdktf/provider-aws/lib/nat-gateway";
 import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
 import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-association";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
+import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { invalid, isUnresolved, parseIpv4Cidr, validateCidr, validateInteger } from "../core/validation";
+import { validateEnumValue, validateNoDuplicates } from "./eks-internal";
 
-/** How many NAT gateways give the private subnets their egress. */
+/**
+ * How many NAT gateways give the private subnets their egress. `SINGLE` is the cheap default (one
+ * gateway-hour, but every zone's egress crosses zones to it and stops when its zone fails);
+ * `ONE_PER_ZONE` is the production choice (zone-independent egress, no cross-zone data charge, one
+ * gateway-hour and one Elastic IP per zone).
+ */
 export enum NatGatewayMode {
   /** One NAT gateway for the whole VPC: cheapest; egress stops if its zone fails. */
   SINGLE = "single",
   /** One NAT gateway per availability zone: zone-independent egress, one gateway-hour each. */
   ONE_PER_ZONE = "one-per-zone",
+}
+
+/**
+ * AWS services reachable through an interface VPC endpoint in the private subnets, so their
+ * traffic stays off the NAT gateways (each endpoint is billed per hour and zone, plus per GB).
+ */
+export enum VpcInterfaceEndpoint {
+  /** Amazon ECR API (`ecr.api`): image manifests and auth tokens. Use with `ECR_DKR`. */
+  ECR_API = "ecr.api",
+  /** Amazon ECR Docker registry (`ecr.dkr`): image pulls (layers come from S3, through the gateway endpoint). */
+  ECR_DKR = "ecr.dkr",
+  /** AWS STS (`sts`): the web-identity and Pod Identity credential exchanges of workloads. */
+  STS = "sts",
+  /** Amazon EC2 API (`ec2`): the VPC CNI and Karpenter. */
+  EC2 = "ec2",
+  /** CloudWatch Logs (`logs`). */
+  LOGS = "logs",
+  /** Amazon SQS (`sqs`): Karpenter's interruption queue. */
+  SQS = "sqs",
+  /** Elastic Load Balancing (`elasticloadbalancing`): the AWS Load Balancer Controller. */
+  ELASTIC_LOAD_BALANCING = "elasticloadbalancing",
 }
 
 /** Props of `AwsVpc`. */
@@ -41,6 +72,14 @@ export interface AwsVpcProps {
    * @default NatGatewayMode.SINGLE
    */
   readonly natGateways?: NatGatewayMode;
+  /**
+   * Interface VPC endpoints to create in the private subnets (private DNS on; a security group
+   * admits HTTPS from the VPC CIDR). Each costs an endpoint-hour per zone: list the services whose
+   * traffic would otherwise pay NAT processing (image pulls: `ECR_API` + `ECR_DKR`; credentials: `STS`).
+   * An S3 gateway endpoint (free) is always created.
+   * @default - none
+   */
+  readonly interfaceEndpoints?: VpcInterfaceEndpoint[];
 }
 
 /** Splits `cidr` into the `index`-th block with `newBits` more prefix bits (as Terraform's cidrsubnet). */
@@ -54,7 +93,9 @@ function cidrSubnet(cidr: string, newBits: number, index: number): string {
 /**
  * A VPC laid out for an EKS cluster: private subnets for nodes (tagged for internal load
  * balancers and Karpenter discovery), small public subnets that hold only NAT gateways and
- * public load balancers, and a default security group that allows nothing.
+ * public load balancers, a default security group that allows nothing, an S3 gateway endpoint on
+ * the private route tables (data and image layers from S3 skip NAT processing charges), and
+ * optionally interface endpoints (`interfaceEndpoints`).
  *
  * @example
  * const vpc = new AwsVpc(stack, "Vpc", { name: "ml", zoneCount: 3 });
@@ -68,12 +109,21 @@ export class AwsVpc extends Construct {
   public readonly publicSubnetIds: string[];
   /** The VPC CIDR. */
   public readonly cidr: string;
+  /** The S3 gateway endpoint on the private route tables. */
+  public readonly s3Endpoint: VpcEndpoint;
 
   constructor(scope: Construct, id: string, props: AwsVpcProps) {
     super(scope, id);
     const cidr = props.cidr ?? "10.0.0.0/16";
     const zoneCount = props.zoneCount ?? 3;
     const natMode = props.natGateways ?? NatGatewayMode.SINGLE;
+    const interfaceEndpoints = props.interfaceEndpoints ?? [];
+    validateEnumValue(this, "natGateways", props.natGateways, "NatGatewayMode", NatGatewayMode);
+    if (!Array.isArray(interfaceEndpoints) && !isUnresolved(interfaceEndpoints)) {
+      invalid(this, "interfaceEndpoints", interfaceEndpoints, 'must be a list such as [VpcInterfaceEndpoint.ECR_API] ("ecr.api")');
+    }
+    interfaceEndpoints.forEach((e, i) => validateEnumValue(this, `interfaceEndpoints[${i}]`, e, "VpcInterfaceEndpoint", VpcInterfaceEndpoint));
+    validateNoDuplicates(this, "interfaceEndpoints", interfaceEndpoints);
     if (isUnresolved(cidr) || isUnresolved(zoneCount)) {
       invalid(this, isUnresolved(cidr) ? "cidr" : "zoneCount", "<token>", "must be a literal value: subnets are laid out at synth time");
     }
@@ -113,6 +163,7 @@ export class AwsVpc extends Construct {
     const publicSubnets: Subnet[] = [];
     const privateSubnets: Subnet[] = [];
     const nats: NatGateway[] = [];
+    const privateRoutes: RouteTable[] = [];
     for (let i = 0; i < zoneCount; i++) {
       const zone = Fn.element(zones.names, i);
       const pub = new Subnet(this, `Public${i}`, {
@@ -152,8 +203,49 @@ export class AwsVpc extends Construct {
       });
       new RouteTableAssociation(this, `PrivateRoutes${i}Association`, { subnetId: priv.id, routeTableId: routes.id });
       privateSubnets.push(priv);
+      privateRoutes.push(routes);
     }
     this.privateSubnetIds = privateSubnets.map((s) => s.id);
     this.publicSubnetIds = publicSubnets.map((s) => s.id);
+
+    // S3 gateway endpoint (no charge): the service name comes from the region's endpoint service,
+    // so it is right in every partition.
+    const s3Service = new DataAwsVpcEndpointService(this, "S3Service", { service: "s3", serviceType: "Gateway" });
+    this.s3Endpoint = new VpcEndpoint(this, "S3Endpoint", {
+      vpcId: this.vpc.id,
+      serviceName: s3Service.serviceName,
+      vpcEndpointType: "Gateway",
+      routeTableIds: privateRoutes.map((r) => r.id),
+      tags: { Name: `${props.name}-s3` },
+    });
+
+    if (interfaceEndpoints.length > 0) {
+      const endpointSg = new SecurityGroup(this, "EndpointSecurityGroup", {
+        name: `${props.name}-vpc-endpoints`,
+        description: "Interface VPC endpoints: HTTPS from the VPC",
+        vpcId: this.vpc.id,
+        tags: { Name: `${props.name}-vpc-endpoints` },
+      });
+      new VpcSecurityGroupIngressRule(this, "EndpointHttpsFromVpc", {
+        securityGroupId: endpointSg.id,
+        description: "HTTPS from the VPC",
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        cidrIpv4: cidr,
+      });
+      for (const service of interfaceEndpoints) {
+        const found = new DataAwsVpcEndpointService(this, `Service-${service}`, { service, serviceType: "Interface" });
+        new VpcEndpoint(this, `Endpoint-${service}`, {
+          vpcId: this.vpc.id,
+          serviceName: found.serviceName,
+          vpcEndpointType: "Interface",
+          privateDnsEnabled: true,
+          subnetIds: this.privateSubnetIds,
+          securityGroupIds: [endpointSg.id],
+          tags: { Name: `${props.name}-${service}` },
+        });
+      }
+    }
   }
 }

@@ -4,6 +4,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsEksClusterAuth } from "@cdktf/provider-aws/lib/data-aws-eks-cluster-auth";
+import { DataAwsIamSessionContext } from "@cdktf/provider-aws/lib/data-aws-iam-session-context";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { EksAccessEntry } from "@cdktf/provider-aws/lib/eks-access-entry";
@@ -17,6 +18,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import {
   CapacityType,
   ClusterAccess,
@@ -46,9 +48,19 @@ import {
   validateOneOf,
   warn,
 } from "../core/validation";
-import { AwsVpc, NatGatewayMode } from "./aws-vpc";
+import { AwsVpc, NatGatewayMode, VpcInterfaceEndpoint } from "./aws-vpc";
 import { EksGpuNodePool, EksGpuNodePoolOptions } from "./eks-gpu-node-pool";
-import { secureLaunchTemplate } from "./eks-internal";
+import {
+  EKS_ADDON_CATALOG,
+  EKS_ADDON_VERSION,
+  EKS_ADDONS,
+  EKS_SYSTEM_WORKLOADS,
+  secureLaunchTemplate,
+  validateEnumValue,
+  validateIamPrincipalArn,
+  validateNoDuplicates,
+  validateStringList,
+} from "./eks-internal";
 import { EksWorkloadIdentity } from "./eks-workload-identity";
 import { KarpenterInfra } from "./karpenter";
 
@@ -60,8 +72,45 @@ export enum EksIdentityMode {
   IRSA = "irsa",
 }
 
-/** The five EKS control-plane log types. */
-const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
+/**
+ * EKS control-plane log types sent to CloudWatch Logs. Each is billed by volume: `API`,
+ * `CONTROLLER_MANAGER` and `SCHEDULER` are verbose and mostly useful for debugging.
+ */
+export enum EksControlPlaneLogType {
+  /** API server logs (every request; verbose). */
+  API = "api",
+  /** Kubernetes audit logs: who did what. On by default. */
+  AUDIT = "audit",
+  /** The IAM authenticator's logs (which IAM principal became which Kubernetes user). On by default. */
+  AUTHENTICATOR = "authenticator",
+  /** Controller manager logs (verbose). */
+  CONTROLLER_MANAGER = "controllerManager",
+  /** Scheduler logs (verbose). */
+  SCHEDULER = "scheduler",
+}
+
+/** KMS actions of key administrators: manage the key, never use it (terraform-aws-modules/kms's list). */
+const KEY_ADMIN_ACTIONS = [
+  "kms:CancelKeyDeletion",
+  "kms:Create*",
+  "kms:Delete*",
+  "kms:Describe*",
+  "kms:Disable*",
+  "kms:Enable*",
+  "kms:Get*",
+  "kms:ImportKeyMaterial",
+  "kms:List*",
+  "kms:Put*",
+  "kms:ReplicateKey",
+  "kms:Revoke*",
+  "kms:RotateKeyOnDemand",
+  "kms:ScheduleKeyDeletion",
+  "kms:TagResource",
+  "kms:UntagResource",
+  "kms:Update*",
+];
+/** KMS actions of key users: cryptographic use only. */
+const KEY_USER_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"];
 /** Retention periods CloudWatch Logs accepts. */
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
@@ -96,11 +145,26 @@ export interface EksClusterProps {
    */
   readonly natGateways?: NatGatewayMode;
   /**
+   * Interface VPC endpoints of the new VPC (see `AwsVpc`); an S3 gateway endpoint is always
+   * created. Ignored with `subnetIds`.
+   * @default - none
+   */
+  readonly interfaceEndpoints?: VpcInterfaceEndpoint[];
+  /**
    * CIDRs allowed to reach a public API endpoint. The endpoint is private-only unless this is set;
-   * `0.0.0.0/0` is rejected (list your CI runners and VPN egress instead).
+   * `0.0.0.0/0` is rejected (list your CI runners and VPN egress instead). Use it as a temporary
+   * runner path; prefer `endpointAccessCidrs` over a VPN or peering.
    * @default - private endpoint only
    */
   readonly publicEndpointCidrs?: string[];
+  /**
+   * Networks that may reach the private API endpoint on TCP 443: CI runners in a peered VPC or
+   * behind a transit gateway, a VPN's client range. Each CIDR gets an ingress rule on the cluster
+   * security group (which otherwise admits only the cluster's own nodes), so later stacks can plan
+   * from those runners. `0.0.0.0/0` is rejected.
+   * @default - only the cluster security group (runners must run inside the VPC)
+   */
+  readonly endpointAccessCidrs?: string[];
   /**
    * How workloads get AWS credentials.
    * @default EksIdentityMode.POD_IDENTITY
@@ -129,25 +193,59 @@ export interface EksClusterProps {
    */
   readonly systemDiskSizeGiB?: number;
   /**
-   * Retention of the control-plane log group, in days (a value CloudWatch Logs accepts).
-   * @default 365
+   * Control-plane log types sent to CloudWatch Logs (billed by volume). Audit and authenticator
+   * logs answer "who did what"; add `API`, `CONTROLLER_MANAGER`, `SCHEDULER` when debugging.
+   * @default [EksControlPlaneLogType.AUDIT, EksControlPlaneLogType.AUTHENTICATOR]
+   */
+  readonly controlPlaneLogTypes?: EksControlPlaneLogType[];
+  /**
+   * Retention of the control-plane log group, in days (a value CloudWatch Logs accepts). Raise it
+   * to 365 or more where an audit regime asks for it.
+   * @default 90
    */
   readonly logRetentionDays?: number;
   /**
    * IAM role ARNs given cluster-admin through EKS access entries (in addition to the identity
-   * that creates the cluster).
-   * @default - only the creating identity
+   * that runs Terraform, see `creatorAdminAccess`). Do not list the role that runs Terraform
+   * while `creatorAdminAccess` is on: EKS refuses a second access entry for one principal.
+   * @default - only the identity that runs Terraform
    */
   readonly adminRoleArns?: string[];
   /**
-   * Pinned EKS add-on versions by add-on name (`vpc-cni`, `coredns`, `kube-proxy`,
-   * `aws-ebs-csi-driver`, `eks-pod-identity-agent`).
-   * @default - the default version EKS picks for the Kubernetes version
+   * Give the identity that runs Terraform (the IAM role of its assumed-role session, read from
+   * `aws_iam_session_context`) cluster-admin through an explicit access entry, so the platform
+   * and workloads stacks can reach the cluster. EKS's implicit creator admin
+   * (`bootstrap_cluster_creator_admin_permissions`) is off either way. The entry keeps the first
+   * identity that applied it (later runs by other identities do not replace it). Set to false
+   * when the runner's role is in `adminRoleArns`.
+   * @default true
+   */
+  readonly creatorAdminAccess?: boolean;
+  /**
+   * IAM principals (role or user ARNs, or an account root) that administer the cluster's three
+   * KMS keys (manage, rotate, schedule deletion; no cryptographic use), as
+   * terraform-aws-modules/eks's `kms_key_administrators`. The account root is always a key
+   * administrator, so IAM policies in the account can grant key access as well. Every principal must exist when the key policy is written.
+   * @default - the account root only
+   */
+  readonly keyAdministratorArns?: string[];
+  /**
+   * IAM principals (role or user ARNs) that may use the Kubernetes secrets key for cryptographic
+   * operations (encrypt, decrypt, generate data keys), as terraform-aws-modules/eks's
+   * `kms_key_users`. The cluster role gets its use through an IAM policy, not through this list.
+   * @default - none
+   */
+  readonly keyUserArns?: string[];
+  /**
+   * EKS add-on versions by add-on name (`vpc-cni`, `coredns`, `kube-proxy`,
+   * `aws-ebs-csi-driver`, `eks-pod-identity-agent`), each `v<major>.<minor>.<patch>-eksbuild.<n>`.
+   * Overrides Strata's catalog for the Kubernetes version, add-on by add-on.
+   * @default - the versions Strata's add-on catalog pins for `kubernetesVersion` (see docs/compute.md)
    */
   readonly addonVersions?: { [addon: string]: string };
   /**
    * Protect the cluster from deletion (EKS deletion protection and Terraform `prevent_destroy` on
-   * the cluster and its KMS key). Set to false only for throwaway clusters.
+   * the cluster and its KMS keys). Set to false only for throwaway clusters.
    * @default true
    */
   readonly deletionProtection?: boolean;
@@ -161,11 +259,12 @@ export interface EksClusterProps {
 }
 
 /**
- * An Amazon EKS cluster, secure by default: private API endpoint, Kubernetes secrets encrypted
- * with a customer-managed KMS key (rotation on), all five control-plane log types in an
- * encrypted log group, EKS Pod Identity (or IRSA), the core add-ons as managed add-ons, a system
- * node group on a launch template with IMDSv2 (hop limit 1) and encrypted gp3 volumes, and
- * deletion protection.
+ * An Amazon EKS cluster, secure by default: private API endpoint (reachable from the networks in
+ * `endpointAccessCidrs`), separate customer-managed KMS keys (rotation on) for Kubernetes secrets,
+ * control-plane logs and node volumes, audit and authenticator logs in an encrypted log group,
+ * admins through access entries only (the identity that runs Terraform among them), EKS Pod
+ * Identity (or IRSA), the core add-ons as managed add-ons at pinned versions, a system node group
+ * on a launch template with IMDSv2 (hop limit 1) and encrypted gp3 volumes, and deletion protection.
  *
  * @example
  * const infra = new TerraformStack(app, "infra");
@@ -181,8 +280,21 @@ export class EksCluster extends Construct implements IKubernetesCluster {
   public readonly clusterName: string;
   /** The EKS cluster resource. */
   public readonly resource: EksClusterResource;
-  /** The customer-managed KMS key for secrets, logs and node volumes. */
+  /**
+   * The customer-managed KMS key that encrypts Kubernetes secrets (construct id `Key`, alias
+   * `alias/eks/<clusterName>`). Before Strata 0.x it also encrypted logs and node volumes; those
+   * now have `logsKey` and `volumesKey`.
+   */
   public readonly kmsKey: KmsKey;
+  /** The customer-managed KMS key of the control-plane log group (alias `alias/eks/<clusterName>/logs`). */
+  public readonly logsKey: KmsKey;
+  /**
+   * The customer-managed KMS key of node volumes (alias `alias/eks/<clusterName>/volumes`): use it
+   * for every launch template and EC2NodeClass of the cluster.
+   */
+  public readonly volumesKey: KmsKey;
+  /** The access entry of the identity that runs Terraform, with `creatorAdminAccess`. */
+  public readonly creatorAccessEntry?: EksAccessEntry;
   /** The VPC, when the cluster created one. */
   public readonly vpc?: AwsVpc;
   /** The private subnets nodes run in. */
@@ -222,13 +334,53 @@ export class EksCluster extends Construct implements IKubernetesCluster {
     const systemMin = props.systemMinNodes ?? 2;
     const systemMax = props.systemMaxNodes ?? systemMin;
     const diskSize = props.systemDiskSizeGiB ?? 50;
-    const retention = props.logRetentionDays ?? 365;
+    const retention = props.logRetentionDays ?? 90;
     const protect = props.deletionProtection ?? true;
+    const logTypes = props.controlPlaneLogTypes ?? [EksControlPlaneLogType.AUDIT, EksControlPlaneLogType.AUTHENTICATOR];
+
+    // Shapes first: JavaScript, JSON and YAML callers may pass a string where a list belongs.
+    const lists: Array<[string, unknown, string]> = [
+      ["subnetIds", props.subnetIds, "subnet-0123456789abcdef0"],
+      ["systemInstanceTypes", props.systemInstanceTypes, "m7i.large"],
+      ["publicEndpointCidrs", props.publicEndpointCidrs, "203.0.113.0/24"],
+      ["endpointAccessCidrs", props.endpointAccessCidrs, "10.100.0.0/16"],
+      ["adminRoleArns", props.adminRoleArns, "arn:aws:iam::123456789012:role/platform-admins"],
+      ["keyAdministratorArns", props.keyAdministratorArns, "arn:aws:iam::123456789012:role/key-admins"],
+      ["keyUserArns", props.keyUserArns, "arn:aws:iam::123456789012:role/backup"],
+      ["controlPlaneLogTypes", props.controlPlaneLogTypes, "audit"],
+      ["interfaceEndpoints", props.interfaceEndpoints, "ecr.api"],
+    ];
+    for (const [prop, value, example] of lists) validateStringList(this, prop, value, example);
+    validateEnumValue(this, "identityMode", props.identityMode, "EksIdentityMode", EksIdentityMode);
+    validateEnumValue(this, "natGateways", props.natGateways, "NatGatewayMode", NatGatewayMode);
+    const addonVersionsProp: unknown = props.addonVersions;
+    if (addonVersionsProp !== undefined && !isUnresolved(addonVersionsProp) && (typeof addonVersionsProp !== "object" || Array.isArray(addonVersionsProp) || addonVersionsProp === null)) {
+      invalid(this, "addonVersions", addonVersionsProp, 'must be a map from add-on name to version, such as {"coredns": "v1.12.4-eksbuild.1"}');
+    }
 
     validateName(this, "clusterName", props.clusterName, NamingRule.EKS_CLUSTER);
+    const supported = Object.keys(EKS_ADDON_CATALOG);
     if (!isUnresolved(version) && !/^1\.\d{2}$/.test(version)) {
-      invalid(this, "kubernetesVersion", version, 'must be a Kubernetes minor version such as "1.34"');
+      invalid(this, "kubernetesVersion", version, `must be a Kubernetes minor version such as "1.34" (EKS versions Strata supports: ${supported.join(", ")})`);
     }
+    if (!isUnresolved(version) && !supported.includes(version)) {
+      invalid(
+        this,
+        "kubernetesVersion",
+        version,
+        `is not an EKS version Strata supports: ${supported.join(", ")} (versions in EKS standard support with a pinned add-on catalog)`,
+      );
+    }
+    validateCidrList(this, "endpointAccessCidrs", props.endpointAccessCidrs, {
+      allowAnywhere: false,
+      anywhereHint: "must not be 0.0.0.0/0: list the CIDRs of your CI runners' network and VPN clients",
+    });
+    if (props.endpointAccessCidrs !== undefined && !isUnresolved(props.endpointAccessCidrs) && props.endpointAccessCidrs.length === 0) {
+      invalid(this, "endpointAccessCidrs", props.endpointAccessCidrs, "must list at least one CIDR; omit it to admit only the cluster security group");
+    }
+    validateNoDuplicates(this, "endpointAccessCidrs", props.endpointAccessCidrs);
+    validateNoDuplicates(this, "publicEndpointCidrs", props.publicEndpointCidrs);
+    validateNoDuplicates(this, "subnetIds", props.subnetIds);
     validateCidrList(this, "publicEndpointCidrs", props.publicEndpointCidrs, {
       allowAnywhere: false,
       anywhereHint: "must not be 0.0.0.0/0: list the CIDRs of your CI runners and VPN egress, or keep the endpoint private",
@@ -237,7 +389,12 @@ export class EksCluster extends Construct implements IKubernetesCluster {
       invalid(this, "publicEndpointCidrs", props.publicEndpointCidrs, "must list at least one CIDR; omit it for a private-only endpoint");
     }
     if (props.subnetIds !== undefined) {
-      for (const [prop, value] of [["vpcCidr", props.vpcCidr], ["zoneCount", props.zoneCount], ["natGateways", props.natGateways]] as const) {
+      for (const [prop, value] of [
+        ["vpcCidr", props.vpcCidr],
+        ["zoneCount", props.zoneCount],
+        ["natGateways", props.natGateways],
+        ["interfaceEndpoints", props.interfaceEndpoints],
+      ] as const) {
         if (value !== undefined) {
           invalid(this, prop, value, "applies only to the VPC Strata creates; omit it with subnetIds (your VPC is yours to lay out)");
         }
@@ -249,7 +406,13 @@ export class EksCluster extends Construct implements IKubernetesCluster {
     if (systemInstanceTypes.length === 0) {
       invalid(this, "systemInstanceTypes", systemInstanceTypes, "must list at least one instance type");
     }
-    systemInstanceTypes.forEach((t, i) => validateNonEmpty(this, `systemInstanceTypes[${i}]`, t));
+    systemInstanceTypes.forEach((t, i) => {
+      validateNonEmpty(this, `systemInstanceTypes[${i}]`, t);
+      // Syntax only: <family>.<size>, e.g. m7i.large, m7i-flex.xlarge, u-6tb1.metal (catches "m7i-large").
+      if (!isUnresolved(t) && t.trim().length > 0 && !/^[a-z][a-z0-9-]*\.[a-z0-9-]+$/.test(t)) {
+        invalid(this, `systemInstanceTypes[${i}]`, t, 'must be an EC2 instance type: <family>.<size>, such as "m7i.large"');
+      }
+    });
     validateInteger(this, "systemMinNodes", systemMin, 1, 450);
     validateInteger(this, "systemMaxNodes", systemMax, 1, 450);
     validateMinMax(this, "systemMinNodes", systemMin, "systemMaxNodes", systemMax);
@@ -265,13 +428,31 @@ export class EksCluster extends Construct implements IKubernetesCluster {
     if (!isUnresolved(retention) && !LOG_RETENTION_DAYS.includes(retention)) {
       invalid(this, "logRetentionDays", retention, `must be one of ${LOG_RETENTION_DAYS.join(", ")}`);
     }
-    (props.adminRoleArns ?? []).forEach((arn, i) => {
-      if (!isUnresolved(arn) && !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(arn)) {
-        invalid(this, `adminRoleArns[${i}]`, arn, "must be an IAM role ARN such as arn:aws:iam::123456789012:role/platform-admins");
+    if (!isUnresolved(logTypes)) {
+      if (logTypes.length === 0) {
+        invalid(this, "controlPlaneLogTypes", logTypes, "must list at least one log type (audit logs are the record of who did what); the default is audit and authenticator");
       }
-    });
-    for (const addon of Object.keys(props.addonVersions ?? {})) {
-      validateOneOf(this, "addonVersions key", addon, ["vpc-cni", "coredns", "kube-proxy", "aws-ebs-csi-driver", "eks-pod-identity-agent"]);
+      logTypes.forEach((t, i) => validateEnumValue(this, `controlPlaneLogTypes[${i}]`, t, "EksControlPlaneLogType", EksControlPlaneLogType));
+      validateNoDuplicates(this, "controlPlaneLogTypes", logTypes);
+      if (!logTypes.includes(EksControlPlaneLogType.AUDIT)) {
+        warn(this, "controlPlaneLogTypes", logTypes, "has no audit logs: nothing records who changed what in the cluster");
+      }
+    }
+    (props.adminRoleArns ?? []).forEach((arn, i) => validateIamPrincipalArn(this, `adminRoleArns[${i}]`, arn, ["role"]));
+    validateNoDuplicates(this, "adminRoleArns", props.adminRoleArns);
+    (props.keyAdministratorArns ?? []).forEach((arn, i) => validateIamPrincipalArn(this, `keyAdministratorArns[${i}]`, arn, ["role", "user", "root"]));
+    validateNoDuplicates(this, "keyAdministratorArns", props.keyAdministratorArns);
+    (props.keyUserArns ?? []).forEach((arn, i) => validateIamPrincipalArn(this, `keyUserArns[${i}]`, arn, ["role", "user"]));
+    validateNoDuplicates(this, "keyUserArns", props.keyUserArns);
+    for (const [addon, addonVersion] of Object.entries(props.addonVersions ?? {})) {
+      validateOneOf(this, "addonVersions key", addon, EKS_ADDONS);
+      if (isUnresolved(addonVersion)) continue;
+      if (typeof addonVersion === "string" && addonVersion.trim().toLowerCase() === "latest") {
+        invalid(this, `addonVersions["${addon}"]`, addonVersion, "must be a pinned version such as \"v1.12.4-eksbuild.1\", not latest: list them with aws eks describe-addon-versions");
+      }
+      if (typeof addonVersion !== "string" || !EKS_ADDON_VERSION.test(addonVersion)) {
+        invalid(this, `addonVersions["${addon}"]`, addonVersion, "must be an EKS add-on version: v<major>.<minor>.<patch>-eksbuild.<n>, such as \"v1.12.4-eksbuild.1\"");
+      }
     }
 
     // IAM role names derive from the cluster name and are global to the account.
@@ -312,63 +493,83 @@ export class EksCluster extends Construct implements IKubernetesCluster {
         cidr: props.vpcCidr,
         zoneCount: props.zoneCount,
         natGateways: props.natGateways,
+        interfaceEndpoints: props.interfaceEndpoints,
       });
       this.subnetIds = this.vpc.privateSubnetIds;
     } else {
       this.subnetIds = props.subnetIds;
     }
 
-    // Encryption key for secrets, control-plane logs and node volumes.
+    // Three customer-managed keys: Kubernetes secrets (the original `Key`, so existing clusters keep
+    // their encryption key, which EKS cannot change), control-plane logs and node volumes. None
+    // grants anything to "*" except the volumes key, and that only through EC2 for this account.
     const logGroupName = `/aws/eks/${props.clusterName}/cluster`;
-    this.kmsKey = new KmsKey(this, "Key", {
-      description: `EKS cluster ${props.clusterName}: secrets, control-plane logs and node volumes`,
-      enableKeyRotation: true,
-      deletionWindowInDays: 30,
-      policy: iamPolicy([
-        {
-          Sid: "AccountAdministers",
-          Effect: "Allow",
-          Principal: { AWS: `${arnPrefix}:iam::${account.accountId}:root` },
-          Action: "kms:*",
-          Resource: "*",
-        },
-        {
-          Sid: "ControlPlaneLogs",
-          Effect: "Allow",
-          Principal: { Service: `logs.${region.region}.${partition.dnsSuffix}` },
-          Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-          Resource: "*",
-          Condition: {
-            ArnEquals: {
-              "kms:EncryptionContext:aws:logs:arn": `${arnPrefix}:logs:${region.region}:${account.accountId}:log-group:${logGroupName}`,
-            },
+    const accountRoot = {
+      Sid: "AccountAdministers",
+      Effect: "Allow",
+      Principal: { AWS: `${arnPrefix}:iam::${account.accountId}:root` },
+      Action: "kms:*",
+      Resource: "*",
+    };
+    const keyAdmins = props.keyAdministratorArns ?? [];
+    const adminStatements =
+      keyAdmins.length > 0
+        ? [{ Sid: "KeyAdministrators", Effect: "Allow", Principal: { AWS: keyAdmins }, Action: KEY_ADMIN_ACTIONS, Resource: "*" }]
+        : [];
+    const keyUsers = props.keyUserArns ?? [];
+    const userStatements =
+      keyUsers.length > 0 ? [{ Sid: "KeyUsers", Effect: "Allow", Principal: { AWS: keyUsers }, Action: KEY_USER_ACTIONS, Resource: "*" }] : [];
+    const key = (id: string, aliasSuffix: string, description: string, statements: object[]) => {
+      const created = new KmsKey(this, id, {
+        description: `EKS cluster ${props.clusterName}: ${description}`,
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        policy: iamPolicy([accountRoot, ...adminStatements, ...statements]),
+        lifecycle: { preventDestroy: protect },
+      });
+      new KmsAlias(this, `${id}Alias`, { name: `alias/eks/${props.clusterName}${aliasSuffix}`, targetKeyId: created.keyId });
+      return created;
+    };
+    // The cluster role uses the secrets key through its IAM policy (ClusterRoleKey), which the
+    // account-root statement makes effective.
+    this.kmsKey = key("Key", "", "Kubernetes secrets", userStatements);
+    this.logsKey = key("LogsKey", "/logs", "control-plane logs", [
+      {
+        Sid: "ControlPlaneLogs",
+        Effect: "Allow",
+        Principal: { Service: `logs.${region.region}.${partition.dnsSuffix}` },
+        Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+        Resource: "*",
+        Condition: {
+          ArnEquals: {
+            "kms:EncryptionContext:aws:logs:arn": `${arnPrefix}:logs:${region.region}:${account.accountId}:log-group:${logGroupName}`,
           },
         },
-        {
-          // Node volumes: any principal of this account, only through EC2 (launch templates, the Auto
-          // Scaling service-linked role, Karpenter). The pattern of the AWS-managed aws/ebs key; it does
-          // not name the Auto Scaling service-linked role, which a fresh account may not have yet.
-          Sid: "NodeVolumesThroughEc2",
-          Effect: "Allow",
-          Principal: { AWS: "*" },
-          Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant"],
-          Resource: "*",
-          Condition: {
-            StringEquals: {
-              "kms:CallerAccount": account.accountId,
-              "kms:ViaService": `ec2.${region.region}.${partition.dnsSuffix}`,
-            },
+      },
+    ]);
+    this.volumesKey = key("VolumesKey", "/volumes", "node volumes", [
+      {
+        // Node volumes: any principal of this account, only through EC2 (launch templates, the Auto
+        // Scaling service-linked role, Karpenter). The pattern of the AWS-managed aws/ebs key; it does
+        // not name the Auto Scaling service-linked role, which a fresh account may not have yet.
+        Sid: "NodeVolumesThroughEc2",
+        Effect: "Allow",
+        Principal: { AWS: "*" },
+        Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant"],
+        Resource: "*",
+        Condition: {
+          StringEquals: {
+            "kms:CallerAccount": account.accountId,
+            "kms:ViaService": `ec2.${region.region}.${partition.dnsSuffix}`,
           },
         },
-      ]),
-      lifecycle: { preventDestroy: protect },
-    });
-    new KmsAlias(this, "KeyAlias", { name: `alias/eks/${props.clusterName}`, targetKeyId: this.kmsKey.keyId });
+      },
+    ]);
 
     const logGroup = new CloudwatchLogGroup(this, "ControlPlaneLogs", {
       name: logGroupName,
       retentionInDays: retention,
-      kmsKeyId: this.kmsKey.arn,
+      kmsKeyId: this.logsKey.arn,
     });
 
     // Cluster role
@@ -403,7 +604,7 @@ export class EksCluster extends Construct implements IKubernetesCluster {
       roleArn: clusterRole.arn,
       bootstrapSelfManagedAddons: false,
       deletionProtection: protect,
-      enabledClusterLogTypes: CONTROL_PLANE_LOG_TYPES,
+      enabledClusterLogTypes: logTypes,
       vpcConfig: {
         subnetIds: this.subnetIds,
         endpointPrivateAccess: true,
@@ -411,23 +612,52 @@ export class EksCluster extends Construct implements IKubernetesCluster {
         publicAccessCidrs: publicCidrs,
       },
       encryptionConfig: { resources: ["secrets"], provider: { keyArn: this.kmsKey.arn } },
-      accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
+      // No implicit creator admin: admins come from access entries below. Changing this flag
+      // replaces a cluster, so clusters created with it on keep it (ignore_changes).
+      accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false },
       upgradePolicy: { supportType: "STANDARD" },
       dependsOn: [clusterPolicy, clusterKeyPolicy, logGroup],
-      lifecycle: { preventDestroy: protect },
+      lifecycle: { preventDestroy: protect, ignoreChanges: ["access_config[0].bootstrap_cluster_creator_admin_permissions"] },
     });
     this.endpoint = this.resource.endpoint;
     this.certificateAuthorityData = this.resource.certificateAuthority.get(0).data;
 
-    (props.adminRoleArns ?? []).forEach((arn, i) => {
-      const entry = new EksAccessEntry(this, `Admin${i}`, { clusterName: this.resource.name, principalArn: arn, type: "STANDARD" });
-      new EksAccessPolicyAssociation(this, `Admin${i}Policy`, {
+    // Private endpoint reachability: the cluster security group admits only the cluster itself
+    // unless runner and VPN networks are listed.
+    (props.endpointAccessCidrs ?? []).forEach((cidr, i) => {
+      new VpcSecurityGroupIngressRule(this, `EndpointAccess${i}`, {
+        securityGroupId: this.resource.vpcConfig.clusterSecurityGroupId,
+        description: `Kubernetes API (private endpoint) from ${cidr}`,
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        cidrIpv4: cidr,
+      });
+    });
+
+    const clusterAdmin = (id: string, principalArn: string, ignorePrincipalChanges = false) => {
+      const entry = new EksAccessEntry(this, id, {
+        clusterName: this.resource.name,
+        principalArn,
+        type: "STANDARD",
+        lifecycle: ignorePrincipalChanges ? { ignoreChanges: ["principal_arn"] } : undefined,
+      });
+      new EksAccessPolicyAssociation(this, `${id}Policy`, {
         clusterName: this.resource.name,
         principalArn: entry.principalArn,
         policyArn: `${arnPrefix}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy`,
         accessScope: { type: "cluster" },
       });
-    });
+      return entry;
+    };
+    if (props.creatorAdminAccess ?? true) {
+      // The identity running Terraform: for an assumed-role session, issuer_arn is the role's ARN
+      // (an access entry cannot name a session). ignore_changes keeps the first identity, so a run
+      // by another identity does not swap the entry (and lock the first one out).
+      const session = new DataAwsIamSessionContext(this, "CreatorSession", { arn: account.arn });
+      this.creatorAccessEntry = clusterAdmin("CreatorAdmin", session.issuerArn, true);
+    }
+    (props.adminRoleArns ?? []).forEach((arn, i) => clusterAdmin(`Admin${i}`, arn));
 
     if (identityMode === EksIdentityMode.IRSA) {
       this.oidcProvider = new IamOpenidConnectProvider(this, "OidcProvider", {
@@ -450,7 +680,15 @@ export class EksCluster extends Construct implements IKubernetesCluster {
     );
 
     // Add-ons that nodes need before they become Ready.
-    const addonVersions = props.addonVersions ?? {};
+    if (isUnresolved(version) && EKS_ADDONS.some((a) => props.addonVersions?.[a] === undefined)) {
+      warn(
+        this,
+        "kubernetesVersion",
+        "<token>",
+        "is a token, so Strata's add-on catalog cannot pin the add-on versions; EKS picks its default for every add-on not in addonVersions",
+      );
+    }
+    const addonVersions: { [addon: string]: string } = { ...(isUnresolved(version) ? {} : EKS_ADDON_CATALOG[version]), ...props.addonVersions };
     const addon = (
       name: string,
       extra: { identity?: EksWorkloadIdentity; dependsOn?: ITerraformDependable[]; configuration?: object } = {},
@@ -490,7 +728,7 @@ export class EksCluster extends Construct implements IKubernetesCluster {
     const launchTemplate = secureLaunchTemplate(this, "SystemLaunchTemplate", {
       name: generatedName([props.clusterName, "system"], 128),
       diskSizeGiB: diskSize,
-      kmsKeyArn: this.kmsKey.arn,
+      kmsKeyArn: this.volumesKey.arn,
     });
     const systemLabels = {
       [POOL_LABEL]: "system",
@@ -536,6 +774,11 @@ export class EksCluster extends Construct implements IKubernetesCluster {
       policyArn: `${arnPrefix}:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy`,
     });
     addon("aws-ebs-csi-driver", { identity: ebsIdentity, dependsOn: [this.systemNodeGroup] });
+
+    // The pods these add-ons run on the system nodes (every GPU node is tainted).
+    const w = EKS_SYSTEM_WORKLOADS;
+    for (const workload of [w.coredns, w.ebsCsiController, w.awsNode, w.kubeProxy, w.ebsCsiNode]) this.addSystemWorkload(workload);
+    if (identityMode === EksIdentityMode.POD_IDENTITY) this.addSystemWorkload(w.podIdentityAgent);
 
     if (props.karpenter) {
       this.karpenter = new KarpenterInfra(this, "Karpenter", { cluster: this });

@@ -115,7 +115,7 @@ export class EksGpuNodePool extends Construct {
     const launchTemplate = secureLaunchTemplate(this, "LaunchTemplate", {
       name: generatedName([cluster.clusterName, pool.name], 128),
       diskSizeGiB: pool.diskSizeGiB,
-      kmsKeyArn: cluster.kmsKey.arn,
+      kmsKeyArn: cluster.volumesKey.arn,
       bottlerocket: ami === EksGpuAmi.BOTTLEROCKET_NVIDIA,
     });
     this.nodeGroup = new EksNodeGroup(this, "Resource", {

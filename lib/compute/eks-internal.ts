@@ -75,3 +75,159 @@ export function checkAwsRegionOffers(scope: IConstruct, cluster: IConstruct, pro
     warn(scope, prop, gpu.displayName, `the GPU catalog has no data for AWS region ${region}; check that its instance types are offered there`);
   }
 }
+
+/*
+ * Input checks for values from untyped callers (JavaScript, JSON or YAML configs). Local to the EKS
+ * files for now; the generic ones are candidates for lib/core/validation.ts.
+ */
+
+/**
+ * AWS partitions (the second field of an ARN). Source: the AWS SDK's partitions.json (aws, aws-cn,
+ * aws-us-gov, the ISO partitions and the European Sovereign Cloud), as read in 2026.
+ */
+export const AWS_PARTITIONS = ["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"];
+
+/**
+ * A list of strings: rejects a single string or any other non-array (a JavaScript caller's
+ * `subnetIds: "subnet-1"`) and non-string items with the standard error. Skips undefined and tokens.
+ */
+export function validateStringList(scope: IConstruct, prop: string, value: unknown, example: string): void {
+  if (value === undefined || isUnresolved(value)) return;
+  if (!Array.isArray(value)) {
+    invalid(scope, prop, value, `must be a list of strings, such as [${JSON.stringify(example)}]`);
+  }
+  value.forEach((item, i) => {
+    if (typeof item !== "string") invalid(scope, `${prop}[${i}]`, item, "must be a string");
+  });
+}
+
+/** Rejects an item listed twice (`subnetIds`, CIDR lists). Skips tokens. */
+export function validateNoDuplicates(scope: IConstruct, prop: string, values: string[] | undefined): void {
+  if (values === undefined || isUnresolved(values)) return;
+  values.forEach((v, i) => {
+    const first = values.indexOf(v);
+    if (first !== i && !isUnresolved(v)) {
+      invalid(scope, `${prop}[${i}]`, v, `is already listed as ${prop}[${first}]; list each value once`);
+    }
+  });
+}
+
+/**
+ * A member of a string enum: rejects other strings (including the right value in the wrong case,
+ * `"IRSA"` for `"irsa"`) and non-strings, naming the enum members. Skips undefined and tokens.
+ */
+export function validateEnumValue(scope: IConstruct, prop: string, value: unknown, enumName: string, members: object): void {
+  if (value === undefined || isUnresolved(value)) return;
+  const entries = Object.entries(members) as Array<[string, string]>;
+  if (entries.some(([, v]) => v === value)) return;
+  invalid(scope, prop, value, `must be one of ${entries.map(([k, v]) => `${enumName}.${k} (${JSON.stringify(v)})`).join(", ")}`);
+}
+
+/** The partition of an ARN-like string, or undefined when it has none. */
+function arnPartition(arn: string): string | undefined {
+  return /^arn:([^:]*):/.exec(arn)?.[1];
+}
+
+/**
+ * An IAM principal ARN in a known partition. `kinds` lists what may follow `iam::<account>:`
+ * (`role`, `user`, `root`). Skips undefined and tokens.
+ */
+export function validateIamPrincipalArn(scope: IConstruct, prop: string, value: unknown, kinds: Array<"role" | "user" | "root">): void {
+  if (value === undefined || isUnresolved(value)) return;
+  const example = kinds.includes("role") ? "arn:aws:iam::123456789012:role/platform-admins" : "arn:aws:iam::123456789012:user/alice";
+  const what = kinds.map((k) => (k === "root" ? "an account root" : `an IAM ${k}`)).join(" or ");
+  if (typeof value !== "string") invalid(scope, prop, value, `must be ${what} ARN such as ${example}`);
+  const partition = arnPartition(value);
+  if (partition !== undefined && !AWS_PARTITIONS.includes(partition)) {
+    invalid(scope, prop, value, `names the unknown partition ${JSON.stringify(partition)}; AWS partitions are ${AWS_PARTITIONS.join(", ")}`);
+  }
+  const body = /^arn:[a-z-]+:iam::\d{12}:(.*)$/.exec(value)?.[1];
+  const ok =
+    body !== undefined &&
+    ((kinds.includes("root") && body === "root") ||
+      (kinds.includes("role") && /^role\/[\w+=,.@/-]+$/.test(body)) ||
+      (kinds.includes("user") && /^user\/[\w+=,.@/-]+$/.test(body)));
+  if (!ok) invalid(scope, prop, value, `must be ${what} ARN such as ${example}`);
+}
+
+/** The EKS add-ons the cluster installs, in the order `addonVersions` documents them. */
+export const EKS_ADDONS = ["vpc-cni", "coredns", "kube-proxy", "aws-ebs-csi-driver", "eks-pod-identity-agent"];
+
+/**
+ * Pinned EKS add-on versions per Kubernetes minor version: the Kubernetes versions listed here are
+ * the ones `EksCluster` accepts (EKS standard support when read). Pinning keeps an apply from
+ * picking up whatever EKS defaults to that day; raise these with the Kubernetes version.
+ *
+ * Sources, read 2026 through the project's documentation search (no AWS API access here):
+ * - coredns: AWS EKS User Guide "Manage CoreDNS" version table (1.34 and 1.33: v1.12.4-eksbuild.1;
+ *   1.32 and 1.31: v1.11.4-eksbuild.24).
+ * - kube-proxy: AWS EKS User Guide "Manage kube-proxy" version table (v1.34.1-eksbuild.2,
+ *   v1.33.5-eksbuild.2, v1.32.9-eksbuild.2, v1.31.13-eksbuild.2).
+ * - vpc-cni: v1.20.4-eksbuild.2, seen pinned in public Terraform configurations of 1.32-1.34 clusters;
+ *   the User Guide table read listed v1.20.1-eksbuild.3 for 1.27-1.33. NOT verified against
+ *   `aws eks describe-addon-versions` for each Kubernetes version.
+ * - aws-ebs-csi-driver: v1.52.1-eksbuild.1 and eks-pod-identity-agent: v1.3.8-eksbuild.2, seen pinned
+ *   in public configurations; the driver and the agent are built for every supported Kubernetes
+ *   version, but these pairings are NOT verified against `describe-addon-versions`.
+ * Check before relying on them: `aws eks describe-addon-versions --kubernetes-version 1.34
+ * --addon-name vpc-cni --query 'addons[].addonVersions[].addonVersion'`, and override with
+ * `addonVersions`.
+ */
+export const EKS_ADDON_CATALOG: { [kubernetesVersion: string]: { [addon: string]: string } } = {
+  "1.31": {
+    "vpc-cni": "v1.20.4-eksbuild.2",
+    coredns: "v1.11.4-eksbuild.24",
+    "kube-proxy": "v1.31.13-eksbuild.2",
+    "aws-ebs-csi-driver": "v1.52.1-eksbuild.1",
+    "eks-pod-identity-agent": "v1.3.8-eksbuild.2",
+  },
+  "1.32": {
+    "vpc-cni": "v1.20.4-eksbuild.2",
+    coredns: "v1.11.4-eksbuild.24",
+    "kube-proxy": "v1.32.9-eksbuild.2",
+    "aws-ebs-csi-driver": "v1.52.1-eksbuild.1",
+    "eks-pod-identity-agent": "v1.3.8-eksbuild.2",
+  },
+  "1.33": {
+    "vpc-cni": "v1.20.4-eksbuild.2",
+    coredns: "v1.12.4-eksbuild.1",
+    "kube-proxy": "v1.33.5-eksbuild.2",
+    "aws-ebs-csi-driver": "v1.52.1-eksbuild.1",
+    "eks-pod-identity-agent": "v1.3.8-eksbuild.2",
+  },
+  "1.34": {
+    "vpc-cni": "v1.20.4-eksbuild.2",
+    coredns: "v1.12.4-eksbuild.1",
+    "kube-proxy": "v1.34.1-eksbuild.2",
+    "aws-ebs-csi-driver": "v1.52.1-eksbuild.1",
+    "eks-pod-identity-agent": "v1.3.8-eksbuild.2",
+  },
+};
+
+/** An EKS add-on version: `v<major>.<minor>.<patch>-eksbuild.<n>` (kube-proxy may carry `-minimal`). */
+export const EKS_ADDON_VERSION = /^v\d+\.\d+\.\d+(-minimal)?-eksbuild\.\d+$/;
+
+/**
+ * Requests of the pods the cluster's own add-ons run on system nodes, per pod (CPU millicores,
+ * memory MiB). Sources, read 2026 from the upstream charts and manifests the add-ons are built from:
+ * - coredns: 100m / 70Mi, 2 replicas (the CoreDNS Deployment Kubernetes and EKS ship; EKS runs
+ *   two replicas by default, per the EKS User Guide).
+ * - aws-ebs-csi-driver controller: 6 containers (ebs-plugin, csi-provisioner, csi-attacher,
+ *   csi-snapshotter, csi-resizer, liveness-probe) at 10m / 40Mi each (chart defaults), 2 replicas;
+ *   node DaemonSet: 3 containers (ebs-plugin, node-driver-registrar, liveness-probe) at 10m / 40Mi.
+ * - aws-node (vpc-cni): 25m CPU for aws-node and 25m for the network policy agent (chart
+ *   defaults); upstream sets no memory request: counted as 64Mi, an ESTIMATE of its usage so
+ *   sizing keeps room for it.
+ * - kube-proxy: 100m CPU (the EKS kube-proxy DaemonSet); no memory request upstream: counted as
+ *   32Mi, an ESTIMATE.
+ * - eks-pod-identity-agent: the chart sets no requests as far as could be read; counted as
+ *   25m / 32Mi, an ESTIMATE, not an upstream value.
+ */
+export const EKS_SYSTEM_WORKLOADS = {
+  coredns: { name: "coredns", cpuMillis: 100, memoryMiB: 70, replicas: 2 },
+  ebsCsiController: { name: "ebs-csi-controller", cpuMillis: 60, memoryMiB: 240, replicas: 2 },
+  ebsCsiNode: { name: "ebs-csi-node", cpuMillis: 30, memoryMiB: 120, perNode: true },
+  awsNode: { name: "aws-node", cpuMillis: 50, memoryMiB: 64, perNode: true },
+  kubeProxy: { name: "kube-proxy", cpuMillis: 100, memoryMiB: 32, perNode: true },
+  podIdentityAgent: { name: "eks-pod-identity-agent", cpuMillis: 25, memoryMiB: 32, perNode: true },
+};

@@ -284,7 +284,7 @@ export class KarpenterGpuNodePools extends Construct {
                 volumeSize: `${diskSize}Gi`,
                 volumeType: "gp3",
                 encrypted: true,
-                kmsKeyID: cluster.kmsKey.arn,
+                kmsKeyID: cluster.volumesKey.arn,
                 deleteOnTermination: true,
               },
             },

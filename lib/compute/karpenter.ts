@@ -372,14 +372,14 @@ function controllerStatements(cluster: EksCluster, queueArn: string, nodeRoleArn
       Sid: "EncryptNodeVolumes",
       Effect: "Allow",
       Action: ["kms:GenerateDataKeyWithoutPlaintext", "kms:Decrypt", "kms:ReEncrypt*", "kms:DescribeKey"],
-      Resource: cluster.kmsKey.arn,
+      Resource: cluster.volumesKey.arn,
       Condition: { StringEquals: viaEc2 },
     },
     {
       Sid: "GrantNodeVolumeKey",
       Effect: "Allow",
       Action: "kms:CreateGrant",
-      Resource: cluster.kmsKey.arn,
+      Resource: cluster.volumesKey.arn,
       Condition: { StringEquals: viaEc2, Bool: { "kms:GrantIsForAWSResource": "true" } },
     },
   ];

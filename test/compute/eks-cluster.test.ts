@@ -19,6 +19,8 @@ const REGION = "${data.aws_region.Cluster_Region_7C269833.region}";
 const DNS_SUFFIX = "${data.aws_partition.Cluster_Partition_66B445A2.dns_suffix}";
 const CLUSTER = "aws_eks_cluster.Cluster_EB0386A7";
 const KEY_ARN = "${aws_kms_key.Cluster_Key_E3BAC84A.arn}";
+const LOGS_KEY_ARN = "${aws_kms_key.Cluster_LogsKey_8CB33FE5.arn}";
+const VOLUMES_KEY_ARN = "${aws_kms_key.Cluster_VolumesKey_A5D6A601.arn}";
 const PRIVATE_SUBNETS = [0, 1, 2].map((i) => `\${aws_subnet.${["Cluster_Vpc_Private0_682E8352", "Cluster_Vpc_Private1_60361F60", "Cluster_Vpc_Private2_22FE39E9"][i]}.id}`);
 
 const policyOf = (role: { assume_role_policy: string }) => JSON.parse(role.assume_role_policy);
@@ -47,6 +49,8 @@ describe("EksCluster with defaults (new VPC, Pod Identity)", () => {
       "aws_cloudwatch_log_group.Cluster_ControlPlaneLogs_F2A89661",
       "aws_default_security_group.Cluster_Vpc_DefaultSecurityGroup_F5ADFF6A",
       "aws_eip.Cluster_Vpc_NatIp0_52AE4410",
+      "aws_eks_access_entry.Cluster_CreatorAdmin_77B9F359",
+      "aws_eks_access_policy_association.Cluster_CreatorAdminPolicy_35EA573F",
       "aws_eks_addon.Cluster_Addon-aws-ebs-csi-driver_C7BE45C8",
       "aws_eks_addon.Cluster_Addon-coredns_ECD55CAF",
       "aws_eks_addon.Cluster_Addon-eks-pod-identity-agent_8CC1B4B4",
@@ -68,7 +72,11 @@ describe("EksCluster with defaults (new VPC, Pod Identity)", () => {
       "aws_iam_role_policy_attachment.Cluster_VpcCniIdentity_CniPolicy_08674DD4",
       "aws_internet_gateway.Cluster_Vpc_InternetGateway_15B56C3F",
       "aws_kms_alias.Cluster_KeyAlias_2ADFD52E",
+      "aws_kms_alias.Cluster_LogsKeyAlias_3CFC3E4D",
+      "aws_kms_alias.Cluster_VolumesKeyAlias_BC30B9C9",
       "aws_kms_key.Cluster_Key_E3BAC84A",
+      "aws_kms_key.Cluster_LogsKey_8CB33FE5",
+      "aws_kms_key.Cluster_VolumesKey_A5D6A601",
       "aws_launch_template.Cluster_SystemLaunchTemplate_0686FE37",
       "aws_nat_gateway.Cluster_Vpc_Nat0_63C04504",
       "aws_route_table.Cluster_Vpc_PrivateRoutes0_1872B5B0",
@@ -88,8 +96,16 @@ describe("EksCluster with defaults (new VPC, Pod Identity)", () => {
       "aws_subnet.Cluster_Vpc_Public1_EBD6A9F8",
       "aws_subnet.Cluster_Vpc_Public2_CCC0960C",
       "aws_vpc.Cluster_Vpc_FAA3CEDF",
+      "aws_vpc_endpoint.Cluster_Vpc_S3Endpoint_85C5E762",
     ]);
-    expect(Object.keys(json.data ?? {}).sort()).toEqual(["aws_availability_zones", "aws_caller_identity", "aws_partition", "aws_region"]);
+    expect(Object.keys(json.data ?? {}).sort()).toEqual([
+      "aws_availability_zones",
+      "aws_caller_identity",
+      "aws_iam_session_context",
+      "aws_partition",
+      "aws_region",
+      "aws_vpc_endpoint_service",
+    ]);
   });
 
   it("exposes its attributes", () => {
@@ -123,11 +139,14 @@ describe("EksCluster with defaults (new VPC, Pod Identity)", () => {
 
     it("is protected from deletion, in EKS and in Terraform", () => {
       expect(c.deletion_protection).toBe(true);
-      expect(c.lifecycle).toEqual({ prevent_destroy: true });
+      expect(c.lifecycle).toEqual({
+        prevent_destroy: true,
+        ignore_changes: ["access_config[0].bootstrap_cluster_creator_admin_permissions"],
+      });
     });
 
-    it("sends all five control-plane log types, after the log group exists", () => {
-      expect(c.enabled_cluster_log_types).toEqual(["api", "audit", "authenticator", "controllerManager", "scheduler"]);
+    it("sends audit and authenticator logs (verbose types are opt-in), after the log group exists", () => {
+      expect(c.enabled_cluster_log_types).toEqual(["audit", "authenticator"]);
       expect(c.depends_on).toEqual([
         "aws_iam_role_policy_attachment.Cluster_ClusterRolePolicy_D61C9F28",
         "aws_iam_role_policy.Cluster_ClusterRoleKey_9ECDA47D",
@@ -135,9 +154,29 @@ describe("EksCluster with defaults (new VPC, Pod Identity)", () => {
       ]);
     });
 
-    it("installs no self-managed add-ons and uses the access-entry API", () => {
+    it("installs no self-managed add-ons and uses the access-entry API, without the implicit creator admin", () => {
       expect(c.bootstrap_self_managed_addons).toBe(false);
-      expect(c.access_config).toEqual({ authentication_mode: "API", bootstrap_cluster_creator_admin_permissions: true });
+      expect(c.access_config).toEqual({ authentication_mode: "API", bootstrap_cluster_creator_admin_permissions: false });
+    });
+
+    it("gives the identity running Terraform (the role of its session) cluster-admin through an access entry that keeps the first identity", () => {
+      const session = "data.aws_iam_session_context.Cluster_CreatorSession_132768AC";
+      expect(json.data!.aws_iam_session_context).toEqual({
+        Cluster_CreatorSession_132768AC: { arn: "${data.aws_caller_identity.Cluster_Account_231FB156.arn}" },
+      });
+      expect(resourcesOfType(json, "aws_eks_access_entry").Cluster_CreatorAdmin_77B9F359).toEqual({
+        cluster_name: `\${${CLUSTER}.name}`,
+        principal_arn: `\${${session}.issuer_arn}`,
+        type: "STANDARD",
+        lifecycle: { ignore_changes: ["principal_arn"] },
+      });
+      expect(resourcesOfType(json, "aws_eks_access_policy_association").Cluster_CreatorAdminPolicy_35EA573F).toEqual({
+        cluster_name: `\${${CLUSTER}.name}`,
+        principal_arn: "${aws_eks_access_entry.Cluster_CreatorAdmin_77B9F359.principal_arn}",
+        policy_arn: `arn:${PARTITION}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy`,
+        access_scope: { type: "cluster" },
+      });
+      expect(cluster.creatorAccessEntry).toBeDefined();
     });
 
     it("runs Kubernetes 1.34 on standard support, with the cluster role", () => {
@@ -148,31 +187,57 @@ describe("EksCluster with defaults (new VPC, Pod Identity)", () => {
     });
   });
 
-  describe("the KMS key and log group", () => {
-    it("rotates the key and protects it from destroy", () => {
-      expect(synth).toHaveResourceWithProperties(KmsKey, {
-        enable_key_rotation: true,
-        deletion_window_in_days: 30,
-        lifecycle: { prevent_destroy: true },
+  describe("the KMS keys and log group", () => {
+    const keys = () => resourcesOfType(json, "aws_kms_key");
+    const policy = (id: string) => JSON.parse(keys()[id].policy);
+
+    it("has three keys (secrets, logs, volumes), each rotated and protected from destroy, with its alias", () => {
+      expect(Object.keys(keys()).sort()).toEqual(["Cluster_Key_E3BAC84A", "Cluster_LogsKey_8CB33FE5", "Cluster_VolumesKey_A5D6A601"]);
+      for (const k of Object.values(keys())) {
+        expect(k).toMatchObject({ enable_key_rotation: true, deletion_window_in_days: 30, lifecycle: { prevent_destroy: true } });
+      }
+      expect(keys().Cluster_Key_E3BAC84A.description).toBe("EKS cluster ml-prod: Kubernetes secrets");
+      expect(synth).toHaveResourceWithProperties(KmsKey, { description: "EKS cluster ml-prod: node volumes" });
+      const aliases = resourcesOfType(json, "aws_kms_alias");
+      expect(aliases.Cluster_KeyAlias_2ADFD52E).toEqual({ name: "alias/eks/ml-prod", target_key_id: "${aws_kms_key.Cluster_Key_E3BAC84A.key_id}" });
+      expect(aliases.Cluster_LogsKeyAlias_3CFC3E4D).toEqual({
+        name: "alias/eks/ml-prod/logs",
+        target_key_id: "${aws_kms_key.Cluster_LogsKey_8CB33FE5.key_id}",
       });
-      expect(resourcesOfType(json, "aws_kms_alias").Cluster_KeyAlias_2ADFD52E).toEqual({
-        name: "alias/eks/ml-prod",
-        target_key_id: "${aws_kms_key.Cluster_Key_E3BAC84A.key_id}",
+      expect(aliases.Cluster_VolumesKeyAlias_BC30B9C9).toEqual({
+        name: "alias/eks/ml-prod/volumes",
+        target_key_id: "${aws_kms_key.Cluster_VolumesKey_A5D6A601.key_id}",
       });
+      expect(resolve(cluster, cluster.kmsKey.arn)).toBe(KEY_ARN);
+      expect(resolve(cluster, cluster.logsKey.arn)).toBe(LOGS_KEY_ARN);
+      expect(resolve(cluster, cluster.volumesKey.arn)).toBe(VOLUMES_KEY_ARN);
     });
 
-    it("lets the account administer the key, CloudWatch Logs use it for this log group only, and EC2 use it for this account's volumes", () => {
-      const policy = JSON.parse(resourcesOfType(json, "aws_kms_key").Cluster_Key_E3BAC84A.policy);
-      expect(policy.Statement.map((s: any) => s.Sid)).toEqual(["AccountAdministers", "ControlPlaneLogs", "NodeVolumesThroughEc2"]);
-      expect(policy.Statement[0].Principal).toEqual({ AWS: `arn:${PARTITION}:iam::${ACCOUNT}:root` });
-      expect(policy.Statement[1].Principal).toEqual({ Service: `logs.${REGION}.${DNS_SUFFIX}` });
-      expect(policy.Statement[1].Condition).toEqual({
+    it("lets only the account (through IAM) use the secrets key: nothing for \"*\"", () => {
+      const secrets = policy("Cluster_Key_E3BAC84A");
+      expect(secrets.Statement).toEqual([
+        { Sid: "AccountAdministers", Effect: "Allow", Principal: { AWS: `arn:${PARTITION}:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" },
+      ]);
+      const clusterKeyPolicy = JSON.parse(resourcesOfType(json, "aws_iam_role_policy").Cluster_ClusterRoleKey_9ECDA47D.policy);
+      expect(clusterKeyPolicy.Statement[0].Resource).toEqual([KEY_ARN]);
+    });
+
+    it("lets CloudWatch Logs use the logs key for this log group only", () => {
+      const logs = policy("Cluster_LogsKey_8CB33FE5");
+      expect(logs.Statement.map((s: any) => s.Sid)).toEqual(["AccountAdministers", "ControlPlaneLogs"]);
+      expect(logs.Statement[1].Principal).toEqual({ Service: `logs.${REGION}.${DNS_SUFFIX}` });
+      expect(logs.Statement[1].Condition).toEqual({
         ArnEquals: {
           "kms:EncryptionContext:aws:logs:arn": `arn:${PARTITION}:logs:${REGION}:${ACCOUNT}:log-group:/aws/eks/ml-prod/cluster`,
         },
       });
+    });
+
+    it("lets EC2 use the volumes key for this account's volumes", () => {
+      const volumes = policy("Cluster_VolumesKey_A5D6A601");
+      expect(volumes.Statement.map((s: any) => s.Sid)).toEqual(["AccountAdministers", "NodeVolumesThroughEc2"]);
       // No named service-linked role (a fresh account may not have it yet): EC2 on behalf of this account only.
-      expect(policy.Statement[2]).toEqual({
+      expect(volumes.Statement[1]).toEqual({
         Sid: "NodeVolumesThroughEc2",
         Effect: "Allow",
         Principal: { AWS: "*" },
@@ -180,14 +245,14 @@ describe("EksCluster with defaults (new VPC, Pod Identity)", () => {
         Resource: "*",
         Condition: { StringEquals: { "kms:CallerAccount": ACCOUNT, "kms:ViaService": `ec2.${REGION}.${DNS_SUFFIX}` } },
       });
-      expect(JSON.stringify(policy)).not.toContain("AWSServiceRoleForAutoScaling");
+      expect(JSON.stringify(volumes)).not.toContain("AWSServiceRoleForAutoScaling");
     });
 
-    it("encrypts the control-plane log group with the key and keeps logs 365 days", () => {
+    it("encrypts the control-plane log group with the logs key and keeps logs 90 days", () => {
       expect(synth).toHaveResourceWithProperties(CloudwatchLogGroup, {
         name: "/aws/eks/ml-prod/cluster",
-        kms_key_id: KEY_ARN,
-        retention_in_days: 365,
+        kms_key_id: LOGS_KEY_ARN,
+        retention_in_days: 90,
       });
     });
   });
@@ -198,11 +263,17 @@ describe("EksCluster with defaults (new VPC, Pod Identity)", () => {
       addons = Object.fromEntries(Object.values(resourcesOfType(json, "aws_eks_addon")).map((a) => [a.addon_name, a]));
     });
 
-    it("installs the five core add-ons as managed add-ons, at the default version", () => {
+    it("installs the five core add-ons as managed add-ons, at the versions the catalog pins for 1.34", () => {
       expect(Object.keys(addons).sort()).toEqual(["aws-ebs-csi-driver", "coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni"]);
+      expect(Object.fromEntries(Object.entries(addons).map(([name, a]) => [name, a.addon_version]))).toEqual({
+        "vpc-cni": "v1.20.4-eksbuild.2",
+        coredns: "v1.12.4-eksbuild.1",
+        "kube-proxy": "v1.34.1-eksbuild.2",
+        "aws-ebs-csi-driver": "v1.52.1-eksbuild.1",
+        "eks-pod-identity-agent": "v1.3.8-eksbuild.2",
+      });
       for (const a of Object.values(addons)) {
         expect(a.cluster_name).toBe(`\${${CLUSTER}.name}`);
-        expect(a.addon_version).toBeUndefined();
         expect(a.resolve_conflicts_on_create).toBe("OVERWRITE");
         expect(a.resolve_conflicts_on_update).toBe("PRESERVE");
         expect(a.service_account_role_arn).toBeUndefined();
@@ -252,12 +323,12 @@ describe("EksCluster with defaults (new VPC, Pod Identity)", () => {
       });
     });
 
-    it("boot from an encrypted gp3 volume with the cluster key", () => {
+    it("boot from an encrypted gp3 volume with the volumes key", () => {
       const lt = resourcesOfType(json, "aws_launch_template").Cluster_SystemLaunchTemplate_0686FE37;
       expect(lt.block_device_mappings).toEqual([
         {
           device_name: "/dev/xvda",
-          ebs: { volume_size: 50, volume_type: "gp3", encrypted: "true", kms_key_id: KEY_ARN, delete_on_termination: "true" },
+          ebs: { volume_size: 50, volume_type: "gp3", encrypted: "true", kms_key_id: VOLUMES_KEY_ARN, delete_on_termination: "true" },
         },
       ]);
     });
@@ -551,8 +622,8 @@ describe("EksCluster options", () => {
     build({ deletionProtection: false }, stack);
     const json = synthJson(stack);
     expect(json.resource!.aws_eks_cluster.Cluster_EB0386A7.deletion_protection).toBe(false);
-    expect(json.resource!.aws_eks_cluster.Cluster_EB0386A7.lifecycle).toEqual({ prevent_destroy: false });
-    expect(json.resource!.aws_kms_key.Cluster_Key_E3BAC84A.lifecycle).toEqual({ prevent_destroy: false });
+    expect(json.resource!.aws_eks_cluster.Cluster_EB0386A7.lifecycle).toMatchObject({ prevent_destroy: false });
+    for (const key of Object.values(resourcesOfType(json, "aws_kms_key"))) expect(key.lifecycle).toEqual({ prevent_destroy: false });
   });
 
   it("pins add-on versions, system node sizes, disk, retention and version", () => {
@@ -573,7 +644,7 @@ describe("EksCluster options", () => {
     const addons = Object.fromEntries(Object.values(resourcesOfType(json, "aws_eks_addon")).map((a) => [a.addon_name, a]));
     expect(addons["vpc-cni"].addon_version).toBe("v1.20.0-eksbuild.1");
     expect(addons.coredns.addon_version).toBe("v1.12.1-eksbuild.2");
-    expect(addons["kube-proxy"].addon_version).toBeUndefined();
+    expect(addons["kube-proxy"].addon_version).toBe("v1.33.5-eksbuild.2"); // from the catalog for 1.33
     expect(json.resource!.aws_eks_cluster.Cluster_EB0386A7.version).toBe("1.33");
     const ng = json.resource!.aws_eks_node_group.Cluster_SystemNodeGroup_9D7AD4AB;
     expect(ng.instance_types).toEqual(["m7i.xlarge", "m6i.xlarge"]);
@@ -584,7 +655,7 @@ describe("EksCluster options", () => {
 
   it("gives each admin role cluster-admin through an access entry", () => {
     const stack = awsStack();
-    build({ adminRoleArns: ["arn:aws:iam::123456789012:role/ci", "arn:aws:iam::123456789012:role/sre"] }, stack);
+    build({ adminRoleArns: ["arn:aws:iam::123456789012:role/ci", "arn:aws:iam::123456789012:role/sre"], creatorAdminAccess: false }, stack);
     const json = synthJson(stack);
     expect(Object.values(resourcesOfType(json, "aws_eks_access_entry")).map((e) => e.principal_arn)).toEqual([
       "arn:aws:iam::123456789012:role/ci",
@@ -600,10 +671,16 @@ describe("EksCluster options", () => {
     expect(assoc[0].principal_arn).toMatch(/^\$\{aws_eks_access_entry\.Cluster_Admin0_[0-9A-F]{8}\.principal_arn\}$/);
   });
 
-  it("creates no access entries by default", () => {
+  it("creates only the creator's access entry by default, and none with creatorAdminAccess false", () => {
     const stack = awsStack();
     build({}, stack);
-    expect(resourcesOfType(synthJson(stack), "aws_eks_access_entry")).toEqual({});
+    expect(Object.keys(resourcesOfType(synthJson(stack), "aws_eks_access_entry"))).toEqual(["Cluster_CreatorAdmin_77B9F359"]);
+    const none = awsStack();
+    const cluster = build({ creatorAdminAccess: false }, none);
+    const json = synthJson(none);
+    expect(resourcesOfType(json, "aws_eks_access_entry")).toEqual({});
+    expect(json.data!.aws_iam_session_context).toBeUndefined();
+    expect(cluster.creatorAccessEntry).toBeUndefined();
   });
 
   it("accepts token values for validated props", () => {
@@ -804,15 +881,19 @@ describe("EksCluster rejects invalid props", () => {
   const DNS_EKS = "must contain only letters, digits, '-' and '_', and start with a letter or digit";
   const LOG_DAYS = "1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653";
   const ADDONS = '"vpc-cni", "coredns", "kube-proxy", "aws-ebs-csi-driver", "eks-pod-identity-agent"';
+  const K8S_FORMAT = 'must be a Kubernetes minor version such as "1.34" (EKS versions Strata supports: 1.31, 1.32, 1.33, 1.34)';
+  const K8S_UNSUPPORTED = "is not an EKS version Strata supports: 1.31, 1.32, 1.33, 1.34 (versions in EKS standard support with a pinned add-on catalog)";
   const cases: Array<[string, Partial<EksClusterProps>, string]> = [
     ["clusterName with a space", { clusterName: "ml prod" }, `invalid clusterName "ml prod": ${DNS_EKS}`],
     ["clusterName starting with '-'", { clusterName: "-ml" }, `invalid clusterName "-ml": ${DNS_EKS}`],
     ["empty clusterName", { clusterName: "" }, 'invalid clusterName "": must be 1 to 100 characters long (got 0)'],
     ["clusterName over 100", { clusterName: "a".repeat(101) }, `invalid clusterName "${"a".repeat(101)}": must be 1 to 100 characters long (got 101)`],
     ["missing clusterName", { clusterName: undefined }, "invalid clusterName undefined: is required"],
-    ["kubernetesVersion with a patch", { kubernetesVersion: "1.34.1" }, 'invalid kubernetesVersion "1.34.1": must be a Kubernetes minor version such as "1.34"'],
-    ["kubernetesVersion with a v", { kubernetesVersion: "v1.34" }, 'invalid kubernetesVersion "v1.34": must be a Kubernetes minor version such as "1.34"'],
-    ["kubernetesVersion 1.9", { kubernetesVersion: "1.9" }, 'invalid kubernetesVersion "1.9": must be a Kubernetes minor version such as "1.34"'],
+    ["kubernetesVersion with a patch", { kubernetesVersion: "1.34.1" }, `invalid kubernetesVersion "1.34.1": ${K8S_FORMAT}`],
+    ["kubernetesVersion with a v", { kubernetesVersion: "v1.34" }, `invalid kubernetesVersion "v1.34": ${K8S_FORMAT}`],
+    ["kubernetesVersion 1.9", { kubernetesVersion: "1.9" }, `invalid kubernetesVersion "1.9": ${K8S_FORMAT}`],
+    ["kubernetesVersion EKS does not offer", { kubernetesVersion: "1.29" }, `invalid kubernetesVersion "1.29": ${K8S_UNSUPPORTED}`],
+    ["kubernetesVersion not yet released", { kubernetesVersion: "1.99" }, `invalid kubernetesVersion "1.99": ${K8S_UNSUPPORTED}`],
     ["empty publicEndpointCidrs", { publicEndpointCidrs: [] }, "invalid publicEndpointCidrs []: must list at least one CIDR; omit it for a private-only endpoint"],
     [
       "publicEndpointCidrs 0.0.0.0/0",

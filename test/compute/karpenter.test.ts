@@ -276,7 +276,7 @@ describe("Karpenter on EKS (staged stacks)", () => {
         expect(sid("ReadAmiParameters").Resource).toMatch(/:ssm:\$\{data\.aws_region\.[^}]+\}::parameter\/aws\/service\/\*$/);
         expect(sid("ReadPrices").Action).toBe("pricing:GetProducts");
         for (const name of ["EncryptNodeVolumes", "GrantNodeVolumeKey"]) {
-          expect(sid(name).Resource).toBe("${aws_kms_key.Cluster_Key_E3BAC84A.arn}");
+          expect(sid(name).Resource).toBe("${aws_kms_key.Cluster_VolumesKey_A5D6A601.arn}");
           expect(sid(name).Condition.StringEquals["kms:ViaService"]).toBe(
             "ec2.${data.aws_region.Cluster_Region_7C269833.region}.${data.aws_partition.Cluster_Partition_66B445A2.dns_suffix}",
           );
@@ -366,7 +366,7 @@ describe("Karpenter on EKS (staged stacks)", () => {
               volumeSize: "100Gi",
               volumeType: "gp3",
               encrypted: true,
-              kmsKeyID: `${remote}aws_kms_keyCluster_Key_E3BAC84Aarn}`,
+              kmsKeyID: `${remote}aws_kms_keyCluster_VolumesKey_A5D6A601arn}`,
               deleteOnTermination: true,
             },
           },
