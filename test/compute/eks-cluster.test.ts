@@ -7,8 +7,8 @@ import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import { CapacityType, ClusterTarget, IWorkloadIdentity, NodePoolPurpose, WorkloadIdentityKind } from "../../lib/core/cluster";
 import { Gpu } from "../../lib/core/gpu";
 import { cidrsOverlap, parseIpv4Cidr } from "../../lib/core/validation";
-import { NatGatewayMode } from "../../lib/compute/aws-vpc";
-import { EksCluster, EksClusterProps, EksIdentityMode } from "../../lib/compute/eks-cluster";
+import { NatGatewayMode, VpcInterfaceEndpoint } from "../../lib/compute/aws-vpc";
+import { EksCluster, EksClusterProps, EksControlPlaneLogType, EksIdentityMode } from "../../lib/compute/eks-cluster";
 import { EksWorkloadIdentity } from "../../lib/compute/eks-workload-identity";
 import { annotations, awsStack, resolve, resourceInventory, resourcesOfType, SynthJson, synthJson, testApp } from "../support/synth";
 
@@ -1000,5 +1000,231 @@ describe("EksCluster names are unique in an app", () => {
       'euw1/Cluster: invalid clusterName "ml-prod": is already used by use1/Cluster; IAM role names derive from it and are global to the account',
     );
     expect(() => new EksCluster(awsStack(app, "euw1b"), "Cluster", { clusterName: "ml-prod-euw1", subnetIds: SUBNETS })).not.toThrow();
+  });
+});
+
+describe("EksCluster private endpoint access (runners over VPN or peering)", () => {
+  it("admits each listed CIDR on TCP 443 of the cluster security group, with a description", () => {
+    const stack = awsStack();
+    build({ endpointAccessCidrs: ["10.100.0.0/16", "172.16.8.0/22"] }, stack);
+    const json = synthJson(stack);
+    const rules = resourcesOfType(json, "aws_vpc_security_group_ingress_rule");
+    expect(Object.values(rules)).toEqual(
+      ["10.100.0.0/16", "172.16.8.0/22"].map((cidr) => ({
+        security_group_id: `\${${CLUSTER}.vpc_config[0].cluster_security_group_id}`,
+        description: `Kubernetes API (private endpoint) from ${cidr}`,
+        ip_protocol: "tcp",
+        from_port: 443,
+        to_port: 443,
+        cidr_ipv4: cidr,
+      })),
+    );
+    expect(Object.keys(rules).every((k) => /^Cluster_EndpointAccess[01]_[0-9A-F]{8}$/.test(k))).toBe(true);
+    // The endpoint itself stays private-only.
+    expect(json.resource!.aws_eks_cluster.Cluster_EB0386A7.vpc_config.endpoint_public_access).toBe(false);
+  });
+
+  it("creates no ingress rule by default", () => {
+    const stack = awsStack();
+    build({}, stack);
+    expect(resourcesOfType(synthJson(stack), "aws_vpc_security_group_ingress_rule")).toEqual({});
+  });
+
+  it.each([
+    [["0.0.0.0/0"], `invalid endpointAccessCidrs[0] "0.0.0.0/0": must not be 0.0.0.0/0: list the CIDRs of your CI runners' network and VPN clients`],
+    [[], "invalid endpointAccessCidrs []: must list at least one CIDR; omit it to admit only the cluster security group"],
+    [["10.1.0.0/16", "10.1.0.0/16"], 'invalid endpointAccessCidrs[1] "10.1.0.0/16": is already listed as endpointAccessCidrs[0]; list each value once'],
+    [["10.1.0.1/16"], 'invalid endpointAccessCidrs[0] "10.1.0.1/16": must be an IPv4 CIDR block such as 10.0.0.0/16, with no host bits set'],
+    ["10.1.0.0/16", 'invalid endpointAccessCidrs "10.1.0.0/16": must be a list of strings, such as ["10.100.0.0/16"]'],
+  ])("rejects endpointAccessCidrs %p", (cidrs, message) => {
+    expect(() => build({ endpointAccessCidrs: cidrs as any })).toThrow(new Error(`infra/Cluster: ${message}`));
+  });
+});
+
+describe("EksCluster key administrators and users", () => {
+  const ADMIN = "arn:aws:iam::123456789012:role/key-admins";
+  const USER = "arn:aws:iam::123456789012:role/backup";
+  let json: SynthJson;
+  beforeAll(() => {
+    const stack = awsStack();
+    build({ keyAdministratorArns: [ADMIN, "arn:aws:iam::123456789012:root"], keyUserArns: [USER] }, stack);
+    json = synthJson(stack);
+  });
+  const policy = (id: string) => JSON.parse(resourcesOfType(json, "aws_kms_key")[id].policy);
+
+  it("lets key administrators manage all three keys, without cryptographic use", () => {
+    for (const id of ["Cluster_Key_E3BAC84A", "Cluster_LogsKey_8CB33FE5", "Cluster_VolumesKey_A5D6A601"]) {
+      const admins = policy(id).Statement.find((s: any) => s.Sid === "KeyAdministrators");
+      expect(admins.Principal).toEqual({ AWS: [ADMIN, "arn:aws:iam::123456789012:root"] });
+      expect(admins.Action).toContain("kms:ScheduleKeyDeletion");
+      expect(admins.Action).not.toContain("kms:Decrypt");
+      expect(admins.Action).not.toContain("kms:*");
+    }
+  });
+
+  it("lets key users encrypt and decrypt with the secrets key only", () => {
+    expect(policy("Cluster_Key_E3BAC84A").Statement.map((s: any) => s.Sid)).toEqual(["AccountAdministers", "KeyAdministrators", "KeyUsers"]);
+    expect(policy("Cluster_Key_E3BAC84A").Statement[2]).toEqual({
+      Sid: "KeyUsers",
+      Effect: "Allow",
+      Principal: { AWS: [USER] },
+      Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+      Resource: "*",
+    });
+    expect(JSON.stringify(policy("Cluster_LogsKey_8CB33FE5"))).not.toContain(USER);
+    expect(JSON.stringify(policy("Cluster_VolumesKey_A5D6A601"))).not.toContain(USER);
+  });
+
+  it("accepts the partitions of China and GovCloud", () => {
+    expect(() =>
+      build({ keyAdministratorArns: ["arn:aws-cn:iam::123456789012:role/a"], keyUserArns: ["arn:aws-us-gov:iam::123456789012:user/b"] }),
+    ).not.toThrow();
+  });
+
+  const PARTITIONS = "aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-iso-e, aws-iso-f, aws-eusc";
+  it.each([
+    [{ keyAdministratorArns: ["arn:aws-xx:iam::123456789012:role/a"] }, `invalid keyAdministratorArns[0] "arn:aws-xx:iam::123456789012:role/a": names the unknown partition "aws-xx"; AWS partitions are ${PARTITIONS}`],
+    [{ keyAdministratorArns: ["alias/admins"] }, 'invalid keyAdministratorArns[0] "alias/admins": must be an IAM role or an IAM user or an account root ARN such as arn:aws:iam::123456789012:role/platform-admins'],
+    [{ keyUserArns: ["arn:aws:iam::123456789012:root"] }, 'invalid keyUserArns[0] "arn:aws:iam::123456789012:root": must be an IAM role or an IAM user ARN such as arn:aws:iam::123456789012:role/platform-admins'],
+    [{ keyUserArns: ["arn:aws:sts::123456789012:assumed-role/ci/session"] }, 'invalid keyUserArns[0] "arn:aws:sts::123456789012:assumed-role/ci/session": must be an IAM role or an IAM user ARN such as arn:aws:iam::123456789012:role/platform-admins'],
+    [{ keyUserArns: [USER, USER] }, `invalid keyUserArns[1] "${USER}": is already listed as keyUserArns[0]; list each value once`],
+    [{ keyUserArns: USER as any }, `invalid keyUserArns "${USER}": must be a list of strings, such as ["arn:aws:iam::123456789012:role/backup"]`],
+    [{ adminRoleArns: ["arn:aws-xx:iam::123456789012:role/a"] }, `invalid adminRoleArns[0] "arn:aws-xx:iam::123456789012:role/a": names the unknown partition "aws-xx"; AWS partitions are ${PARTITIONS}`],
+  ])("rejects %p", (props, message) => {
+    expect(() => build(props)).toThrow(new Error(`infra/Cluster: ${message}`));
+  });
+});
+
+describe("EksCluster control-plane logs", () => {
+  it("sends the listed log types and keeps them as long as asked", () => {
+    const stack = awsStack();
+    build(
+      {
+        controlPlaneLogTypes: [EksControlPlaneLogType.AUDIT, EksControlPlaneLogType.API, EksControlPlaneLogType.SCHEDULER],
+        logRetentionDays: 365,
+      },
+      stack,
+    );
+    const json = synthJson(stack);
+    expect(json.resource!.aws_eks_cluster.Cluster_EB0386A7.enabled_cluster_log_types).toEqual(["audit", "api", "scheduler"]);
+    expect(json.resource!.aws_cloudwatch_log_group.Cluster_ControlPlaneLogs_F2A89661.retention_in_days).toBe(365);
+    expect(annotations(stack, "warn")).toEqual([]);
+  });
+
+  it("warns when audit logs are left out", () => {
+    const stack = awsStack();
+    build({ controlPlaneLogTypes: [EksControlPlaneLogType.AUTHENTICATOR] }, stack);
+    expect(annotations(stack, "warn")).toEqual([
+      'infra/Cluster: controlPlaneLogTypes ["authenticator"]: has no audit logs: nothing records who changed what in the cluster',
+    ]);
+  });
+
+  const TYPES =
+    'EksControlPlaneLogType.API ("api"), EksControlPlaneLogType.AUDIT ("audit"), EksControlPlaneLogType.AUTHENTICATOR ("authenticator"), EksControlPlaneLogType.CONTROLLER_MANAGER ("controllerManager"), EksControlPlaneLogType.SCHEDULER ("scheduler")';
+  it.each([
+    [["AUDIT"], `invalid controlPlaneLogTypes[0] "AUDIT": must be one of ${TYPES}`],
+    [["audit", "controller-manager"], `invalid controlPlaneLogTypes[1] "controller-manager": must be one of ${TYPES}`],
+    [[], "invalid controlPlaneLogTypes []: must list at least one log type (audit logs are the record of who did what); the default is audit and authenticator"],
+    [["audit", "audit"], 'invalid controlPlaneLogTypes[1] "audit": is already listed as controlPlaneLogTypes[0]; list each value once'],
+    ["audit", 'invalid controlPlaneLogTypes "audit": must be a list of strings, such as ["audit"]'],
+  ])("rejects controlPlaneLogTypes %p", (types, message) => {
+    expect(() => build({ controlPlaneLogTypes: types as any })).toThrow(new Error(`infra/Cluster: ${message}`));
+  });
+});
+
+describe("EksCluster add-on versions", () => {
+  const versions = (props: Partial<EksClusterProps>) => {
+    const stack = awsStack();
+    build(props, stack);
+    return Object.fromEntries(
+      Object.values(resourcesOfType(synthJson(stack), "aws_eks_addon")).map((a) => [a.addon_name, a.addon_version]),
+    );
+  };
+
+  it("pins each supported Kubernetes version's catalog, and lets addonVersions override one add-on", () => {
+    expect(versions({ kubernetesVersion: "1.31" })).toEqual({
+      "vpc-cni": "v1.20.4-eksbuild.2",
+      coredns: "v1.11.4-eksbuild.24",
+      "kube-proxy": "v1.31.13-eksbuild.2",
+      "aws-ebs-csi-driver": "v1.52.1-eksbuild.1",
+      "eks-pod-identity-agent": "v1.3.8-eksbuild.2",
+    });
+    expect(versions({ kubernetesVersion: "1.32", addonVersions: { "kube-proxy": "v1.32.6-minimal-eksbuild.13" } })).toMatchObject({
+      coredns: "v1.11.4-eksbuild.24",
+      "kube-proxy": "v1.32.6-minimal-eksbuild.13",
+    });
+  });
+
+  it("warns that a token kubernetesVersion leaves the add-on versions to EKS", () => {
+    const stack = awsStack();
+    build({ kubernetesVersion: strToken() }, stack);
+    const addons = Object.values(resourcesOfType(synthJson(stack), "aws_eks_addon"));
+    expect(addons.every((a) => a.addon_version === undefined)).toBe(true);
+    expect(annotations(stack, "warn")).toEqual([
+      'infra/Cluster: kubernetesVersion "<token>": is a token, so Strata\'s add-on catalog cannot pin the add-on versions; EKS picks its default for every add-on not in addonVersions',
+    ]);
+  });
+
+  const FORMAT = 'must be an EKS add-on version: v<major>.<minor>.<patch>-eksbuild.<n>, such as "v1.12.4-eksbuild.1"';
+  it.each([
+    [{ coredns: "latest" }, 'invalid addonVersions["coredns"] "latest": must be a pinned version such as "v1.12.4-eksbuild.1", not latest: list them with aws eks describe-addon-versions'],
+    [{ coredns: "" }, `invalid addonVersions["coredns"] "": ${FORMAT}`],
+    [{ coredns: "1.12.4" }, `invalid addonVersions["coredns"] "1.12.4": ${FORMAT}`],
+    [{ "vpc-cni": "v1.20.4" }, `invalid addonVersions["vpc-cni"] "v1.20.4": ${FORMAT}`],
+    [{ "vpc-cni": 1.2 }, `invalid addonVersions["vpc-cni"] 1.2: ${FORMAT}`],
+    [["v1.20.4-eksbuild.2"], 'invalid addonVersions ["v1.20.4-eksbuild.2"]: must be a map from add-on name to version, such as {"coredns": "v1.12.4-eksbuild.1"}'],
+    ["v1.20.4-eksbuild.2", 'invalid addonVersions "v1.20.4-eksbuild.2": must be a map from add-on name to version, such as {"coredns": "v1.12.4-eksbuild.1"}'],
+  ])("rejects addonVersions %p", (addonVersions, message) => {
+    expect(() => build({ addonVersions: addonVersions as any })).toThrow(new Error(`infra/Cluster: ${message}`));
+  });
+});
+
+describe("EksCluster input from untyped callers", () => {
+  it.each([
+    [{ subnetIds: "subnet-aaa" }, 'invalid subnetIds "subnet-aaa": must be a list of strings, such as ["subnet-0123456789abcdef0"]'],
+    [{ systemInstanceTypes: "m7i.large" }, 'invalid systemInstanceTypes "m7i.large": must be a list of strings, such as ["m7i.large"]'],
+    [{ systemInstanceTypes: [42] }, "invalid systemInstanceTypes[0] 42: must be a string"],
+    [{ adminRoleArns: "arn:aws:iam::123456789012:role/ci" }, 'invalid adminRoleArns "arn:aws:iam::123456789012:role/ci": must be a list of strings, such as ["arn:aws:iam::123456789012:role/platform-admins"]'],
+    [{ publicEndpointCidrs: "203.0.113.0/24" }, 'invalid publicEndpointCidrs "203.0.113.0/24": must be a list of strings, such as ["203.0.113.0/24"]'],
+    [{ identityMode: "IRSA" }, 'invalid identityMode "IRSA": must be one of EksIdentityMode.POD_IDENTITY ("pod-identity"), EksIdentityMode.IRSA ("irsa")'],
+    [{ identityMode: "podIdentity" }, 'invalid identityMode "podIdentity": must be one of EksIdentityMode.POD_IDENTITY ("pod-identity"), EksIdentityMode.IRSA ("irsa")'],
+    [{ subnetIds: undefined, natGateways: "SINGLE" }, 'invalid natGateways "SINGLE": must be one of NatGatewayMode.SINGLE ("single"), NatGatewayMode.ONE_PER_ZONE ("one-per-zone")'],
+    [{ subnetIds: ["subnet-aaa", "subnet-bbb", "subnet-aaa"] }, 'invalid subnetIds[2] "subnet-aaa": is already listed as subnetIds[0]; list each value once'],
+    [{ systemInstanceTypes: ["m7i-large"] }, 'invalid systemInstanceTypes[0] "m7i-large": must be an EC2 instance type: <family>.<size>, such as "m7i.large"'],
+    [{ systemInstanceTypes: ["M7i.large"] }, 'invalid systemInstanceTypes[0] "M7i.large": must be an EC2 instance type: <family>.<size>, such as "m7i.large"'],
+    [{ interfaceEndpoints: ["ecr.api"] }, 'invalid interfaceEndpoints ["ecr.api"]: applies only to the VPC Strata creates; omit it with subnetIds (your VPC is yours to lay out)'],
+  ])("rejects %p with the standard error", (props, message) => {
+    expect(() => build(props as any)).toThrow(new Error(`infra/Cluster: ${message}`));
+  });
+
+  it("accepts instance type names of every shape EC2 uses", () => {
+    expect(() => build({ systemInstanceTypes: ["m7i.large", "m7i-flex.xlarge", "c7gn.16xlarge", "u-6tb1.metal"] })).not.toThrow();
+  });
+});
+
+describe("EksCluster system workloads", () => {
+  it("registers the pods of its own add-ons (CoreDNS, EBS CSI, per-node agents)", () => {
+    const cluster = build();
+    expect(cluster.systemWorkloads).toEqual([
+      { name: "coredns", cpuMillis: 100, memoryMiB: 70, replicas: 2 },
+      { name: "ebs-csi-controller", cpuMillis: 60, memoryMiB: 240, replicas: 2 },
+      { name: "aws-node", cpuMillis: 50, memoryMiB: 64, perNode: true },
+      { name: "kube-proxy", cpuMillis: 100, memoryMiB: 32, perNode: true },
+      { name: "ebs-csi-node", cpuMillis: 30, memoryMiB: 120, perNode: true },
+      { name: "eks-pod-identity-agent", cpuMillis: 25, memoryMiB: 32, perNode: true },
+    ]);
+  });
+
+  it("has no pod identity agent in IRSA mode", () => {
+    expect(build({ identityMode: EksIdentityMode.IRSA }).systemWorkloads.map((w) => w.name)).not.toContain("eks-pod-identity-agent");
+  });
+});
+
+describe("EksCluster VPC endpoints", () => {
+  it("passes interface endpoints to the VPC it creates", () => {
+    const stack = awsStack();
+    build({ subnetIds: undefined, interfaceEndpoints: [VpcInterfaceEndpoint.ECR_API, VpcInterfaceEndpoint.ECR_DKR] }, stack);
+    const endpoints = Object.values(resourcesOfType(synthJson(stack), "aws_vpc_endpoint"));
+    expect(endpoints.map((e) => e.vpc_endpoint_type).sort()).toEqual(["Gateway", "Interface", "Interface"]);
   });
 });
