@@ -282,7 +282,7 @@ export class EksCluster extends Construct implements IKubernetesCluster {
   public readonly resource: EksClusterResource;
   /**
    * The customer-managed KMS key that encrypts Kubernetes secrets (construct id `Key`, alias
-   * `alias/eks/<clusterName>`). Before Strata 0.x it also encrypted logs and node volumes; those
+   * `alias/eks/<clusterName>`). Earlier releases also used it for logs and node volumes; those
    * now have `logsKey` and `volumesKey`.
    */
   public readonly kmsKey: KmsKey;
