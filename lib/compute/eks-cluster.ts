@@ -62,6 +62,8 @@ import {
   validateStringList,
 } from "./eks-internal";
 import { EksWorkloadIdentity } from "./eks-workload-identity";
+import { ClusterAutoscalerInfra } from "./cluster-autoscaler";
+import { watchElasticNodeGroups } from "./cluster-autoscaler-internal";
 import { KarpenterInfra } from "./karpenter";
 
 /** How EKS workloads get AWS credentials. */
@@ -182,8 +184,8 @@ export interface EksClusterProps {
   readonly systemMinNodes?: number;
   /**
    * Maximum nodes in the system node group. A managed node group grows beyond its minimum only
-   * when the Kubernetes Cluster Autoscaler runs, which Strata does not install: a maximum above
-   * the minimum gets a synth warning.
+   * when the Kubernetes Cluster Autoscaler runs (`ClusterAutoscaler`): a maximum above the minimum
+   * without one installed for the cluster gets a synth warning.
    * @default - `systemMinNodes` (a fixed-size group)
    */
   readonly systemMaxNodes?: number;
@@ -256,6 +258,15 @@ export interface EksClusterProps {
    * @default false
    */
   readonly karpenter?: boolean;
+  /**
+   * Set up the Kubernetes Cluster Autoscaler's AWS side (`ClusterAutoscalerInfra`: the identity of
+   * `kube-system/cluster-autoscaler` with a policy scoped to this cluster's node groups; no cost), so
+   * that `ClusterAutoscaler` in the platform stack can grow managed node groups whose `minNodes` is below
+   * their `maxNodes`. Set false only when every managed node group is fixed-size (elastic capacity from
+   * Karpenter).
+   * @default true
+   */
+  readonly clusterAutoscaler?: boolean;
 }
 
 /**
@@ -323,6 +334,8 @@ export class EksCluster extends Construct implements IKubernetesCluster {
   public readonly kubernetesVersion: string;
   /** Karpenter's AWS side, when `karpenter` is set. */
   public readonly karpenter?: KarpenterInfra;
+  /** The Cluster Autoscaler's AWS side, unless `clusterAutoscaler` is false. */
+  public readonly clusterAutoscaler?: ClusterAutoscalerInfra;
 
   private readonly pools: NodePoolRegistry;
 
@@ -416,14 +429,6 @@ export class EksCluster extends Construct implements IKubernetesCluster {
     validateInteger(this, "systemMinNodes", systemMin, 1, 450);
     validateInteger(this, "systemMaxNodes", systemMax, 1, 450);
     validateMinMax(this, "systemMinNodes", systemMin, "systemMaxNodes", systemMax);
-    if (!isUnresolved(systemMin) && !isUnresolved(systemMax) && systemMin < systemMax) {
-      warn(
-        this,
-        "systemMaxNodes",
-        systemMax,
-        `the system node group grows beyond systemMinNodes (${systemMin}) only when the Kubernetes Cluster Autoscaler runs in the cluster, which Strata does not install`,
-      );
-    }
     validateInteger(this, "systemDiskSizeGiB", diskSize, 20, 16384);
     if (!isUnresolved(retention) && !LOG_RETENTION_DAYS.includes(retention)) {
       invalid(this, "logRetentionDays", retention, `must be one of ${LOG_RETENTION_DAYS.join(", ")}`);
@@ -783,6 +788,11 @@ export class EksCluster extends Construct implements IKubernetesCluster {
     if (props.karpenter) {
       this.karpenter = new KarpenterInfra(this, "Karpenter", { cluster: this });
     }
+    const clusterAutoscaler = props.clusterAutoscaler ?? true;
+    if (typeof clusterAutoscaler !== "boolean") invalid(this, "clusterAutoscaler", clusterAutoscaler, "must be true or false");
+    if (clusterAutoscaler) this.clusterAutoscaler = new ClusterAutoscalerInfra(this, "ClusterAutoscaler", { cluster: this });
+    // Warns at synth when a managed node group could grow and no ClusterAutoscaler is installed for it.
+    watchElasticNodeGroups(this);
   }
 
   /** The node pools of this cluster. */
@@ -814,9 +824,9 @@ export class EksCluster extends Construct implements IKubernetesCluster {
   }
 
   /**
-   * Adds a spot training node group: spot capacity over every instance type of the GPU, tainted
-   * `workload=training:NoSchedule` as well, min 0 so idle training costs nothing (growing from zero needs the
-   * Kubernetes Cluster Autoscaler; see `EksGpuNodePool`).
+   * Adds a spot training node group: spot capacity over the GPU's instance types of one shape (see
+   * `EksGpuNodePool`), tainted `workload=training:NoSchedule` as well, min 0 so idle training costs nothing
+   * (growing from zero needs `ClusterAutoscaler` in the platform stack).
    */
   public addSpotTrainingPool(id: string, options: EksGpuNodePoolOptions): EksGpuNodePool {
     return new EksGpuNodePool(this, id, { ...options, cluster: this, spotTraining: true });

@@ -12,4 +12,5 @@ export * from "./kueue-cluster-queue";
 export * from "./gpu-queueing";
 export * from "./karpenter";
 export * from "./eks-gpu-node-pool";
+export * from "./cluster-autoscaler";
 export * from "./gke-gpu-node-pool";

@@ -41,6 +41,55 @@ function trainingBudgets(): { nodes: string; reasons?: string[] }[] {
   return [{ nodes: "0", reasons: ["Underutilized"] }, { nodes: "10%" }];
 }
 
+/**
+ * Disruption budgets of the on-demand (serving) NodePool: from `schedule` (UTC) for `duration`, no node is
+ * disrupted for being underutilized, so that consolidation does not evict busy model servers to pack them
+ * tighter during business hours; empty and drifted nodes, and underutilized ones outside the window, go at
+ * most 10% at a time (Karpenter's default budget).
+ */
+function servingBudgets(schedule: string, duration: string): { nodes: string; reasons?: string[]; schedule?: string; duration?: string }[] {
+  return [{ nodes: "0", reasons: ["Underutilized"], schedule, duration }, { nodes: "10%" }];
+}
+
+/** The macros a Karpenter budget schedule (Go cron) accepts instead of five fields. */
+const CRON_MACRO = /^@(annually|yearly|monthly|weekly|daily|midnight|hourly)$/;
+/** One item of a cron field: `*`, a number or name, or a range, optionally with a step. */
+const CRON_ITEM = /^(\*|[0-9]+|[A-Za-z]{3})(-([0-9]+|[A-Za-z]{3}))?(\/[0-9]+)?$/;
+/** Names and numeric ranges of the five cron fields. */
+const CRON_FIELDS: { name: string; min: number; max: number; names?: string[] }[] = [
+  { name: "minute", min: 0, max: 59 },
+  { name: "hour", min: 0, max: 23 },
+  { name: "day of month", min: 1, max: 31 },
+  { name: "month", min: 1, max: 12, names: ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"] },
+  { name: "day of week", min: 0, max: 7, names: ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] },
+];
+
+/** What is wrong with a five-field cron schedule (or macro), or undefined when it is well-formed. */
+function cronProblem(schedule: string): string | undefined {
+  if (CRON_MACRO.test(schedule)) return undefined;
+  const fields = schedule.trim().split(/\s+/);
+  if (fields.length !== 5) return `has ${fields.length} fields`;
+  for (const [i, field] of fields.entries()) {
+    const spec = CRON_FIELDS[i];
+    for (const item of field.split(",")) {
+      const m = CRON_ITEM.exec(item);
+      if (!m) return `has an invalid ${spec.name} field "${field}"`;
+      for (const part of [m[1], m[3]]) {
+        if (part === undefined || part === "*") continue;
+        const named = spec.names?.includes(part.toLowerCase());
+        if (/^[A-Za-z]{3}$/.test(part) && !named) return `has an unknown name "${part}" in the ${spec.name} field`;
+        if (/^[0-9]+$/.test(part) && (Number(part) < spec.min || Number(part) > spec.max)) {
+          return `has ${part} in the ${spec.name} field (${spec.min}-${spec.max})`;
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+/** A duration of hours and minutes as Karpenter budgets accept it (`10h`, `90m`, `9h30m`). */
+const BUDGET_DURATION = /^(([0-9]+)h)?(([0-9]+)m)?$/;
+
 /** Node label Karpenter sets to the name of the NodePool that launched the node. */
 const KARPENTER_NODEPOOL_LABEL = "karpenter.sh/nodepool";
 
@@ -95,11 +144,26 @@ export interface KarpenterGpuNodePoolsProps {
    */
   readonly consolidateAfterMinutes?: number;
   /**
-   * Hours after which Karpenter replaces a node of the on-demand pool, whatever runs on it (1-8760).
-   * Spot training nodes never expire (`expireAfter: Never`), so that no multi-hour run is cut short.
-   * @default 720
+   * Hours after which Karpenter replaces a node of the on-demand pool, whatever runs on it (1-8760;
+   * `spec.template.spec.expireAfter`). Spot training nodes never expire (`expireAfter: Never`), so that no
+   * multi-hour run is cut short.
+   * @default 720 (30 days: nodes pick up new AMIs within a month)
    */
   readonly expireAfterHours?: number;
+  /**
+   * When the busy hours of serving begin: a cron schedule in UTC (Karpenter budget schedules have no time
+   * zone), five fields or a macro such as `@daily`. From then, for `servingBusyHoursDuration`, Karpenter does
+   * not consolidate underutilized nodes of the on-demand pool (a `nodes: "0"` budget for the
+   * `Underutilized` reason), so model servers are not evicted for bin packing; empty nodes still go.
+   * @default "0 8 * * mon-fri" (08:00 UTC on weekdays)
+   */
+  readonly servingBusyHoursSchedule?: string;
+  /**
+   * How long the busy hours last from each `servingBusyHoursSchedule` hit: hours and minutes as Karpenter
+   * accepts them (`10h`, `90m`, `9h30m`), more than zero and at most 168h.
+   * @default "10h" (until 18:00 UTC with the default schedule)
+   */
+  readonly servingBusyHoursDuration?: string;
   /**
    * Tags of the EC2 resources Karpenter launches for the pools (instances, volumes, launch templates):
    * the EC2NodeClass `spec.tags`. Keys of 1-128 characters and values of at most 256, in the characters
@@ -120,8 +184,11 @@ export interface KarpenterGpuNodePoolsProps {
  * training, each tainted, labelled and limited as the `Scheduling` contract says. Both are registered on the
  * cluster as node pools with `minNodes` 0.
  *
- * Disruption: both pools use `consolidationPolicy: WhenEmptyOrUnderutilized`. The on-demand pool is
- * consolidated when empty or underutilized and its nodes expire after `expireAfterHours`. The spot training
+ * Disruption: both pools use `consolidationPolicy: WhenEmptyOrUnderutilized`. The on-demand (serving)
+ * pool is consolidated when empty, and when underutilized outside its busy hours (by default weekdays
+ * 08:00-18:00 UTC, `servingBusyHoursSchedule` and `servingBusyHoursDuration`: a budget of 0 nodes for the
+ * `Underutilized` reason then), at most 10% of its nodes at a time; its nodes expire after
+ * `expireAfterHours`. The spot training
  * pool never expires its nodes (`expireAfter: Never`) and has a disruption budget of 0 nodes for the
  * `Underutilized` reason (10% otherwise), so only empty training nodes are consolidated; annotate training
  * pods `karpenter.sh/do-not-disrupt: "true"` to also keep drift (e.g. a new AMI alias) from evicting them.
@@ -172,6 +239,8 @@ export class KarpenterGpuNodePools extends Construct {
     const diskSize = props.diskSizeGiB ?? 100;
     const consolidateAfter = props.consolidateAfterMinutes ?? 10;
     const expireAfter = props.expireAfterHours ?? 720;
+    const busySchedule = props.servingBusyHoursSchedule ?? "0 8 * * mon-fri";
+    const busyDuration = props.servingBusyHoursDuration ?? "10h";
     const maxGpus = props.maxGpus;
 
     const cluster = props.cluster;
@@ -181,6 +250,16 @@ export class KarpenterGpuNodePools extends Construct {
         "cluster",
         (cluster as any)?.node?.path,
         `must be an EksCluster (got target ${JSON.stringify((cluster as any)?.target)}): Karpenter launches EC2 instances for Amazon EKS only`,
+      );
+    }
+    const infraPath = (props.infra as any)?.node?.path;
+    if (props.infra === undefined || props.infra === null || typeof props.infra.nodeRoleName !== "string" || infraPath === undefined) {
+      invalid(
+        this,
+        "infra",
+        infraPath ?? props.infra,
+        "must be a KarpenterInfra: create the EksCluster with karpenter: true and pass KarpenterInfra.of(cluster) (or cluster.karpenter), " +
+          "or create one with new KarpenterInfra(infra, id, { cluster })",
       );
     }
     if (props.infra.cluster !== cluster) {
@@ -210,9 +289,15 @@ export class KarpenterGpuNodePools extends Construct {
     if (!onDemand && !spot) {
       invalid(this, "spot", spot, "must be true when onDemand is false: at least one of the two pools is needed");
     }
+    if (!Array.isArray(gpus)) {
+      invalid(this, "gpus", gpus, "must be a list of Gpu values, such as [Gpu.NVIDIA_L4]");
+    }
     if (gpus.length === 0) {
       invalid(this, "gpus", gpus.map((g) => g.id), "must list at least one GPU");
     }
+    gpus.forEach((gpu, i) => {
+      if (!(gpu instanceof Gpu)) invalid(this, `gpus[${i}]`, gpu, "must be a Gpu of the catalog, such as Gpu.NVIDIA_L4");
+    });
     const onAws = Gpu.all().filter((g) => g.offeredOnAws).map((g) => g.id);
     gpus.forEach((gpu, i) => {
       if (!gpu.offeredOnAws) {
@@ -239,6 +324,29 @@ export class KarpenterGpuNodePools extends Construct {
     validateInteger(this, "diskSizeGiB", diskSize, 20, 16384);
     validateInteger(this, "consolidateAfterMinutes", consolidateAfter, 0, 1440);
     validateInteger(this, "expireAfterHours", expireAfter, 1, 8760);
+    if (!isUnresolved(busySchedule)) {
+      const problem = typeof busySchedule === "string" ? cronProblem(busySchedule) : "is not a string";
+      if (problem !== undefined) {
+        invalid(
+          this,
+          "servingBusyHoursSchedule",
+          busySchedule,
+          `must be a cron schedule of five fields (minute hour day-of-month month day-of-week, UTC) or a macro such as "@daily"; it ${problem}`,
+        );
+      }
+    }
+    if (!isUnresolved(busyDuration)) {
+      const m = typeof busyDuration === "string" ? BUDGET_DURATION.exec(busyDuration) : null;
+      const minutes = m ? Number(m[2] ?? 0) * 60 + Number(m[4] ?? 0) : 0;
+      if (!m || busyDuration === "" || minutes <= 0 || minutes > 168 * 60) {
+        invalid(
+          this,
+          "servingBusyHoursDuration",
+          busyDuration,
+          'must be a duration of hours and minutes as Karpenter budgets accept it ("10h", "90m", "9h30m"), more than zero and at most 168h',
+        );
+      }
+    }
     const strataTags = clusterStackTags(cluster);
     const tags = props.tags ?? strataTags;
     if (props.tags !== undefined) {
@@ -338,7 +446,7 @@ export class KarpenterGpuNodePools extends Construct {
               disruption: {
                 consolidationPolicy: "WhenEmptyOrUnderutilized",
                 consolidateAfter: `${consolidateAfter}m`,
-                budgets: training ? trainingBudgets() : undefined,
+                budgets: training ? trainingBudgets() : servingBudgets(busySchedule, busyDuration),
               },
             },
           },

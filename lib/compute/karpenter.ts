@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { dependable } from "cdktf";
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
 import { EksAccessEntry } from "@cdktf/provider-aws/lib/eks-access-entry";
@@ -19,6 +20,10 @@ import { EksWorkloadIdentity } from "./eks-workload-identity";
 const KARPENTER_NAMESPACE = "kube-system";
 /** Service account of the Karpenter controller. */
 const KARPENTER_SERVICE_ACCOUNT = "karpenter";
+/** Requests (and limits) of one controller pod. */
+const CONTROLLER_CPU_MILLIS = 1000;
+const CONTROLLER_MEMORY_MIB = 1024;
+const CONTROLLER_RESOURCES = { cpu: "1", memory: "1Gi" };
 
 /**
  * The EC2 events Karpenter handles from its interruption queue (the `Source()`/`DetailType()` of each
@@ -79,6 +84,23 @@ function requireEks(scope: Construct, prop: string, cluster: IKubernetesCluster 
   return cluster;
 }
 
+/**
+ * The `infra` prop of a Karpenter construct, or the standard error. JavaScript callers pass
+ * `cluster.karpenter`, which is undefined on a cluster created without `karpenter: true`.
+ */
+function requireInfra(scope: Construct, infra: KarpenterInfra | undefined): KarpenterInfra {
+  if (!(infra instanceof KarpenterInfra)) {
+    invalid(
+      scope,
+      "infra",
+      (infra as any)?.node?.path ?? infra,
+      "must be a KarpenterInfra: create the EksCluster with karpenter: true and pass KarpenterInfra.of(cluster) (or cluster.karpenter), " +
+        "or create one with new KarpenterInfra(infra, id, { cluster })",
+    );
+  }
+  return infra;
+}
+
 /** Props of `KarpenterInfra`. */
 export interface KarpenterInfraProps {
   /** The EKS cluster whose nodes Karpenter manages (in the same, infra, stack). */
@@ -101,6 +123,23 @@ export interface KarpenterInfraProps {
  * new KarpenterController(platform, "Karpenter", { connection: cluster.connect(platform, "Ml"), infra: karpenter });
  */
 export class KarpenterInfra extends Construct {
+  /**
+   * The Karpenter AWS side of `cluster` (created by `karpenter: true`); an error naming the fix when the
+   * cluster has none. Unlike `cluster.karpenter`, never undefined.
+   */
+  public static of(cluster: EksCluster): KarpenterInfra {
+    const infra = cluster instanceof EksCluster ? cluster.karpenter : undefined;
+    if (infra === undefined) {
+      invalid(
+        cluster?.node ? cluster : ({ node: { path: "<unknown>" } } as any),
+        "karpenter",
+        undefined,
+        "the cluster has no Karpenter AWS side: create the EksCluster with karpenter: true (or create a KarpenterInfra for it and pass that)",
+      );
+    }
+    return infra;
+  }
+
   /** The cluster. */
   public readonly cluster: EksCluster;
   /** Name of the interruption queue (Karpenter's `settings.interruptionQueue`). */
@@ -389,7 +428,7 @@ function controllerStatements(cluster: EksCluster, queueArn: string, nodeRoleArn
 export interface KarpenterControllerProps {
   /** Connection to the EKS cluster in the platform stack. */
   readonly connection: ClusterConnection;
-  /** The AWS side of Karpenter (infra stack). */
+  /** The AWS side of Karpenter (infra stack): `KarpenterInfra.of(cluster)` for a cluster created with `karpenter: true`. */
   readonly infra: KarpenterInfra;
   /**
    * Controller replicas (1-10; with 2 or more, one is leader and the others stand by).
@@ -399,23 +438,34 @@ export interface KarpenterControllerProps {
 }
 
 /**
- * The Karpenter controller (platform stack): the pinned Karpenter chart in `kube-system`, with the cluster
- * name, the interruption queue and the `karpenter` service account of `KarpenterInfra`, two replicas with
- * CPU and memory requests and limits, pinned to the cluster's system node pool so that Karpenter never
- * runs on nodes it manages. The chart installs the NodePool and EC2NodeClass CRDs: create node pools
- * (`KarpenterGpuNodePools`) in a later (workloads) stack.
+ * The Karpenter controller (platform stack): Karpenter's CRDs (NodePool, NodeClaim, EC2NodeClass) from the
+ * pinned `karpenter-crd` chart, so that they upgrade with Karpenter, then the pinned Karpenter chart in
+ * `kube-system` with its own copy of the CRDs skipped (`skip_crds`), the cluster name, the interruption
+ * queue and the `karpenter` service account of `KarpenterInfra`, two replicas with CPU and memory requests
+ * and limits (registered as system workloads of the cluster), pinned to the cluster's system node pool so that
+ * Karpenter never runs on nodes it manages. The chart's default affinity puts the replicas on different nodes
+ * spread over zones: the system pool needs as many nodes (in as many zones) as there are replicas. Create node
+ * pools (`KarpenterGpuNodePools`) in a later (workloads) stack.
+ *
+ * Upgrading from a Strata release whose Karpenter chart installed the CRDs itself: Helm adopts the existing
+ * CRDs into the `karpenter-crd` release only when they carry its ownership metadata; label and annotate them
+ * first (`app.kubernetes.io/managed-by=Helm`, `meta.helm.sh/release-name=karpenter-crd`,
+ * `meta.helm.sh/release-namespace=kube-system`), as Karpenter's upgrade guide describes.
  *
  * @example
- * new KarpenterController(platform, "Karpenter", { connection: cluster.connect(platform, "Ml"), infra: karpenter });
+ * new KarpenterController(platform, "Karpenter", { connection: cluster.connect(platform, "Ml"), infra: KarpenterInfra.of(cluster) });
  */
 export class KarpenterController extends Construct {
-  /** The Helm release. */
+  /** The Helm release of the controller. */
   public readonly chart: HelmChart;
+  /** The Helm release of Karpenter's CRDs (`karpenter-crd`), installed before the controller. */
+  public readonly crdChart: HelmChart;
 
   constructor(scope: Construct, id: string, props: KarpenterControllerProps) {
     super(scope, id);
     const replicas = props.replicas ?? 2;
-    const cluster = requireEks(this, "infra.cluster", props.infra.cluster);
+    const infra = requireInfra(this, props.infra);
+    const cluster = requireEks(this, "infra.cluster", infra.cluster);
     if (props.connection.cluster !== cluster) {
       invalid(this, "connection", props.connection.node.path, `must connect to the cluster of infra (${cluster.node.path})`);
     }
@@ -424,27 +474,37 @@ export class KarpenterController extends Construct {
     if (!system) {
       invalid(this, "infra.cluster", cluster.node.path, "must have a system node pool for the controller (Karpenter must not run on nodes it manages)");
     }
-    const identity = props.infra.controllerIdentity;
+    const identity = infra.controllerIdentity;
     const annotations = identity.serviceAccountAnnotations;
 
+    this.crdChart = new HelmChart(this, "Crds", {
+      connection: props.connection,
+      chart: PinnedChart.KARPENTER_CRD,
+      releaseName: "karpenter-crd",
+      namespace: KARPENTER_NAMESPACE,
+    });
     this.chart = new HelmChart(this, "Chart", {
       connection: props.connection,
       chart: PinnedChart.KARPENTER,
       releaseName: "karpenter",
       namespace: KARPENTER_NAMESPACE,
       values: {
-        settings: { clusterName: cluster.clusterName, interruptionQueue: props.infra.queueName },
+        settings: { clusterName: cluster.clusterName, interruptionQueue: infra.queueName },
         serviceAccount: {
           name: identity.serviceAccountName,
           ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
         },
         replicas,
         controller: {
-          resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } },
+          resources: { requests: { ...CONTROLLER_RESOURCES }, limits: { ...CONTROLLER_RESOURCES } },
         },
         nodeSelector: { ...system.labels },
       },
     });
+    // The CRDs come from the karpenter-crd release, which Helm upgrades (it never upgrades a chart's crds/).
+    this.chart.release.skipCrds = true;
+    this.chart.release.dependsOn = [...(this.chart.release.dependsOn ?? []), dependable(this.crdChart.release)];
+    cluster.addSystemWorkload({ name: "karpenter", cpuMillis: CONTROLLER_CPU_MILLIS, memoryMiB: CONTROLLER_MEMORY_MIB, replicas });
   }
 }
 

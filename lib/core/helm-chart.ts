@@ -48,6 +48,22 @@ export class PinnedChart {
     version: "1.14.1",
     crdGroups: ["karpenter.sh", "karpenter.k8s.aws"],
   });
+  /**
+   * Karpenter's CRDs (NodePool, NodeClaim, EC2NodeClass) v1.14.1, as their own chart so that they
+   * upgrade with Karpenter (Helm never upgrades the CRDs of a chart's `crds/` folder).
+   */
+  public static readonly KARPENTER_CRD = new PinnedChart({
+    chart: "karpenter-crd",
+    repository: "oci://public.ecr.aws/karpenter",
+    version: "1.14.1",
+    crdGroups: ["karpenter.sh", "karpenter.k8s.aws"],
+  });
+  /** Kubernetes Cluster Autoscaler chart 9.59.0 (app 1.35.0). */
+  public static readonly CLUSTER_AUTOSCALER = new PinnedChart({
+    chart: "cluster-autoscaler",
+    repository: "https://kubernetes.github.io/autoscaler",
+    version: "9.59.0",
+  });
 
   /** A chart Strata does not pin (your own, or a newer version). You own its compatibility. */
   public static custom(props: PinnedChartProps): PinnedChart {

@@ -58,12 +58,15 @@ describe("EksCluster with defaults (new VPC, Pod Identity)", () => {
       "aws_eks_addon.Cluster_Addon-vpc-cni_32B22BAB",
       "aws_eks_cluster.Cluster_EB0386A7",
       "aws_eks_node_group.Cluster_SystemNodeGroup_9D7AD4AB",
+      "aws_eks_pod_identity_association.Cluster_ClusterAutoscalerIdentity_Association_C853B746",
       "aws_eks_pod_identity_association.Cluster_Trainer_Association_16D34C4A",
+      "aws_iam_role.Cluster_ClusterAutoscalerIdentity_Role_E5ACC0E9",
       "aws_iam_role.Cluster_ClusterRole_3EB5AC19",
       "aws_iam_role.Cluster_EbsCsiIdentity_Role_7EE26DF1",
       "aws_iam_role.Cluster_NodeRole_D6BFCFE8",
       "aws_iam_role.Cluster_Trainer_Role_D2E2DB60",
       "aws_iam_role.Cluster_VpcCniIdentity_Role_431BA4DC",
+      "aws_iam_role_policy.Cluster_ClusterAutoscaler_Policy_46286E38",
       "aws_iam_role_policy.Cluster_ClusterRoleKey_9ECDA47D",
       "aws_iam_role_policy_attachment.Cluster_ClusterRolePolicy_D61C9F28",
       "aws_iam_role_policy_attachment.Cluster_EbsCsiIdentity_EbsCsiPolicy_FD39D843",
@@ -424,6 +427,13 @@ describe("EksCluster with defaults (new VPC, Pod Identity)", () => {
 
     it("is bound to its service account by a pod identity association (add-on identities are bound by their add-on)", () => {
       expect(resourcesOfType(json, "aws_eks_pod_identity_association")).toEqual({
+        // The Cluster Autoscaler's identity (clusterAutoscaler defaults to true).
+        Cluster_ClusterAutoscalerIdentity_Association_C853B746: {
+          cluster_name: `\${${CLUSTER}.name}`,
+          namespace: "kube-system",
+          service_account: "cluster-autoscaler",
+          role_arn: "${aws_iam_role.Cluster_ClusterAutoscalerIdentity_Role_E5ACC0E9.arn}",
+        },
         Cluster_Trainer_Association_16D34C4A: {
           cluster_name: `\${${CLUSTER}.name}`,
           namespace: "training",
@@ -761,7 +771,7 @@ describe("EksCluster names", () => {
     cluster.addWorkloadIdentity("B", { namespace: "training", serviceAccountName: "trainer-2" });
     const json = synthJson(stack);
     const names = Object.values(resourcesOfType(json, "aws_iam_role")).map((r) => r.name as string);
-    expect(names).toHaveLength(6);
+    expect(names).toHaveLength(7);
     for (const n of names) {
       expect(n.length).toBeLessThanOrEqual(64);
       expect(n).toMatch(/^[\w+=,.@-]+$/);
@@ -980,15 +990,15 @@ describe("EksCluster network policies", () => {
 });
 
 describe("EksCluster system node group sizing", () => {
-  it("is fixed-size by default; a maximum above the minimum warns that only the Cluster Autoscaler would use it", () => {
+  it("is fixed-size by default; a maximum above the minimum warns at synth when no ClusterAutoscaler is installed", () => {
     const fixed = awsStack();
     build({}, fixed);
+    Testing.synth(fixed, true);
     expect(annotations(fixed, "warn")).toEqual([]);
     const growable = awsStack();
     build({ systemMinNodes: 2, systemMaxNodes: 5 }, growable);
-    expect(annotations(growable, "warn")).toEqual([
-      "infra/Cluster: systemMaxNodes 5: the system node group grows beyond systemMinNodes (2) only when the Kubernetes Cluster Autoscaler runs in the cluster, which Strata does not install",
-    ]);
+    Testing.synth(growable, true);
+    expect(annotations(growable, "warn")).toEqual([expect.stringContaining('infra/Cluster: elastic node groups ["system"]: managed node groups grow beyond minNodes only under the Kubernetes Cluster Autoscaler')]);
   });
 });
 

@@ -45,8 +45,11 @@ describe("EKS GPU node pools", () => {
         "strata.io/purpose": "inference",
         "strata.io/capacity-type": "on-demand",
         "strata.io/gpu": "nvidia-l4",
+        "k8s.amazonaws.com/accelerator": "nvidia-l4",
       },
     });
+    // min 1: the autoscaler always has a node to model the group on; no node-template tags.
+    expect(resourcesOfType(JSON.parse(synth), "aws_autoscaling_group_tag")).toEqual({});
     const lt = Object.values(resourcesOfType(JSON.parse(synth), "aws_launch_template")).find((t: any) => t.name === "ml-nvidia-l4-inference") as any;
     expect(lt.metadata_options).toEqual({ http_endpoint: "enabled", http_tokens: "required", http_put_response_hop_limit: 1, instance_metadata_tags: "disabled" });
     expect(lt.block_device_mappings[0].ebs).toMatchObject({ encrypted: "true", volume_size: 200, volume_type: "gp3" });
@@ -54,7 +57,7 @@ describe("EKS GPU node pools", () => {
     expect(cluster.nodePools.map((p) => p.name)).toEqual(["system", "nvidia-l4-inference"]);
   });
 
-  test("a spot training pool: spot, every instance type of the GPU, training taint, scale to zero", () => {
+  test("a spot training pool: spot, the smallest shape of the GPU, training taint, scale to zero", () => {
     const stack = awsStack();
     const cluster = eks(stack);
     cluster.addSpotTrainingPool("A10G", { gpu: Gpu.NVIDIA_A10G, maxGpus: 8 });
@@ -68,8 +71,8 @@ describe("EKS GPU node pools", () => {
         { key: "workload", value: "training", effect: "NO_SCHEDULE" },
       ],
     });
-    expect(group.instance_types).toEqual(Gpu.NVIDIA_A10G.awsInstanceTypesWith(1).map((t) => t.instanceType));
-    expect(group.instance_types.length).toBeGreaterThan(1);
+    // One shape (4 vCPU / 16 GiB per A10G), as the Cluster Autoscaler requires; not every 1-GPU size.
+    expect(group.instance_types).toEqual(["g5.xlarge"]);
     const pool = cluster.nodePools[1];
     expect(Scheduling.tolerationsFor(pool)).toEqual([
       { key: "nvidia.com/gpu", operator: "Equal", value: "present", effect: "NoSchedule" },
@@ -91,8 +94,34 @@ describe("EKS GPU node pools", () => {
 
   test("explicit instance types and scale-to-zero inference", () => {
     const stack = awsStack();
-    eks(stack).addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, name: "l4-serving", instanceTypes: ["g6.2xlarge", "g6.4xlarge"], minNodes: 0, maxNodes: 2 });
-    expect(nodeGroups(stack)[0]).toMatchObject({ node_group_name: "l4-serving", instance_types: ["g6.2xlarge", "g6.4xlarge"], scaling_config: { min_size: 0 } });
+    eks(stack).addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, name: "l4-serving", instanceTypes: ["g6.2xlarge"], minNodes: 0, maxNodes: 2 });
+    expect(nodeGroups(stack)[0]).toMatchObject({ node_group_name: "l4-serving", instance_types: ["g6.2xlarge"], scaling_config: { min_size: 0 } });
+  });
+
+  test("spot pools of several instance types list one shape: H200 on p5en and p5e (both 192 vCPU / 2048 GiB)", () => {
+    const stack = awsStack();
+    eks(stack).addSpotTrainingPool("H200", { gpu: Gpu.NVIDIA_H200, gpusPerNode: 8, maxGpus: 16 });
+    expect(nodeGroups(stack)[0].instance_types).toEqual(["p5en.48xlarge", "p5e.48xlarge"]);
+  });
+
+  test("a group that may scale from zero carries the autoscaler's node-template label and taint tags on its ASG", () => {
+    const stack = awsStack();
+    eks(stack).addSpotTrainingPool("A10G", { gpu: Gpu.NVIDIA_A10G, maxGpus: 8 });
+    const tags = Object.values(resourcesOfType(synthJson(stack), "aws_autoscaling_group_tag")) as any[];
+    const byKey = Object.fromEntries(tags.map((t) => [t.tag.key, t.tag.value]));
+    expect(byKey).toEqual({
+      "k8s.io/cluster-autoscaler/node-template/label/strata.io/pool": "nvidia-a10g-spot-training",
+      "k8s.io/cluster-autoscaler/node-template/label/strata.io/purpose": "training",
+      "k8s.io/cluster-autoscaler/node-template/label/strata.io/capacity-type": "spot",
+      "k8s.io/cluster-autoscaler/node-template/label/strata.io/gpu": "nvidia-a10g",
+      "k8s.io/cluster-autoscaler/node-template/label/k8s.amazonaws.com/accelerator": "nvidia-a10g",
+      "k8s.io/cluster-autoscaler/node-template/taint/nvidia.com/gpu": "present:NoSchedule",
+      "k8s.io/cluster-autoscaler/node-template/taint/workload": "training:NoSchedule",
+    });
+    for (const t of tags) {
+      expect(t.autoscaling_group_name).toMatch(/^\$\{aws_eks_node_group\..*\.resources\[0\]\.autoscaling_groups\[0\]\.name\}$/);
+      expect(t.tag.propagate_at_launch).toBe(false);
+    }
   });
 
   describe("rejects bad input", () => {
@@ -105,6 +134,26 @@ describe("EKS GPU node pools", () => {
     test("a GPU count no instance type has", () => {
       expect(() => eks().addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, gpusPerNode: 2, maxNodes: 1 })).toThrow(
         "infra/Cluster/L4: invalid gpusPerNode 2: NVIDIA L4 instances on AWS carry 1, 4, 8 GPUs",
+      );
+    });
+    test("instance types of different shapes (vCPU and memory)", () => {
+      expect(() => eks().addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, instanceTypes: ["g6.2xlarge", "g6.4xlarge"], maxNodes: 2 })).toThrow(
+        'infra/Cluster/L4: invalid instanceTypes ["g6.2xlarge","g6.4xlarge"]: must all have the same vCPUs and memory (g6.2xlarge 8 vCPU/32 GiB, g6.4xlarge 16 vCPU/64 GiB): ' +
+          "the Cluster Autoscaler builds a node group's template from one instance type",
+      );
+      expect(() => eks().addSpotTrainingPool("L4", { gpu: Gpu.NVIDIA_L4, instanceTypes: ["g6.xlarge", "g6.16xlarge"], maxNodes: 2 })).toThrow(
+        "invalid instanceTypes",
+      );
+    });
+    test("untyped callers: a string for a list, a string for a Gpu, an AMI in the wrong case", () => {
+      expect(() => eks().addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, instanceTypes: "g6.xlarge" as any, maxNodes: 1 })).toThrow(
+        'infra/Cluster/L4: invalid instanceTypes "g6.xlarge": must be a list of instance types, such as ["g6.xlarge"]',
+      );
+      expect(() => eks().addGpuNodePool("L4", { gpu: "nvidia-l4" as any, maxNodes: 1 })).toThrow(
+        'infra/Cluster/L4: invalid gpu "nvidia-l4": must be a Gpu of the catalog, such as Gpu.NVIDIA_L4',
+      );
+      expect(() => eks().addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, ami: "al2023_x86_64_nvidia" as any, maxNodes: 1 })).toThrow(
+        'infra/Cluster/L4: invalid ami "al2023_x86_64_nvidia": must be one of "AL2023_x86_64_NVIDIA", "BOTTLEROCKET_x86_64_NVIDIA" (an EksGpuAmi)',
       );
     });
     test("an instance type without the GPU", () => {
@@ -296,15 +345,19 @@ describe("availability checks against the GPU catalog", () => {
     expect(() => awsIn("us-east-1").cluster.addGpuNodePool("L40S", { gpu: Gpu.NVIDIA_L40S, maxNodes: 1 })).not.toThrow();
   });
 
-  test("EKS: a pool that could grow warns that managed node groups need the Cluster Autoscaler; a fixed-size one does not", () => {
+  test("EKS: a pool that could grow, with no ClusterAutoscaler installed, warns at synth naming the groups; a fixed-size one does not", () => {
+    const fixed = awsIn("us-east-1");
+    fixed.cluster.addGpuNodePool("Fixed", { gpu: Gpu.NVIDIA_L4, name: "fixed", minNodes: 2, maxNodes: 2 });
+    Testing.synth(fixed.stack, true);
+    expect(annotations(fixed.stack, "warn")).toEqual([]);
+
     const { stack, cluster } = awsIn("us-east-1");
-    cluster.addGpuNodePool("Fixed", { gpu: Gpu.NVIDIA_L4, name: "fixed", minNodes: 2, maxNodes: 2 });
-    expect(annotations(stack, "warn")).toEqual([]);
     cluster.addSpotTrainingPool("Spot", { gpu: Gpu.NVIDIA_L4, maxNodes: 3 });
+    Testing.synth(stack, true);
     expect(annotations(stack, "warn")).toEqual([
-      expect.stringContaining(
-        "infra/Cluster/Spot: maxNodes 3: the node group grows beyond minNodes (0) only when the Kubernetes Cluster Autoscaler runs in the cluster",
-      ),
+      'infra/Cluster: elastic node groups ["nvidia-l4-spot-training"]: managed node groups grow beyond minNodes only under the Kubernetes Cluster Autoscaler, ' +
+        'and no ClusterAutoscaler is installed for this cluster; install it: new ClusterAutoscaler(platform, "ClusterAutoscaler", { connection }) in the platform stack, ' +
+        "make the groups fixed-size (minNodes = maxNodes), or use KarpenterGpuNodePools for elastic GPU capacity",
     ]);
   });
 

@@ -406,7 +406,12 @@ describe("Karpenter on EKS (staged stacks)", () => {
 
     test("on-demand pool: consolidated when empty or underutilized, nodes expire after 720h", () => {
       const spec = m["NodePool/gpu-on-demand"].spec;
-      expect(spec.disruption).toEqual({ consolidationPolicy: "WhenEmptyOrUnderutilized", consolidateAfter: "10m" });
+      expect(spec.disruption).toEqual({
+        consolidationPolicy: "WhenEmptyOrUnderutilized",
+        consolidateAfter: "10m",
+        // Busy serving nodes are not consolidated on weekdays 08:00-18:00 UTC; empty ones still go.
+        budgets: [{ nodes: "0", reasons: ["Underutilized"], schedule: "0 8 * * mon-fri", duration: "10h" }, { nodes: "10%" }],
+      });
       expect(spec.template.spec.expireAfter).toBe("720h");
     });
 
@@ -627,12 +632,18 @@ describe("Karpenter on EKS (staged stacks)", () => {
         expect(rules.filter((r: any) => r.path === "spec/disruption/budgets").map((r: any) => r.message)).toEqual(["'schedule' must be set with 'duration'"]);
         const schema = JSON.parse(fs.readFileSync(path.join(conformanceRoot()!, "schemas", "nodepool-v1.json"), "utf8"));
         const budgetSchema = schema.properties.spec.properties.disruption.properties.budgets.items.properties;
-        const spot = s.pools.nodePools.find((p) => p.name === "gpu-spot")!.manifest.spec;
-        for (const b of spot.disruption.budgets) {
-          expect("schedule" in b).toBe("duration" in b);
-          expect(b.nodes).toMatch(new RegExp(budgetSchema.nodes.pattern));
-          for (const reason of b.reasons ?? []) expect(budgetSchema.reasons.items.enum).toContain(reason);
+        for (const pool of s.pools.nodePools) {
+          const budgets = pool.manifest.spec.disruption.budgets;
+          expect(budgets.length).toBeGreaterThan(0);
+          for (const b of budgets) {
+            expect("schedule" in b).toBe("duration" in b);
+            expect(b.nodes).toMatch(new RegExp(budgetSchema.nodes.pattern));
+            if (b.schedule !== undefined) expect(b.schedule).toMatch(new RegExp(budgetSchema.schedule.pattern));
+            if (b.duration !== undefined) expect(b.duration).toMatch(new RegExp(budgetSchema.duration.pattern));
+            for (const reason of b.reasons ?? []) expect(budgetSchema.reasons.items.enum).toContain(reason);
+          }
         }
+        const spot = s.pools.nodePools.find((p) => p.name === "gpu-spot")!.manifest.spec;
         const expirePattern = new RegExp(schema.properties.spec.properties.template.properties.spec.properties.expireAfter.pattern);
         expect(spot.template.spec.expireAfter).toMatch(expirePattern);
       });
@@ -712,7 +723,7 @@ describe("stack layout", () => {
     const { cluster, karpenter, platform, connection } = twoStacks();
     new KarpenterController(platform, "Karpenter", { connection, infra: karpenter });
     expect(() => new KarpenterGpuNodePools(platform, "GpuPools", { connection, cluster, infra: karpenter, maxGpus: 4 })).toThrow(
-      'platform/GpuPools/NodeClass: invalid manifest "karpenter.k8s.aws/v1/EC2NodeClass": its CRD is installed by platform/Karpenter/Chart in the same stack',
+      'platform/GpuPools/NodeClass: invalid manifest "karpenter.k8s.aws/v1/EC2NodeClass": its CRD is installed by platform/Karpenter/Crds in the same stack',
     );
   });
 
@@ -720,7 +731,7 @@ describe("stack layout", () => {
     const { cluster, karpenter, platform, connection } = twoStacks();
     new KarpenterGpuNodePools(platform, "GpuPools", { connection, cluster, infra: karpenter, maxGpus: 4 });
     expect(() => new KarpenterController(platform, "Karpenter", { connection, infra: karpenter })).toThrow(
-      'platform/Karpenter/Chart: invalid chart "karpenter": installs the CRDs of API group "karpenter.k8s.aws", and platform/GpuPools/NodeClass is a custom resource',
+      'platform/Karpenter/Crds: invalid chart "karpenter-crd": installs the CRDs of API group "karpenter.k8s.aws", and platform/GpuPools/NodeClass is a custom resource',
     );
   });
 });
@@ -822,9 +833,10 @@ describe("validation", () => {
     expect(() => new KarpenterGpuNodePools(workloads, "P", { connection, cluster: notEks, infra: karpenter, maxGpus: 8 })).toThrow(
       `workloads/P: ${message}`,
     );
+    // Something that is not a KarpenterInfra (a JavaScript caller's object) is rejected before its cluster is read.
     const fakeInfra = { cluster: notEks } as unknown as KarpenterInfra;
     expect(() => new KarpenterController(bareStack(testApp(), "platform"), "C", { connection, infra: fakeInfra })).toThrow(
-      `platform/C: invalid infra.cluster "infra/OnPrem": must be an EksCluster (got target "on-prem")`,
+      "platform/C: invalid infra [object Object]: must be a KarpenterInfra",
     );
   });
 
@@ -900,5 +912,150 @@ describe("KarpenterGpuNodePools region availability", () => {
           maxGpus: 8,
         }),
     ).toThrow('workloads/GpuPools: invalid gpus[0] "NVIDIA L40S": is not offered in AWS region eu-west-1 (per the GPU catalog)');
+  });
+});
+
+describe("Karpenter CRDs from the karpenter-crd chart", () => {
+  const s = setup();
+  prepareApp(s.app);
+  const platform = synthJson(s.platform);
+  const releases = Object.entries(resourcesOfType(platform, "helm_release"));
+  const crd = releases.find(([, r]) => r.chart === "karpenter-crd")!;
+  const controller = releases.find(([, r]) => r.chart === "karpenter")!;
+
+  it("installs the pinned karpenter-crd chart in kube-system, with no values", () => {
+    expect(crd[1]).toMatchObject({
+      name: "karpenter-crd",
+      namespace: "kube-system",
+      repository: "oci://public.ecr.aws/karpenter",
+      version: "1.14.1",
+      atomic: true,
+    });
+    expect(crd[1].values).toBeUndefined();
+  });
+
+  it("installs the controller after it, skipping the controller chart's own CRDs", () => {
+    expect(controller[1].skip_crds).toBe(true);
+    expect(controller[1].depends_on).toEqual([`helm_release.${crd[0]}`]);
+    expect(crd[1].skip_crds).toBeUndefined();
+  });
+
+  it("the workloads stack (NodePools, EC2NodeClass) still applies after the stack with the CRD chart", () => {
+    expect(s.workloads.dependencies).toContain(s.platform);
+  });
+
+  it("a stack with only custom resources orders itself after a later-created controller's CRD chart", () => {
+    const app = testApp();
+    const infra = awsStack(app, "infra");
+    const cluster = new EksCluster(infra, "Cluster", { clusterName: "ml-prod", karpenter: true });
+    const workloads = bareStack(app, "workloads");
+    new KarpenterGpuNodePools(workloads, "GpuPools", { connection: cluster.connect(workloads, "Ml"), cluster, infra: KarpenterInfra.of(cluster), maxGpus: 8 });
+    const platform = bareStack(app, "platform");
+    new KarpenterController(platform, "Karpenter", { connection: cluster.connect(platform, "Ml"), infra: KarpenterInfra.of(cluster) });
+    expect(workloads.dependencies).toContain(platform);
+  });
+});
+
+describe("Karpenter system workloads", () => {
+  it("the controller registers its replicas and requests on the cluster", () => {
+    const s = setup();
+    expect(s.cluster.systemWorkloads).toContainEqual({ name: "karpenter", cpuMillis: 1000, memoryMiB: 1024, replicas: 2 });
+  });
+});
+
+describe("serving NodePool disruption budgets and expiry", () => {
+  const onDemand = (pools: KarpenterGpuNodePools) => pools.nodePools.find((p) => p.name === "gpu-on-demand")!.manifest.spec;
+
+  it("the busy-hours schedule and duration are props; expiry too; training keeps Never and its own budgets", () => {
+    const s = setup({ pools: { servingBusyHoursSchedule: "30 6 * * 1-5", servingBusyHoursDuration: "12h30m", expireAfterHours: 336 } });
+    const spec = onDemand(s.pools);
+    expect(spec.disruption.budgets).toEqual([
+      { nodes: "0", reasons: ["Underutilized"], schedule: "30 6 * * 1-5", duration: "12h30m" },
+      { nodes: "10%" },
+    ]);
+    expect(spec.template.spec.expireAfter).toBe("336h");
+    const spot = s.pools.nodePools.find((p) => p.name === "gpu-spot")!.manifest.spec;
+    expect(spot.template.spec.expireAfter).toBe("Never");
+    expect(spot.disruption.budgets).toEqual([{ nodes: "0", reasons: ["Underutilized"] }, { nodes: "10%" }]);
+  });
+
+  it("accepts cron macros, names and steps", () => {
+    for (const schedule of ["@daily", "0 */2 * * *", "0 8 1,15 jan-jun MON-FRI", "0 0 * * 0,7"]) {
+      expect(() => setup({ pools: { servingBusyHoursSchedule: schedule } })).not.toThrow();
+    }
+  });
+
+  it("rejects malformed schedules", () => {
+    const cases: [string, string][] = [
+      ["0 8 * *", "it has 4 fields"],
+      ["0 25 * * *", "it has 25 in the hour field (0-23)"],
+      ["0 8 * * funday", 'it has an invalid day of week field "funday"'],
+      ["0 8 * * fri-xyz", 'it has an unknown name "xyz" in the day of week field'],
+      ["@sometimes", "it has 1 fields"],
+    ];
+    for (const [schedule, problem] of cases) {
+      expect(() => setup({ pools: { servingBusyHoursSchedule: schedule } })).toThrow(
+        `workloads/GpuPools: invalid servingBusyHoursSchedule ${JSON.stringify(schedule)}: must be a cron schedule of five fields (minute hour day-of-month month day-of-week, UTC) or a macro such as "@daily"; ${problem}`,
+      );
+    }
+  });
+
+  it("rejects durations Karpenter does not accept, zero, or over a week", () => {
+    for (const duration of ["10", "1d", "10h30s", "0h", "169h", "", "1h 30m"]) {
+      expect(() => setup({ pools: { servingBusyHoursDuration: duration } })).toThrow(
+        `workloads/GpuPools: invalid servingBusyHoursDuration ${JSON.stringify(duration)}: must be a duration of hours and minutes as Karpenter budgets accept it`,
+      );
+    }
+    expect(() => setup({ pools: { servingBusyHoursDuration: "90m" } })).not.toThrow();
+  });
+});
+
+describe("Karpenter on a cluster created without karpenter: true", () => {
+  function noKarpenter() {
+    const app = testApp();
+    const infra = awsStack(app, "infra");
+    const cluster = new EksCluster(infra, "Cluster", { clusterName: "ml-prod" });
+    const platform = bareStack(app, "platform");
+    const workloads = bareStack(app, "workloads");
+    return { cluster, platform, workloads };
+  }
+  const hint = "must be a KarpenterInfra: create the EksCluster with karpenter: true and pass KarpenterInfra.of(cluster) (or cluster.karpenter)";
+
+  it("KarpenterInfra.of names the fix instead of returning undefined", () => {
+    const { cluster } = noKarpenter();
+    expect(() => KarpenterInfra.of(cluster)).toThrow(
+      "infra/Cluster: invalid karpenter undefined: the cluster has no Karpenter AWS side: create the EksCluster with karpenter: true",
+    );
+    const on = new EksCluster(awsStack(), "Cluster", { clusterName: "ml", subnetIds: ["subnet-a", "subnet-b"], karpenter: true });
+    expect(KarpenterInfra.of(on)).toBe(on.karpenter);
+  });
+
+  it("the controller and the node pools given cluster.karpenter (undefined) fail with the standard error, not a TypeError", () => {
+    const { cluster, platform, workloads } = noKarpenter();
+    expect(() => new KarpenterController(platform, "Karpenter", { connection: cluster.connect(platform, "Ml"), infra: cluster.karpenter! })).toThrow(
+      `platform/Karpenter: invalid infra undefined: ${hint}`,
+    );
+    expect(
+      () => new KarpenterGpuNodePools(workloads, "Pools", { connection: cluster.connect(workloads, "Ml"), cluster, infra: cluster.karpenter!, maxGpus: 8 }),
+    ).toThrow(`workloads/Pools: invalid infra undefined: ${hint}`);
+  });
+
+  it("JavaScript callers: infra omitted, or a string", () => {
+    const { cluster, platform, workloads } = noKarpenter();
+    expect(() => new KarpenterController(platform, "A", { connection: cluster.connect(platform, "Ml") } as any)).toThrow(`platform/A: invalid infra undefined: ${hint}`);
+    expect(
+      () => new KarpenterGpuNodePools(workloads, "B", { connection: cluster.connect(workloads, "Ml"), cluster, infra: "karpenter" as any, maxGpus: 8 }),
+    ).toThrow(`workloads/B: invalid infra "karpenter": ${hint}`);
+  });
+});
+
+describe("KarpenterGpuNodePools from untyped callers", () => {
+  it("a string where the list of GPUs belongs, and a GPU id string in the list", () => {
+    expect(() => setup({ pools: { gpus: "nvidia-l4" as any } })).toThrow(
+      'workloads/GpuPools: invalid gpus "nvidia-l4": must be a list of Gpu values, such as [Gpu.NVIDIA_L4]',
+    );
+    expect(() => setup({ pools: { gpus: [Gpu.NVIDIA_L4, "nvidia-a10g" as any] } })).toThrow(
+      'workloads/GpuPools: invalid gpus[1] "nvidia-a10g": must be a Gpu of the catalog, such as Gpu.NVIDIA_L4',
+    );
   });
 });

@@ -8,6 +8,10 @@ export const PINNED_CHART_VALUES: Record<string, string> = {
   "kserve-resources": "kserve-resources-v0.20.0.values.yaml",
   kueue: "kueue-v0.19.2.values.yaml",
   karpenter: "karpenter-tag-v1.14.1.values.yaml",
+  // The conformance data has no values file for karpenter-crd; Strata sets no values on it, so no key is
+  // ever checked against this file (one set by mistake would be checked against the controller chart's).
+  "karpenter-crd": "karpenter-tag-v1.14.1.values.yaml",
+  "cluster-autoscaler": "cluster-autoscaler-9.59.0.values.yaml",
   "feast-feature-server": "feast-feature-server-v0.66.0.values.yaml",
   mlflow: "community-charts-mlflow-1.11.5.values.yaml",
 };
