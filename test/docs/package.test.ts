@@ -69,3 +69,18 @@ describe("the npm package", () => {
     expect(relativeLinks(readDoc("README.md"))[0]).toBe("docs/getting-started.md");
   });
 });
+
+describe("strata-ai-infra resolves to this package's lib/ without a build", () => {
+  const pkg = JSON.parse(readDoc("package.json"));
+  const tsconfig = JSON.parse(readDoc("tsconfig.json"));
+
+  test("for tsx, tsc and cdktf synth through tsconfig.json paths, which jsii regenerates from package.json", () => {
+    expect(tsconfig.compilerOptions.paths).toEqual({ "strata-ai-infra": ["./lib/index.ts"] });
+    expect(pkg.jsii.tsc.paths).toEqual(tsconfig.compilerOptions.paths);
+  });
+
+  test("for jest through moduleNameMapper, to the same module the library's own imports load", () => {
+    expect(pkg.jest.moduleNameMapper).toEqual({ "^strata-ai-infra$": "<rootDir>/lib/index.ts" });
+    expect(require("strata-ai-infra")).toBe(require("../../lib"));
+  });
+});
