@@ -9,12 +9,12 @@
  *                  training, from zero), a Kueue flavor and a team queue on the spot capacity
  *
  * Deploy with `cdktf deploy aws-infra aws-platform aws-workloads` from a runner that can reach the
- * private API endpoint (inside the VPC, or over VPN). Copy this file into your own cdktf app and
- * import from "strata-ai-infra" instead of "../../lib".
+ * private API endpoint (inside the VPC, or over VPN). Copy this file into your own cdktf app as it
+ * is: it imports "strata-ai-infra" as your code would.
  */
 import { App, S3Backend, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { compute, core } from "../../lib";
+import { compute, core } from "strata-ai-infra";
 
 /** The stacks of the AWS reference architecture. */
 export interface AwsExample {

@@ -8,11 +8,12 @@
  *   gcp-workloads  Kueue flavors, team queues and priority classes (custom resources)
  *
  * Deploy with `cdktf deploy gcp-infra gcp-platform gcp-workloads` from a runner that can reach the
- * private endpoint. Copy this file into your own cdktf app and import from "strata-ai-infra".
+ * private endpoint. Copy this file into your own cdktf app as it is: it imports "strata-ai-infra"
+ * as your code would.
  */
 import { App, GcsBackend, TerraformStack } from "cdktf";
 import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
-import { compute, core } from "../../lib";
+import { compute, core } from "strata-ai-infra";
 
 /** The stacks of the GCP reference architecture. */
 export interface GcpExample {

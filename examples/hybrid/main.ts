@@ -9,11 +9,12 @@
  *   hybrid-workloads  a Karpenter spot H100 NodePool that scales from zero, and Kueue queues for it
  *
  * The site-to-site VPN and bucket replication between the sites come with the data and ops
- * layers. Copy this file into your own cdktf app and import from "strata-ai-infra".
+ * layers. Copy this file into your own cdktf app as it is: it imports "strata-ai-infra" as your
+ * code would.
  */
 import { App, S3Backend, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { compute, core } from "../../lib";
+import { compute, core } from "strata-ai-infra";
 
 /** The stacks of the hybrid reference architecture. */
 export interface HybridExample {

@@ -9,10 +9,10 @@
  *
  * No cloud account is needed. State lives in PostgreSQL (the `pg` backend locks with advisory
  * locks); give the password through PGPASSWORD, never in code. Copy this file into your own
- * cdktf app and import from "strata-ai-infra" instead of "../../lib".
+ * cdktf app as it is: it imports "strata-ai-infra" as your code would.
  */
 import { App, PgBackend, TerraformStack } from "cdktf";
-import { compute, core } from "../../lib";
+import { compute, core } from "strata-ai-infra";
 
 /** The stacks of the on-prem reference architecture. */
 export interface OnPremExample {

@@ -9,13 +9,28 @@ import * as path from "path";
  */
 const ROOT = path.resolve(__dirname, "../..");
 
-test("npx cdktf synth synthesizes every example stack through cdktf.json", () => {
+/** A user's environment: the test run's silencing of Strata's warnings (test/support/setup.ts) removed. */
+function userEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  delete env.STRATA_SILENCE_WARNINGS;
+  return env;
+}
+
+/** The warnings recorded in a synthesized app's manifest, as Strata prints them. */
+function recordedWarnings(outdir: string): string[] {
+  const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8"));
+  return Object.values(manifest.stacks as Record<string, { annotations?: { level: string; message: string }[] }>).flatMap((s) =>
+    (s.annotations ?? []).filter((a) => a.level.endsWith("warn")).map((a) => `[strata] Warning: ${a.message}`),
+  );
+}
+
+test("npx cdktf synth synthesizes every example stack through cdktf.json and relays the warnings", () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "strata-cdktf-cli-"));
   try {
     const result = spawnSync(path.join(ROOT, "node_modules/.bin/cdktf"), ["synth", "--output", out], {
       cwd: ROOT,
       encoding: "utf8",
-      env: { ...process.env, CHECKPOINT_DISABLE: "1", CI: "1", FORCE_COLOR: "0" },
+      env: userEnv({ CHECKPOINT_DISABLE: "1", CI: "1", FORCE_COLOR: "0" }),
       timeout: 120_000,
     });
     expect({ status: result.status, stderr: result.status === 0 ? "" : result.stderr + result.stdout }).toEqual({ status: 0, stderr: "" });
@@ -23,21 +38,27 @@ test("npx cdktf synth synthesizes every example stack through cdktf.json", () =>
     expect(Object.keys(manifest.stacks).sort()).toEqual(
       ["aws", "gcp", "hybrid", "onprem"].flatMap((t) => [`${t}-infra`, `${t}-platform`, `${t}-workloads`]).sort(),
     );
+    // The CLI relays the app's stderr: each recorded warning reaches the user, with its construct path.
+    const warnings = recordedWarnings(out);
+    expect(warnings.length).toBeGreaterThan(0);
+    for (const w of warnings) expect(result.stdout + result.stderr).toContain(w);
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
   }
 });
 
-test("npm run synth honours CDKTF_OUTDIR and prints stacks, resources per stack and where the output went", () => {
+test("npm run synth honours CDKTF_OUTDIR and prints stacks, resources per stack, where the output went, and each warning once on stderr", () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "strata-synth-"));
   try {
     const result = spawnSync(process.execPath, [require.resolve("tsx/cli"), "examples/synth.ts"], {
       cwd: ROOT,
       encoding: "utf8",
-      env: { ...process.env, CDKTF_OUTDIR: out },
+      env: userEnv({ CDKTF_OUTDIR: out }),
       timeout: 120_000,
     });
-    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: "" });
+    // stderr holds exactly the warnings, each printed once; stdout counts them.
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: recordedWarnings(out).map((w) => `${w}\n`).join("") });
+    expect(result.stdout).toContain(`${recordedWarnings(out).length} warning(s), printed above`);
     expect(fs.existsSync(path.join(out, "manifest.json"))).toBe(true);
     const lines = result.stdout.split("\n");
     expect(lines[0]).toMatch(new RegExp(`^Synthesized 12 stacks into ${path.relative(ROOT, out).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/ in \\d+ ms$`));

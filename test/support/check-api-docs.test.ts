@@ -1,4 +1,4 @@
-import { apiDocProblems } from "./check-api-docs";
+import { apiDocProblems, reservedWordProblems } from "./check-api-docs";
 
 describe("apiDocProblems", () => {
   test("reports undocumented types and members, optional props without @default, constructs without @example", () => {
@@ -31,5 +31,31 @@ describe("apiDocProblems", () => {
         },
       }),
     ).toEqual([]);
+  });
+});
+
+describe("reservedWordProblems", () => {
+  const assembly = (props: string[], params: string[] = []) => ({
+    types: {
+      "x.Props": { fqn: "x.Props", kind: "interface", properties: props.map((name) => ({ name })) },
+      "x.Thing": { fqn: "x.Thing", kind: "class", methods: [{ name: "addThing", parameters: params.map((name) => ({ name })) }] },
+    },
+  });
+
+  test("accepts the C# keywords namespace and operator, the Kubernetes names the build's silenced JSII5018 is for", () => {
+    expect(reservedWordProblems(assembly(["namespace", "operator", "name"], ["namespace"]))).toEqual([]);
+  });
+
+  test("reports any other reserved word of a jsii target language, in a prop or a parameter", () => {
+    expect(reservedWordProblems(assembly(["lambda", "namespace"], ["default", "type"]))).toEqual([
+      'x.Props#lambda: "lambda" is a reserved word in Python',
+      'x.Thing#addThing(default): "default" is a reserved word in C#, Java, Go',
+      'x.Thing#addThing(type): "type" is a reserved word in Go',
+    ]);
+  });
+
+  test("an accepted word is reported in a language it is not accepted for", () => {
+    const languages = (name: string) => (name === "namespace" ? ["C#", "Python"] : []);
+    expect(reservedWordProblems(assembly(["namespace"]), languages)).toEqual(['x.Props#namespace: "namespace" is a reserved word in Python']);
   });
 });

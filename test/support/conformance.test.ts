@@ -14,6 +14,8 @@ import {
   schemaFileFor,
   validateManifest,
   validateStackManifests,
+  skipNotice,
+  SKIP_NOTICE,
 } from "./conformance";
 
 const GPU = "nvidia-gpu-operator-v26.7.0.values.yaml";
@@ -120,7 +122,7 @@ function deployment(replicas: unknown): Record<string, unknown> {
 }
 
 describe("describeConformance when the folder is absent", () => {
-  test("registers one skipped test and prints one line naming the folder", () => {
+  test("registers one skipped test per suite naming the folder, and prints nothing per file", () => {
     const g = globalThis as unknown as Record<string, unknown>;
     const saved = { describe: g.describe, test: g.test };
     const described: string[] = [];
@@ -134,7 +136,6 @@ describe("describeConformance when the folder is absent", () => {
         fn();
       };
       g.test = { skip: (name: string) => skipped.push(name) };
-      // a fresh module instance: the notice is printed once per module (test file)
       let fresh: typeof import("./conformance") | undefined;
       jest.isolateModules(() => {
         fresh = require("./conformance");
@@ -150,7 +151,32 @@ describe("describeConformance when the folder is absent", () => {
     expect(body).not.toHaveBeenCalled();
     expect(described).toEqual(["a", "b"]);
     expect(skipped).toEqual(["skipped: ../shared/conformance not found", "skipped: ../shared/conformance not found"]);
-    expect(calls).toEqual([["conformance tests skipped: ../shared/conformance not found\n"]]);
+    expect(calls).toEqual([]);
+  });
+
+  test("the run's globalSetup prints one line saying why, only when the folder is absent", () => {
+    expect(skipNotice("/somewhere/shared/conformance")).toBeUndefined();
+    expect(skipNotice(undefined)).toBe(SKIP_NOTICE);
+    expect(SKIP_NOTICE).toMatch(/^conformance tests skipped: \.\.\/shared\/conformance not found\. .*CI always has it.*$/);
+    expect(SKIP_NOTICE).not.toContain("\n");
+  });
+
+  test("jest runs that globalSetup once per run, and it prints the notice once", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../package.json"), "utf8"));
+    expect(pkg.jest.globalSetup).toBe("<rootDir>/test/support/global-setup.ts");
+    const write = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
+    let calls: unknown[][] = [];
+    try {
+      jest.isolateModules(() => {
+        jest.doMock("./conformance", () => ({ ...jest.requireActual("./conformance"), conformanceRoot: () => undefined }));
+        (require("./global-setup") as { default: () => void }).default();
+        jest.dontMock("./conformance");
+      });
+      calls = write.mock.calls.map((c) => [...c]);
+    } finally {
+      write.mockRestore();
+    }
+    expect(calls).toEqual([[`${SKIP_NOTICE}\n`]]);
   });
 });
 

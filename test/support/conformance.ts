@@ -9,7 +9,8 @@
  * - every Helm value key a `helm_release` sets against the chart's default `values.yaml`
  *   (`helm-values/`).
  *
- * When the folder is absent (a user's fresh clone) `describeConformance` skips with a one-line notice.
+ * When the folder is absent (a user's fresh clone) `describeConformance` skips, and jest's globalSetup
+ * (`test/support/global-setup.ts`) prints `SKIP_NOTICE`, once per run, saying why.
  *
  * Deliberate leniencies (everything else is an error):
  * - Terraform interpolations: a string containing `${` (an unresolved reference rendered by cdktf, e.g.
@@ -56,11 +57,24 @@ function requireRoot(): string {
   return root;
 }
 
-let skipNoticePrinted = false;
+/**
+ * Why the conformance tests skip: printed once per jest run by the globalSetup when the folder is absent.
+ * The data (upstream CRD schemas, chart default values, metric catalogues) is kept outside this
+ * repository and is always present in CI; a user's fresh clone does not have it.
+ */
+export const SKIP_NOTICE =
+  `conformance tests skipped: ${CONFORMANCE_DIR_NAME} not found. They check every custom resource against ` +
+  `the upstream CRD schemas and every Helm value against the chart defaults, data kept outside this ` +
+  `repository (CI always has it); every other test runs.`;
+
+/** The notice to print for a run, given the conformance folder (undefined = absent): none when present. */
+export function skipNotice(root: string | undefined): string | undefined {
+  return root ? undefined : SKIP_NOTICE;
+}
 
 /**
- * Like jest `describe`, but when the conformance folder is absent it registers one skipped test and prints
- * exactly one line naming the missing folder (once per test file) instead of failing.
+ * Like jest `describe`, but when the conformance folder is absent it registers one skipped test naming the
+ * missing folder instead of failing (the reason is printed once per run, see SKIP_NOTICE).
  */
 export function describeConformance(name: string, fn: () => void): void {
   describeConformanceIn(conformanceRoot(), name, fn);
@@ -71,11 +85,6 @@ export function describeConformanceIn(root: string | undefined, name: string, fn
   if (root) {
     describe(name, fn);
     return;
-  }
-  if (!skipNoticePrinted) {
-    skipNoticePrinted = true;
-    // process.stderr.write, not console.log: jest decorates console output with a multi-line stack hint.
-    process.stderr.write(`conformance tests skipped: ${CONFORMANCE_DIR_NAME} not found\n`);
   }
   describe(name, () => {
     test.skip(`skipped: ${CONFORMANCE_DIR_NAME} not found`, () => undefined);
