@@ -7,7 +7,7 @@ import { invalid, isUnresolved, warn } from "../core/validation";
 import type { EksCluster } from "./eks-cluster";
 import { checkAwsRegionOffers, secureLaunchTemplate } from "./eks-internal";
 import { GpuNodePoolOptions } from "./gpu-pool-options";
-import { cloudTaintEffect, gpuPoolInfo, resolveGpuPool } from "./gpu-pools-internal";
+import { cloudTaintEffect, gpuPoolInfo, resolveGpuPool, validateAwsInstanceTypeList } from "./gpu-pools-internal";
 
 /** The EKS-optimized AMI family of GPU nodes (AL2 is end of life and not offered). */
 export enum EksGpuAmi {
@@ -84,6 +84,7 @@ export class EksGpuNodePool extends Construct {
       const counts = [...new Set(gpu.awsInstanceTypes.map((t) => t.gpuCount))].sort((a, b) => a - b);
       invalid(this, "gpusPerNode", pool.gpusPerNode, `${gpu.displayName} instances on AWS carry ${counts.join(", ")} GPUs`);
     }
+    validateAwsInstanceTypeList(this, "instanceTypes", props.instanceTypes);
     const instanceTypes = props.instanceTypes ?? (training ? candidates.map((t) => t.instanceType) : [candidates[0].instanceType]);
     if (instanceTypes.length === 0) {
       invalid(this, "instanceTypes", instanceTypes, "must list at least one instance type");
