@@ -227,3 +227,37 @@ function warnGkeProvisioning(scope: IConstruct, gpu: Gpu, machineType: string, c
       "(see the GPU catalog's provisioning notes)",
   );
 }
+
+/**
+ * Internal: throws the standard error unless `value` is an array (a JavaScript, JSON or YAML
+ * caller may pass a string where a list is expected). Skips unresolved tokens.
+ */
+export function requireList(scope: IConstruct, prop: string, value: unknown, example: string): void {
+  if (value === undefined || isUnresolved(value)) return;
+  if (!Array.isArray(value)) invalid(scope, prop, value, `must be a list, e.g. ${example}`);
+}
+
+/**
+ * Cores and GiB of memory per GPU of quota on a pool whose machine shape is unknown (on-prem nodes
+ * declared without instance types, or types outside the machine-shape catalog).
+ */
+export const FALLBACK_CPU_PER_GPU = 8;
+/** See `FALLBACK_CPU_PER_GPU`. */
+export const FALLBACK_MEMORY_GIB_PER_GPU = 64;
+
+/**
+ * Millicores and MiB per GPU of a GPU pool's machine shape: the smallest vCPUs and memory (each on
+ * its own) among its instance or machine types divided by its GPUs per node, rounded down; the
+ * fallback when a type is unknown or the pool declares none.
+ */
+export function perGpuShape(pool: NodePoolInfo): { cpuMillis: number; memoryMiB: number } {
+  const fallback = { cpuMillis: FALLBACK_CPU_PER_GPU * 1000, memoryMiB: FALLBACK_MEMORY_GIB_PER_GPU * 1024 };
+  const types = pool.instanceTypes ?? [];
+  const gpus = pool.gpusPerNode ?? 0;
+  if (!Array.isArray(types) || types.length === 0 || gpus <= 0 || isUnresolved(gpus)) return fallback;
+  const shapes = types.map((t) => (isUnresolved(t) ? undefined : tryMachineShape(t)));
+  if (shapes.some((sh) => sh === undefined)) return fallback;
+  const vcpus = Math.min(...shapes.map((sh) => sh!.vcpus));
+  const memoryGiB = Math.min(...shapes.map((sh) => sh!.memoryGiB));
+  return { cpuMillis: Math.floor((vcpus * 1000) / gpus), memoryMiB: Math.floor((memoryGiB * 1024) / gpus) };
+}
