@@ -10,7 +10,7 @@ import { awsInstanceShape, InstanceShape } from "./cluster-autoscaler-internal";
 import type { EksCluster } from "./eks-cluster";
 import { checkAwsRegionOffers, secureLaunchTemplate } from "./eks-internal";
 import { GpuNodePoolOptions } from "./gpu-pool-options";
-import { cloudTaintEffect, gpuPoolInfo, resolveGpuPool } from "./gpu-pools-internal";
+import { cloudTaintEffect, gpuPoolInfo, resolveGpuPool, validateAwsInstanceTypeList } from "./gpu-pools-internal";
 
 /** The EKS-optimized AMI family of GPU nodes (AL2 is end of life and not offered). */
 export enum EksGpuAmi {
@@ -106,6 +106,7 @@ export class EksGpuNodePool extends Construct {
       const counts = [...new Set(gpu.awsInstanceTypes.map((t) => t.gpuCount))].sort((a, b) => a - b);
       invalid(this, "gpusPerNode", pool.gpusPerNode, `${gpu.displayName} instances on AWS carry ${counts.join(", ")} GPUs`);
     }
+    validateAwsInstanceTypeList(this, "instanceTypes", props.instanceTypes);
     const instanceTypes = props.instanceTypes ?? (training ? smallestShape(candidates) : [candidates[0].instanceType]);
     if (instanceTypes.length === 0) {
       invalid(this, "instanceTypes", instanceTypes, "must list at least one instance type");

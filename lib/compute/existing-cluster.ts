@@ -195,12 +195,12 @@ export class ExistingCluster extends Construct implements IKubernetesCluster {
     if (product === undefined) {
       invalid(this, `${prop}.nodeSelector`, selector, `must include the "${GPU_PRODUCT_LABEL}" label`);
     }
-    if (!isUnresolved(product) && product !== group.gpu.productLabel) {
+    if (!isUnresolved(product) && !group.gpu.productLabels.includes(product)) {
       invalid(
         this,
         `${prop}.nodeSelector["${GPU_PRODUCT_LABEL}"]`,
         product,
-        `does not match the GPU ${group.gpu.displayName}, whose nodes carry "${group.gpu.productLabel}"`,
+        `does not match the GPU ${group.gpu.displayName}, whose nodes carry ${group.gpu.productLabels.map((l) => `"${l}"`).join(" or ")}`,
       );
     }
     this.pools.register({

@@ -7,7 +7,7 @@ import { GpuAvailability } from "../core/gpu";
 import { invalid, isUnresolved, validateOneOf, warn } from "../core/validation";
 import type { GkeCluster } from "./gke-cluster";
 import { GpuNodePoolOptions } from "./gpu-pool-options";
-import { cloudTaintEffect, gpuPoolInfo, resolveGpuPool } from "./gpu-pools-internal";
+import { cloudTaintEffect, gpuPoolInfo, resolveGkeMachineType, resolveGpuPool } from "./gpu-pools-internal";
 
 /** Zones GKE gives a regional cluster's nodes when no node locations are set (as `GkeCluster` assumes). */
 const REGIONAL_ZONE_COUNT = 3;
@@ -118,32 +118,7 @@ export class GkeGpuNodePool extends Construct {
     if (!gpu.offeredOnGke || gpu.gkeAcceleratorType === undefined) {
       invalid(this, "gpu", gpu.displayName, "is not offered on GKE; choose one of the catalog GPUs with a gkeAcceleratorType");
     }
-    const candidates = gpu.gkeMachineTypesWith(pool.gpusPerNode);
-    const machineType = props.machineType ?? candidates[0]?.machineType;
-    if (machineType === undefined) {
-      const counts = [...new Set(gpu.gkeMachineTypes.map((t) => t.gpuCount))].sort((a, b) => a - b);
-      invalid(this, "gpusPerNode", pool.gpusPerNode, `${gpu.displayName} machine types on GKE carry ${counts.join(", ")} GPUs`);
-    }
-    if (!isUnresolved(machineType)) {
-      const family = machineType.split("-")[0];
-      if (family !== gpu.gkeMachineFamily) {
-        invalid(
-          this,
-          "machineType",
-          machineType,
-          `is a ${family} machine; ${gpu.displayName} is offered on the ${gpu.gkeMachineFamily} family only (${candidates.map((c) => c.machineType).join(", ") || gpu.gkeMachineTypes.map((c) => c.machineType).join(", ")})`,
-        );
-      }
-      const entry = gpu.gkeMachineType(machineType);
-      if (entry === undefined || entry.gpuCount !== pool.gpusPerNode) {
-        invalid(
-          this,
-          "machineType",
-          machineType,
-          `does not carry ${pool.gpusPerNode} ${gpu.displayName} GPU(s); the catalog offers ${candidates.map((c) => c.machineType).join(", ") || "no machine type with that count"}`,
-        );
-      }
-    }
+    const machineType = resolveGkeMachineType(this, gpu, pool.gpusPerNode, props.machineType, pool.capacityType);
     const zones = this.resolveZones(props, cluster);
     validateOneOf(this, "driverVersion", props.driverVersion, Object.values(GkeGpuDriverVersion));
     const initialNodeCount = initialNodesPerZone(pool.minNodes, nodeZoneCount(zones, cluster));

@@ -4,6 +4,7 @@ import { ClusterConnection } from "../core/connection";
 import { NamingRule, validateName } from "../core/naming";
 import { Scheduling } from "../core/scheduling";
 import { invalid, isUnresolved, validateInteger, warn } from "../core/validation";
+import { perGpuShape, requireList } from "./gpu-pools-internal";
 import { KarpenterGpuNodePools } from "./karpenter-node-pools";
 import {
   KueueClusterQueue,
@@ -23,12 +24,15 @@ export interface GpuQueueingTeam {
   readonly gpuQuota: number;
   /**
    * Cores guaranteed to the team's jobs on the GPU flavors (steps of 0.001), split like the GPUs.
-   * @default 8 per GPU of gpuQuota
+   * @default - on each flavor, the GPUs assigned there times the vCPUs per GPU of the pool's machine
+   * shape (the smallest of its instance or machine types, from the machine-shape catalog); 8 per GPU
+   * for a pool without known types (on-prem)
    */
   readonly cpuQuota?: number;
   /**
    * Memory in GiB guaranteed to the team's jobs on the GPU flavors (a non-negative integer), split like the GPUs.
-   * @default 64 per GPU of gpuQuota
+   * @default - on each flavor, the GPUs assigned there times the memory per GPU of the pool's machine
+   * shape (as for `cpuQuota`); 64 GiB per GPU for a pool without known types (on-prem)
    */
   readonly memoryGiBQuota?: number;
   /**
@@ -74,9 +78,7 @@ export interface GpuQueueingProps {
   readonly queueingStrategy?: KueueQueueingStrategy;
 }
 
-/** Default cores and GiB of memory per GPU of quota. */
-const CPU_PER_GPU = 8;
-const MEMORY_GIB_PER_GPU = 64;
+
 
 /**
  * GPU queueing for several teams with Kueue: one ResourceFlavor per queued GPU pool (by default
@@ -90,7 +92,9 @@ const MEMORY_GIB_PER_GPU = 64;
  * then on-demand pools. Quota beyond every pool's capacity is a warning; it lands on the last
  * flavor only when `poolNames` lists the pools, and is otherwise left unassigned. A queued EKS
  * managed node group that only grows with the Kubernetes Cluster Autoscaler is a warning too.
- * CPU and memory quotas follow the GPU split. The queues cover `cpu`, `memory` and
+ * CPU and memory quotas come from each pool's machine shape: the GPUs a flavor gets times the vCPUs
+ * and memory per GPU of its smallest instance or machine type (8 cores and 64 GiB per GPU where the
+ * shape is unknown, e.g. on-prem); explicit `cpuQuota` and `memoryGiBQuota` are split like the GPUs. The queues cover `cpu`, `memory` and
  * `nvidia.com/gpu` on GPU flavors only and the flavors tolerate the pools' taints: submit GPU jobs
  * to them (a CPU-only job would also be placed on GPU nodes). Jobs choose a GPU model with a node
  * selector on `nvidia.com/gpu.product`. Needs `Kueue` installed by an earlier (platform) stack.
@@ -127,15 +131,20 @@ export class GpuQueueing extends Construct {
     ];
 
     // Teams.
-    if (props.teams.length === 0) invalid(this, "teams", props.teams, "must list at least one team");
+    requireList(this, "teams", props.teams, '[{ name: "research", namespaces: ["research"], gpuQuota: 8 }]');
+    requireList(this, "poolNames", props.poolNames, '["gpu-spot"]');
+    requireList(this, "priorityClasses", props.priorityClasses, '[{ priorityClassName: "production", value: 1000 }]');
+    if (props.teams === undefined || props.teams.length === 0) invalid(this, "teams", props.teams, "must list at least one team");
     const teamNames = new Set<string>();
     const namespaceOwner = new Map<string, string>();
     props.teams.forEach((t, i) => {
       const at = `teams[${i}]`;
+      if (t === null || typeof t !== "object") invalid(this, at, t, "must be a team, e.g. { name: \"research\", namespaces: [\"research\"], gpuQuota: 8 }");
       validateName(this, `${at}.name`, t.name, NamingRule.DNS1123_LABEL);
       if (teamNames.has(t.name)) invalid(this, `${at}.name`, t.name, "is listed twice; team names must be unique");
       teamNames.add(t.name);
-      if (t.namespaces.length === 0) invalid(this, `${at}.namespaces`, t.namespaces, "must list at least one namespace");
+      requireList(this, `${at}.namespaces`, t.namespaces, '["research"]');
+      if (t.namespaces === undefined || t.namespaces.length === 0) invalid(this, `${at}.namespaces`, t.namespaces, "must list at least one namespace");
       t.namespaces.forEach((ns, j) => {
         validateName(this, `${at}.namespaces[${j}]`, ns, NamingRule.DNS1123_LABEL);
         const owner = namespaceOwner.get(ns);
@@ -239,8 +248,10 @@ export class GpuQueueing extends Construct {
     this.localQueues = [];
     props.teams.forEach((t, i) => {
       const gpus = split[i];
-      const cpuMilli = splitLike(Math.round((t.cpuQuota ?? CPU_PER_GPU * t.gpuQuota) * 1000), gpus);
-      const memoryMiB = splitLike((t.memoryGiBQuota ?? MEMORY_GIB_PER_GPU * t.gpuQuota) * 1024, gpus);
+      // Explicit totals are split like the GPUs; by default each flavor gets its pool's shape per GPU.
+      const perGpu = this.flavors.map((f) => perGpuShape(f.pool));
+      const cpuMilli = t.cpuQuota !== undefined ? splitLike(Math.round(t.cpuQuota * 1000), gpus) : gpus.map((g, f) => g * perGpu[f].cpuMillis);
+      const memoryMiB = t.memoryGiBQuota !== undefined ? splitLike(t.memoryGiBQuota * 1024, gpus) : gpus.map((g, f) => g * perGpu[f].memoryMiB);
       const flavors: KueueFlavorQuota[] = this.flavors.map((flavor, f) => ({
         flavor,
         gpus: gpus[f],

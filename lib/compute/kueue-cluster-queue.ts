@@ -5,7 +5,8 @@ import { CustomResource } from "../core/custom-resource";
 import { MANAGED_BY_LABELS } from "../core/labels";
 import { NamingRule, validateName } from "../core/naming";
 import { Scheduling } from "../core/scheduling";
-import { invalid, isUnresolved, validateInteger, warn } from "../core/validation";
+import { invalid, isUnresolved, validateInteger, validateOneOf, warn } from "../core/validation";
+import { requireList } from "./gpu-pools-internal";
 import { Kueue, KueueLocalQueue, KueueResourceFlavor } from "./kueue";
 
 // -------------------------------------------------------------------------------------------------
@@ -204,6 +205,15 @@ export class KueueClusterQueue extends Construct {
     const reclaim = preemption.reclaimWithinCohort ?? KueueReclaimWithinCohort.ANY;
     const borrow = preemption.borrowWithinCohort ?? KueueBorrowWithinCohort.NEVER;
     const within = preemption.withinClusterQueue ?? KueueWithinClusterQueue.LOWER_PRIORITY;
+    // Enum values from untyped callers (JavaScript, JSON, YAML): exact spelling, case included.
+    validateOneOf(this, "preemption.reclaimWithinCohort", reclaim, Object.values(KueueReclaimWithinCohort));
+    validateOneOf(this, "preemption.borrowWithinCohort", borrow, Object.values(KueueBorrowWithinCohort));
+    validateOneOf(this, "preemption.withinClusterQueue", within, Object.values(KueueWithinClusterQueue));
+    validateOneOf(this, "queueingStrategy", props.queueingStrategy, Object.values(KueueQueueingStrategy));
+    validateOneOf(this, "flavorOrder", props.flavorOrder, Object.values(KueueFlavorOrder));
+    requireList(this, "namespaces", props.namespaces, '["research"]');
+    requireList(this, "flavors", props.flavors, "[{ flavor, gpus: 8, cpuCores: 64, memoryGiB: 512 }]");
+    if (props.flavors === undefined) invalid(this, "flavors", props.flavors, "is required: list 1 to 64 flavors");
     if (reclaim === KueueReclaimWithinCohort.NEVER && borrow !== KueueBorrowWithinCohort.NEVER) {
       invalid(this, "preemption.borrowWithinCohort", borrow, "needs preemption.reclaimWithinCohort other than NEVER (Kueue rejects the combination)");
     }

@@ -16,6 +16,16 @@ const API_VERSION = "kueue.x-k8s.io/v1beta2";
 const CONTROLLER_IMAGE = "registry.k8s.io/kueue/kueue";
 /** Kueue caps `nodeLabels`, `nodeTaints` and `tolerations` of a ResourceFlavor at 8 entries each. */
 const MAX_FLAVOR_ENTRIES = 8;
+/**
+ * Requests of one controller pod: the chart's defaults (`controllerManager.manager.resources`,
+ * 500m and 512Mi in kueue v0.19.2), which Strata keeps.
+ */
+const CONTROLLER_CPU_MILLIS = 500;
+const CONTROLLER_MEMORY_MIB = 512;
+/** The name Kueue's controller registers as a system workload of its cluster. */
+const KUEUE_WORKLOAD = "kueue-controller-manager";
+/** Namespaces every cluster has; a LocalQueue may go there without `addNamespace`. */
+const BUILT_IN_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
 // -------------------------------------------------------------------------------------------------
 // Installation (platform stack)
@@ -158,6 +168,15 @@ export class Kueue extends Construct {
       pool = cluster.nodePools.find((p) => p.purpose === NodePoolPurpose.SYSTEM);
     }
 
+    const existing = props.connection.namespaceResource(namespace);
+    if (existing) {
+      invalid(
+        this,
+        "namespace",
+        namespace,
+        `is already created on connection ${props.connection.node.path} (addNamespace); Kueue creates its own namespace: remove that addNamespace call or give Kueue another namespace`,
+      );
+    }
     // Every pod of the chart sets runAsNonRoot, seccomp RuntimeDefault, no privilege escalation and
     // drops all capabilities, with no host namespaces or host paths: it runs under "restricted".
     // No default-deny NetworkPolicy: the API server must reach the admission webhook on 9443.
@@ -196,6 +215,12 @@ export class Kueue extends Construct {
       managerConfig: { controllerManagerConfigYaml: KUEUE_MANAGER_CONFIG },
     };
     if (props.prometheusNamespace !== undefined) values.metrics = { prometheusNamespace: props.prometheusNamespace };
+
+    // The controller pods run on the system nodes: the cluster sizes and checks its system capacity from this.
+    if (cluster.systemWorkloads.some((w) => w.name === KUEUE_WORKLOAD)) {
+      invalid(this, "connection.cluster", cluster.clusterName, "already has Kueue installed by Strata; install Kueue once per cluster (its CRDs and admission webhooks are cluster-wide)");
+    }
+    cluster.addSystemWorkload({ name: KUEUE_WORKLOAD, cpuMillis: CONTROLLER_CPU_MILLIS, memoryMiB: CONTROLLER_MEMORY_MIB, replicas });
 
     this.chart = new HelmChart(this, "Chart", {
       connection: props.connection,
@@ -374,6 +399,12 @@ export class KueueLocalQueue extends Construct {
     this.queueName = name;
     this.namespace = props.namespace;
     this.clusterQueueName = props.clusterQueueName;
+    const connection = props.connection;
+    // Lazy: the namespace may be added after the queue, on any connection to the same cluster
+    // (usually the platform stack's).
+    this.node.addValidation({
+      validate: () => (namespaceCreated(this, connection, props.namespace) ? [] : [missingNamespace(this, connection, props.namespace)]),
+    });
     this.resource = new CustomResource(this, "Resource", {
       connection: props.connection,
       manifest: {
@@ -446,6 +477,25 @@ export class KueueWorkloadPriorityClass extends Construct {
 // -------------------------------------------------------------------------------------------------
 // Helpers
 // -------------------------------------------------------------------------------------------------
+
+/**
+ * True when a connection to `connection`'s cluster anywhere in the app created `namespace` with
+ * `addNamespace` (or it is one of the namespaces every cluster has). Unresolved names pass.
+ */
+function namespaceCreated(scope: Construct, connection: ClusterConnection, namespace: string): boolean {
+  if (isUnresolved(namespace) || BUILT_IN_NAMESPACES.includes(namespace)) return true;
+  return scope.node.root.node
+    .findAll()
+    .some((c) => c instanceof ClusterConnection && c.cluster === connection.cluster && c.namespaceResource(namespace) !== undefined);
+}
+
+/** The standard error text for a queue namespace no connection creates. */
+function missingNamespace(scope: Construct, connection: ClusterConnection, namespace: string): string {
+  return (
+    `${scope.node.path}: invalid namespace ${JSON.stringify(namespace)}: is not created by any connection to cluster "${connection.cluster.clusterName}"; ` +
+    `call addNamespace("${namespace}") on its connection (usually in the platform stack) so the namespace exists before its queues`
+  );
+}
 
 function poolList(pools: NodePoolInfo[]): string {
   return pools.length === 0 ? "it has none" : `known: ${pools.map((p) => p.name).join(", ")}`;

@@ -167,6 +167,9 @@ export class ClusterConnection extends Construct {
    */
   public addNamespace(name: string, options: NamespaceOptions = {}): NamespaceV1 {
     validateName(this, "namespace name", name, NamingRule.DNS1123_LABEL);
+    if (this.namespaceResource(name)) {
+      invalid(this, "namespace name", name, "is already created on this connection (by addNamespace, or by a construct that installs into its own namespace, such as Kueue); create each namespace once");
+    }
     const level = options.podSecurity ?? PodSecurityLevel.RESTRICTED;
     const isolation = options.isolation ?? NamespaceIsolation.DENY_INGRESS_FROM_OTHER_NAMESPACES;
     validateOneOf(this, "isolation", isolation, Object.values(NamespaceIsolation));

@@ -13,7 +13,8 @@
  * for GCP from `catalogs/v8/gcp/vms.csv` (built from the Compute Engine accelerator types listed
  * per zone). The files do not record when they were generated; the commits read are named in
  * `availabilitySources()`. Only the regions in `Gpu.awsRegionsCovered()` and
- * `Gpu.gkeRegionsCovered()` were read, for all eight GPUs; anywhere else availability is
+ * `Gpu.gkeRegionsCovered()` were read, for the eight GPUs other than the A3 Mega entry (which has
+ * no availability data); anywhere else availability is
  * `GpuAvailability.UNKNOWN`. Offerings change: treat `NOT_OFFERED` as "not offered as far as the
  * catalog knows", not as a guarantee.
  */
@@ -102,6 +103,27 @@ export interface AwsGpuInstanceType {
   readonly spotHourlyUsd: number;
 }
 
+/**
+ * How Compute Engine capacity of a machine type can be obtained (GCP's consumption options).
+ */
+export enum GkeProvisioning {
+  /** Plain on-demand VMs, no reservation needed (subject to quota and stock). */
+  ON_DEMAND = "ON_DEMAND",
+  /** Spot VMs (preemptible at any time). */
+  SPOT = "SPOT",
+  /** Flex-start (Dynamic Workload Scheduler): queued, runs up to 7 days once capacity is found. */
+  FLEX_START = "FLEX_START",
+  /** A reservation (on-demand, future or calendar-mode) consumed by the pool. */
+  RESERVATION = "RESERVATION",
+}
+
+/** Where GKE machine types offered on-demand without a reservation are listed (the default). */
+const ON_DEMAND_AND_SPOT: readonly GkeProvisioning[] = [GkeProvisioning.ON_DEMAND, GkeProvisioning.SPOT];
+/** Machine types offered as Spot or Flex-start only (A3 High with 1, 2 or 4 GPUs). */
+const SPOT_OR_FLEX: GkeProvisioning[] = [GkeProvisioning.SPOT, GkeProvisioning.FLEX_START];
+/** Machine types whose on-demand capacity needs a reservation (A3 High 8g, A3 Mega, A3 Ultra). */
+const RESERVED_SPOT_OR_FLEX: GkeProvisioning[] = [GkeProvisioning.RESERVATION, GkeProvisioning.SPOT, GkeProvisioning.FLEX_START];
+
 /** A GKE machine type that carries a given GPU. */
 export interface GkeGpuMachineType {
   /** Compute Engine machine type, e.g. `g2-standard-8`. */
@@ -116,6 +138,12 @@ export interface GkeGpuMachineType {
   readonly onDemandHourlyUsd: number;
   /** Typical spot price per node-hour in USD (us-central1), machine and GPUs together. */
   readonly spotHourlyUsd: number;
+  /**
+   * How capacity of this machine type can be obtained, as far as the catalog knows (see the note
+   * on each GPU). A pool that asks for a model not listed gets a warning at synth.
+   * @default [GkeProvisioning.ON_DEMAND, GkeProvisioning.SPOT]
+   */
+  readonly provisioning?: GkeProvisioning[];
 }
 
 /** Where and when the catalog's prices were read. */
@@ -143,6 +171,12 @@ export interface GpuProps {
   readonly memoryGiB: number;
   /** The value of the `nvidia.com/gpu.product` node label that GPU feature discovery sets for this GPU. */
   readonly productLabel: string;
+  /**
+   * Other `nvidia.com/gpu.product` values of the same GPU (the PCIe and SXM boards of one model
+   * and memory size report different names); on-prem nodes may carry any of them.
+   * @default - only `productLabel`
+   */
+  readonly otherProductLabels?: string[];
   /**
    * AWS instance types that carry this GPU.
    * @default - not offered on AWS
@@ -338,6 +372,7 @@ export class Gpu {
     displayName: "NVIDIA A100 40GB",
     memoryGiB: 40,
     productLabel: "NVIDIA-A100-SXM4-40GB",
+    otherProductLabels: ["NVIDIA-A100-PCIE-40GB"],
     awsInstanceTypes: [
       { instanceType: "p4d.24xlarge", gpuCount: 8, vcpus: 96, memoryGiB: 1152, onDemandHourlyUsd: 21.957642, spotHourlyUsd: 9.88 },
     ],
@@ -373,6 +408,7 @@ export class Gpu {
     displayName: "NVIDIA A100 80GB",
     memoryGiB: 80,
     productLabel: "NVIDIA-A100-SXM4-80GB",
+    otherProductLabels: ["NVIDIA-A100-80GB-PCIe"],
     awsInstanceTypes: [
       { instanceType: "p4de.24xlarge", gpuCount: 8, vcpus: 96, memoryGiB: 1152, onDemandHourlyUsd: 27.44705, spotHourlyUsd: 12.35 },
     ],
@@ -400,13 +436,20 @@ export class Gpu {
    * NVIDIA H100 80 GB (Hopper): AWS p5, GKE a3-highgpu with `nvidia-h100-80gb`.
    *
    * On GCP the 1, 2 and 4 GPU shapes (`a3-highgpu-1g/2g/4g`) are offered as Spot or Flex-start
-   * only; their on-demand figure is the equivalent list price, for comparison.
+   * only; their on-demand figure is the equivalent list price, for comparison. On-demand capacity
+   * of `a3-highgpu-8g` is recorded as needing a reservation (reservation, Spot or Flex-start), as
+   * Google's consumption-options table for A3 machines was remembered when this was written: not
+   * re-read from a dated source, treat it as uncertain.
+   *
+   * The PCIe board (`NVIDIA-H100-PCIe`, also 80 GB) is accepted on-prem. The A3 Mega machine
+   * carries the same GPU under its own accelerator type: `Gpu.NVIDIA_H100_MEGA_80GB`.
    */
   public static readonly NVIDIA_H100_80GB = new Gpu({
     id: "nvidia-h100-80gb",
     displayName: "NVIDIA H100 80GB",
     memoryGiB: 80,
     productLabel: "NVIDIA-H100-80GB-HBM3",
+    otherProductLabels: ["NVIDIA-H100-PCIe"],
     awsInstanceTypes: [
       { instanceType: "p5.4xlarge", gpuCount: 1, vcpus: 16, memoryGiB: 256, onDemandHourlyUsd: 6.88, spotHourlyUsd: 3.1 },
       { instanceType: "p5.48xlarge", gpuCount: 8, vcpus: 192, memoryGiB: 2048, onDemandHourlyUsd: 55.04, spotHourlyUsd: 24.77 },
@@ -414,10 +457,10 @@ export class Gpu {
     gkeAcceleratorType: "nvidia-h100-80gb",
     gkeMachineFamily: "a3",
     gkeMachineTypes: [
-      { machineType: "a3-highgpu-1g", gpuCount: 1, vcpus: 26, memoryGiB: 234, onDemandHourlyUsd: 11.0612, spotHourlyUsd: 6.3262 },
-      { machineType: "a3-highgpu-2g", gpuCount: 2, vcpus: 52, memoryGiB: 468, onDemandHourlyUsd: 22.1225, spotHourlyUsd: 12.6524 },
-      { machineType: "a3-highgpu-4g", gpuCount: 4, vcpus: 104, memoryGiB: 936, onDemandHourlyUsd: 44.245, spotHourlyUsd: 25.3048 },
-      { machineType: "a3-highgpu-8g", gpuCount: 8, vcpus: 208, memoryGiB: 1872, onDemandHourlyUsd: 88.49, spotHourlyUsd: 50.6095 },
+      { machineType: "a3-highgpu-1g", gpuCount: 1, vcpus: 26, memoryGiB: 234, onDemandHourlyUsd: 11.0612, spotHourlyUsd: 6.3262, provisioning: SPOT_OR_FLEX },
+      { machineType: "a3-highgpu-2g", gpuCount: 2, vcpus: 52, memoryGiB: 468, onDemandHourlyUsd: 22.1225, spotHourlyUsd: 12.6524, provisioning: SPOT_OR_FLEX },
+      { machineType: "a3-highgpu-4g", gpuCount: 4, vcpus: 104, memoryGiB: 936, onDemandHourlyUsd: 44.245, spotHourlyUsd: 25.3048, provisioning: SPOT_OR_FLEX },
+      { machineType: "a3-highgpu-8g", gpuCount: 8, vcpus: 208, memoryGiB: 1872, onDemandHourlyUsd: 88.49, spotHourlyUsd: 50.6095, provisioning: RESERVED_SPOT_OR_FLEX },
     ],
     awsRegions: [
       "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "eu-west-2",
@@ -442,7 +485,36 @@ export class Gpu {
   });
 
   /**
+   * NVIDIA H100 80 GB on GCP's A3 Mega machines (`a3-megagpu-8g`, accelerator type
+   * `nvidia-h100-mega-80gb`, GPUDirect-TCPXO networking). The GPU is the H100 SXM of
+   * `NVIDIA_H100_80GB` (same `nvidia.com/gpu.product` label); GKE names it separately, so it is
+   * its own catalog entry. GKE only, no AWS instance type.
+   *
+   * Uncertain, to re-check: the on-demand price is read from a third-party comparison table
+   * (about USD 93.40 in us-central1, see `priceSources()`) and the spot price is one reading in
+   * us-west1; on-demand capacity is recorded as needing a reservation (reservation, Spot or
+   * Flex-start), as for `a3-highgpu-8g`. The catalog has no zone data for it:
+   * `gkeAvailability()` answers UNKNOWN everywhere.
+   */
+  public static readonly NVIDIA_H100_MEGA_80GB = new Gpu({
+    id: "nvidia-h100-mega-80gb",
+    displayName: "NVIDIA H100 Mega 80GB",
+    memoryGiB: 80,
+    productLabel: "NVIDIA-H100-80GB-HBM3",
+    gkeAcceleratorType: "nvidia-h100-mega-80gb",
+    gkeMachineFamily: "a3",
+    gkeMachineTypes: [
+      { machineType: "a3-megagpu-8g", gpuCount: 8, vcpus: 208, memoryGiB: 1872, onDemandHourlyUsd: 93.4, spotHourlyUsd: 53.35, provisioning: RESERVED_SPOT_OR_FLEX },
+    ],
+  });
+
+  /**
    * NVIDIA H200 141 GB (Hopper): AWS p5en/p5e, GKE a3-ultragpu with `nvidia-h200-141gb`.
+   *
+   * On GCP, `a3-ultragpu-8g` is offered through reservations, Spot and Flex-start, not as plain
+   * on-demand VMs (Google's consumption-options table for A3 Ultra and A4, as remembered; not
+   * re-read from a dated source). The H200 NVL board (`NVIDIA-H200-NVL`, also 141 GB) is accepted
+   * on-prem.
    *
    * `p5e.48xlarge` has no On-Demand list price in us-east-1 (it is absent from the price table
    * in `priceSources()`); it is listed so that its nodes are recognised, and its prices are
@@ -453,6 +525,7 @@ export class Gpu {
     displayName: "NVIDIA H200 141GB",
     memoryGiB: 141,
     productLabel: "NVIDIA-H200",
+    otherProductLabels: ["NVIDIA-H200-NVL"],
     awsInstanceTypes: [
       { instanceType: "p5en.48xlarge", gpuCount: 8, vcpus: 192, memoryGiB: 2048, onDemandHourlyUsd: 63.296, spotHourlyUsd: 27.1988 },
       { instanceType: "p5e.48xlarge", gpuCount: 8, vcpus: 192, memoryGiB: 2048, onDemandHourlyUsd: 63.296, spotHourlyUsd: 28.48 },
@@ -460,7 +533,7 @@ export class Gpu {
     gkeAcceleratorType: "nvidia-h200-141gb",
     gkeMachineFamily: "a3",
     gkeMachineTypes: [
-      { machineType: "a3-ultragpu-8g", gpuCount: 8, vcpus: 224, memoryGiB: 2952, onDemandHourlyUsd: 83.492, spotHourlyUsd: 50.0856 },
+      { machineType: "a3-ultragpu-8g", gpuCount: 8, vcpus: 224, memoryGiB: 2952, onDemandHourlyUsd: 83.492, spotHourlyUsd: 50.0856, provisioning: RESERVED_SPOT_OR_FLEX },
     ],
     awsRegions: [
       "us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-2", "eu-north-1",
@@ -523,6 +596,15 @@ export class Gpu {
           "Hugging Face dataset tanod/cloud-gpu-list-prices (per-GPU share of the instance price, " +
           "from the Cloud Billing Catalog API): a3-ultragpu-8g on-demand and spot",
         readOn: "2026-10-13",
+        region: "us-central1",
+      },
+      {
+        target: "gcp",
+        source:
+          "Estimates, not from the Cloud Billing Catalog API: a3-megagpu-8g on-demand (about USD 93.40, a " +
+          "third-party GPU price comparison table) and spot (USD 53.35, one Capacity Advisor reading quoted " +
+          "for us-west1 in a public forum post); re-check before relying on them",
+        readOn: "2026-12-04",
         region: "us-central1",
       },
       {
@@ -596,18 +678,56 @@ export class Gpu {
       Gpu.NVIDIA_A100_40GB,
       Gpu.NVIDIA_A100_80GB,
       Gpu.NVIDIA_H100_80GB,
+      Gpu.NVIDIA_H100_MEGA_80GB,
       Gpu.NVIDIA_H200,
     ];
   }
 
-  /** The catalog GPU with this `nvidia.com/gpu.product` label, or undefined. */
-  public static fromProductLabel(label: string): Gpu | undefined {
-    return Gpu.all().find((g) => g.productLabel === label);
+  /**
+   * The catalog GPU whose nodes carry this `nvidia.com/gpu.product` label (its `productLabel`
+   * or one of its `otherProductLabels`, exact case), or undefined. The A3 Mega entry shares the
+   * H100's label; the label answers `NVIDIA_H100_80GB`.
+   */
+  public static tryFromProductLabel(label: string): Gpu | undefined {
+    return Gpu.all().find((g) => g.productLabels.includes(label));
   }
 
-  /** The catalog GPU that carries this AWS instance type, or undefined. */
-  public static fromAwsInstanceType(instanceType: string): Gpu | undefined {
+  /**
+   * The catalog GPU whose nodes carry this `nvidia.com/gpu.product` label (see
+   * `tryFromProductLabel`). Throws an error naming the label and the known labels when the
+   * catalog has none: describe such a GPU with `Gpu.custom`.
+   */
+  public static fromProductLabel(label: string): Gpu {
+    const gpu = Gpu.tryFromProductLabel(label);
+    if (!gpu) {
+      const known = [...new Set(Gpu.all().flatMap((g) => g.productLabels))];
+      throw new Error(
+        `Gpu.fromProductLabel: no catalog GPU has the nvidia.com/gpu.product label ${JSON.stringify(label)} (labels are case-sensitive); ` +
+          `known labels: ${known.join(", ")}. Describe another GPU with Gpu.custom({...})`,
+      );
+    }
+    return gpu;
+  }
+
+  /** The catalog GPU that an AWS instance type carries, or undefined (a CPU or unknown type). */
+  public static tryFromAwsInstanceType(instanceType: string): Gpu | undefined {
     return Gpu.all().find((g) => g.awsInstanceTypes.some((t) => t.instanceType === instanceType));
+  }
+
+  /**
+   * The catalog GPU that an AWS instance type carries. Throws an error naming the type and the
+   * catalog's GPU instance families when it carries none the catalog knows.
+   */
+  public static fromAwsInstanceType(instanceType: string): Gpu {
+    const gpu = Gpu.tryFromAwsInstanceType(instanceType);
+    if (!gpu) {
+      const families = [...new Set(Gpu.all().flatMap((g) => g.awsInstanceTypes.map((t) => t.instanceType.split(".")[0])))];
+      throw new Error(
+        `Gpu.fromAwsInstanceType: ${JSON.stringify(instanceType)} is not a GPU instance type of the catalog ` +
+          `(families ${families.join(", ")}); use tryFromAwsInstanceType to test a type, or Gpu.custom({...}) for another GPU`,
+      );
+    }
+    return gpu;
   }
 
   /**
@@ -626,6 +746,8 @@ export class Gpu {
   public readonly memoryGiB: number;
   /** The `nvidia.com/gpu.product` node label value. */
   public readonly productLabel: string;
+  /** Every `nvidia.com/gpu.product` value of this GPU: `productLabel` first, then `otherProductLabels`. */
+  public readonly productLabels: string[];
   /** AWS instance types that carry this GPU (empty when not offered on AWS). */
   public readonly awsInstanceTypes: AwsGpuInstanceType[];
   /** GKE accelerator type, or undefined when not offered on GKE. */
@@ -653,6 +775,7 @@ export class Gpu {
     this.displayName = props.displayName;
     this.memoryGiB = props.memoryGiB;
     this.productLabel = props.productLabel;
+    this.productLabels = [props.productLabel, ...(props.otherProductLabels ?? []).filter((l) => l !== props.productLabel)];
     this.awsInstanceTypes = props.awsInstanceTypes ?? [];
     this.gkeAcceleratorType = props.gkeAcceleratorType;
     this.gkeMachineFamily = props.gkeMachineFamily;
@@ -671,6 +794,25 @@ export class Gpu {
   /** True when the GPU is offered on GKE. */
   public get offeredOnGke(): boolean {
     return this.gkeAcceleratorType !== undefined && this.gkeMachineTypes.length > 0;
+  }
+
+  /**
+   * The GKE machine series that carry this GPU, e.g. `["a3-highgpu"]` for the H100 or
+   * `["a2-highgpu", "a2-megagpu"]` for the A100 40GB: the machine type name without its size.
+   * Exact, unlike `gkeMachineFamily` (`a3` for H100, H100 Mega and H200 alike).
+   */
+  public get gkeMachineSeries(): string[] {
+    return [...new Set(this.gkeMachineTypes.map((t) => t.machineType.replace(/-\d+[a-z]*$/, "")))];
+  }
+
+  /**
+   * How capacity of a GKE machine type of this GPU can be obtained, as far as the catalog knows
+   * (`GkeGpuMachineType.provisioning`, by default on-demand and Spot); empty when the machine
+   * type is not in the catalog.
+   */
+  public gkeProvisioning(machineType: string): GkeProvisioning[] {
+    const entry = this.gkeMachineType(machineType);
+    return entry ? [...(entry.provisioning ?? ON_DEMAND_AND_SPOT)] : [];
   }
 
   /** AWS instance types with exactly `gpusPerNode` GPUs, cheapest first. */

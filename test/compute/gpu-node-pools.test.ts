@@ -290,7 +290,7 @@ describe("GKE GPU node pools", () => {
     });
     test("a machine type of the wrong family, or with the wrong GPU count", () => {
       expect(() => gke().addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, machineType: "a2-highgpu-1g", maxNodes: 1 })).toThrow(
-        'infra/Cluster/L4: invalid machineType "a2-highgpu-1g": is a a2 machine; NVIDIA L4 is offered on the g2 family only',
+        'infra/Cluster/L4: invalid machineType "a2-highgpu-1g": is a a2-highgpu machine, which carries NVIDIA A100 40GB (Gpu.NVIDIA_A100_40GB); NVIDIA L4 is offered on g2-standard only',
       );
       expect(() => gke().addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, machineType: "g2-standard-24", maxNodes: 1 })).toThrow(
         'infra/Cluster/L4: invalid machineType "g2-standard-24": does not carry 1 NVIDIA L4 GPU(s)',

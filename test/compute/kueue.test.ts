@@ -332,8 +332,10 @@ describe("Kueue", () => {
     test("every value key exists in the chart defaults (all options)", () => {
       const e = env({ system: true });
       new Kueue(e.platform, "Kueue", { connection: e.platformConn, enablePrometheus: true, prometheusNamespace: "observability" });
-      new Kueue(e.platform, "Single", { connection: e.platformConn, replicas: 1, namespace: "kueue-single", releaseName: "single" });
       expect(checkHelmReleases(Testing.synth(e.platform), PINNED_CHART_VALUES)).toEqual([]);
+      const other = env({ system: true });
+      new Kueue(other.platform, "Single", { connection: other.platformConn, replicas: 1, namespace: "kueue-single", releaseName: "single" });
+      expect(checkHelmReleases(Testing.synth(other.platform), PINNED_CHART_VALUES)).toEqual([]);
     });
 
     test("the chart's defaults are what the namespace's restricted level and the image pin assume", () => {
@@ -821,8 +823,10 @@ describe("GpuQueueing", () => {
     ]);
     const a = byName(synthJson(e.workloads), "ClusterQueue", "a");
     expect(a.spec.resourceGroups[0].flavors.map((f: any) => f.resources[2].nominalQuota)).toEqual([16, 16]);
-    // CPU and memory follow the assigned GPUs.
-    expect(a.spec.resourceGroups[0].flavors.map((f: any) => f.resources[0].nominalQuota)).toEqual([160, 160]);
+    // CPU and memory follow the assigned GPUs: 8 cores and 64 GiB per GPU on these pools without
+    // instance types; the unassigned excess gets none.
+    expect(a.spec.resourceGroups[0].flavors.map((f: any) => f.resources[0].nominalQuota)).toEqual([128, 128]);
+    expect(a.spec.resourceGroups[0].flavors.map((f: any) => f.resources[1].nominalQuota)).toEqual(["1024Gi", "1024Gi"]);
   });
 
   test("with poolNames, quota beyond the pools lands on the last listed flavor, with warnings", () => {
@@ -1021,5 +1025,132 @@ describe("GpuQueueing", () => {
       delete cq.manifest.spec.cohortName;
       expect(validateStackManifests(json).flatMap((r) => r.errors).join("\n")).toContain('unknown field "cohort"');
     });
+  });
+});
+
+describe("issue 6: quotas from machine shapes, namespaces, system workloads, untyped input", () => {
+  function eksEnv() {
+    const app = testApp();
+    const infra = awsStack(app, "infra");
+    const cluster = new EksCluster(infra, "Cluster", { clusterName: "ml", subnetIds: ["subnet-a", "subnet-b"] });
+    // g5.xlarge .. g5.16xlarge at 1 GPU: the smallest is g5.xlarge, 4 vCPUs and 16 GiB.
+    cluster.addSpotTrainingPool("A10G", { gpu: Gpu.NVIDIA_A10G, minNodes: 4, maxNodes: 4 });
+    // g6.12xlarge: 48 vCPUs and 192 GiB for 4 GPUs.
+    cluster.addSpotTrainingPool("L4", { gpu: Gpu.NVIDIA_L4, gpusPerNode: 4, instanceTypes: ["g6.12xlarge"], minNodes: 2, maxNodes: 2 });
+    const platform = bareStack(app, "platform");
+    const workloads = bareStack(app, "workloads");
+    const platformConn = cluster.connect(platform, "Ml");
+    const conn = cluster.connect(workloads, "Ml");
+    return { app, cluster, platform, workloads, platformConn, conn };
+  }
+  const quotas = (json: SynthJson, name: string) =>
+    byName(json, "ClusterQueue", name).spec.resourceGroups[0].flavors.map((f: any) => [f.name, ...f.resources.map((r: any) => r.nominalQuota)]);
+
+  test("CPU and memory quotas come from each pool's machine shape per GPU, not 8 cores and 64 GiB", () => {
+    const e = eksEnv();
+    new GpuQueueing(e.workloads, "Queues", { connection: e.conn, teams: [{ name: "a", namespaces: ["a"], gpuQuota: 8 }] });
+    expect(quotas(synthJson(e.workloads), "a")).toEqual([
+      ["nvidia-a10g-spot-training", 16, "64Gi", 4],
+      ["nvidia-l4-spot-training", 48, "192Gi", 4],
+    ]);
+  });
+
+  test("explicit cpuQuota and memoryGiBQuota still override, split like the GPUs", () => {
+    const e = eksEnv();
+    new GpuQueueing(e.workloads, "Queues", { connection: e.conn, teams: [{ name: "a", namespaces: ["a"], gpuQuota: 8, cpuQuota: 10, memoryGiBQuota: 100 }] });
+    expect(quotas(synthJson(e.workloads), "a")).toEqual([
+      ["nvidia-a10g-spot-training", 5, "50Gi", 4],
+      ["nvidia-l4-spot-training", 5, "50Gi", 4],
+    ]);
+  });
+
+  test("on-prem pools without instance types keep the documented 8 cores and 64 GiB per GPU", () => {
+    const e = env({ spot: false });
+    queueing(e, { teams: [{ name: "a", namespaces: ["a"], gpuQuota: 2 }] });
+    expect(quotas(synthJson(e.workloads), "a")).toEqual([["l40s", 16, "128Gi", 2]]);
+  });
+
+  test("a queue namespace no connection creates is an error at synth; one created on the platform connection is not", () => {
+    const e = eksEnv();
+    e.platformConn.addNamespace("research");
+    new GpuQueueing(e.workloads, "Queues", {
+      connection: e.conn,
+      teams: [{ name: "research", namespaces: ["research", "search"], gpuQuota: 8 }],
+    });
+    new KueueLocalQueue(e.workloads, "Default", { connection: e.conn, namespace: "default", clusterQueueName: "research" });
+    expect(() => Testing.synth(e.workloads, true)).toThrow(
+      'workloads/Queues/ClusterQueue-research/LocalQueue-search-research: invalid namespace "search": is not created by any connection to cluster "ml"; call addNamespace("search") on its connection (usually in the platform stack) so the namespace exists before its queues',
+    );
+    e.platformConn.addNamespace("search");
+    expect(() => Testing.synth(e.workloads, true)).not.toThrow();
+  });
+
+  test("a namespace on a connection to another cluster does not count", () => {
+    const e = eksEnv();
+    const other = new ExistingCluster(bareStack(e.app, "dc"), "Dc", { clusterName: "dc1", kubeconfigContext: "dc1" });
+    other.connect(e.platform, "Dc", { alias: "dc" }).addNamespace("team");
+    new KueueLocalQueue(e.workloads, "Q", { connection: e.conn, namespace: "team", clusterQueueName: "team" });
+    expect(() => Testing.synth(e.workloads, true)).toThrow('workloads/Q: invalid namespace "team": is not created by any connection to cluster "ml"');
+  });
+
+  test("Kueue's own namespace added again gives Strata's message, in either order", () => {
+    const e = env({ system: true });
+    e.platformConn.addNamespace("kueue-system");
+    expect(() => new Kueue(e.platform, "Kueue", { connection: e.platformConn })).toThrow(
+      'platform/Kueue: invalid namespace "kueue-system": is already created on connection platform/Conn (addNamespace); Kueue creates its own namespace: remove that addNamespace call or give Kueue another namespace',
+    );
+    const f = env({ system: true });
+    new Kueue(f.platform, "Kueue", { connection: f.platformConn });
+    expect(() => f.platformConn.addNamespace("kueue-system")).toThrow(
+      'platform/Conn: invalid namespace name "kueue-system": is already created on this connection (by addNamespace, or by a construct that installs into its own namespace, such as Kueue); create each namespace once',
+    );
+  });
+
+  test("Kueue registers its controller's requests as a system workload, once per cluster", () => {
+    const e = env({ system: true });
+    new Kueue(e.platform, "Kueue", { connection: e.platformConn, replicas: 3 });
+    expect(e.cluster.systemWorkloads).toEqual([{ name: "kueue-controller-manager", cpuMillis: 500, memoryMiB: 512, replicas: 3 }]);
+    expect(() => new Kueue(e.platform, "Again", { connection: e.platformConn, namespace: "kueue-again", releaseName: "again" })).toThrow(
+      'platform/Again: invalid connection.cluster "dc1": already has Kueue installed by Strata; install Kueue once per cluster',
+    );
+  });
+
+  test("Kueue on a system pool too small for it warns at synth", () => {
+    const app = testApp();
+    const infra = awsStack(app, "infra");
+    const cluster = new EksCluster(infra, "Cluster", { clusterName: "ml", subnetIds: ["subnet-a", "subnet-b"], systemInstanceTypes: ["t3.small"], systemMinNodes: 1, systemMaxNodes: 1 });
+    const platform = bareStack(app, "platform");
+    // t3.small: 2 vCPUs and 2 GiB, about 1680m and 1136 MiB allocatable; three controllers request 1536 MiB.
+    new Kueue(platform, "Kueue", { connection: cluster.connect(platform, "Ml"), replicas: 3 });
+    Testing.synth(infra, true);
+    expect(annotations(cluster).filter((a) => a.includes("system capacity"))).toEqual([
+      expect.stringContaining('infra/Cluster: system capacity {"cpuMillis":1680,"memoryMiB":1136}: is below the requests: the pods Strata adds to system nodes request 1.50 vCPU and 1.5 GiB'),
+    ]);
+  });
+
+  test("untyped callers: a string where a list is expected gets the standard error", () => {
+    const e = env();
+    let n = 0;
+    const bad = (props: Record<string, unknown>) => () => new GpuQueueing(e.workloads, `Q${n++}`, { connection: e.conn, teams: TEAMS, ...props } as GpuQueueingProps);
+    expect(bad({ teams: "research" })).toThrow('invalid teams "research": must be a list, e.g. [{ name: "research", namespaces: ["research"], gpuQuota: 8 }]');
+    expect(bad({ teams: [{ name: "a", namespaces: "a", gpuQuota: 1 }] })).toThrow('invalid teams[0].namespaces "a": must be a list, e.g. ["research"]');
+    expect(bad({ teams: ["research"] })).toThrow('invalid teams[0] "research": must be a team');
+    expect(bad({ poolNames: "l40s" })).toThrow('invalid poolNames "l40s": must be a list, e.g. ["gpu-spot"]');
+    expect(bad({ priorityClasses: "production" })).toThrow('invalid priorityClasses "production": must be a list');
+  });
+
+  test("untyped callers: enum strings in the wrong case are rejected", () => {
+    const e = env();
+    const spot = KueueResourceFlavor.fromPool(e.workloads, "Spot", e.conn, SPOT_POOL);
+    const cq = (id: string, props: Record<string, unknown>) => () =>
+      new KueueClusterQueue(e.workloads, id, { connection: e.conn, queueName: "q", flavors: [{ flavor: spot, gpus: 1, cpuCores: 1, memoryGiB: 1 }], ...props } as KueueClusterQueueProps);
+    expect(cq("A", { queueingStrategy: "besteffortfifo" })).toThrow(
+      'workloads/A: invalid queueingStrategy "besteffortfifo": must be one of "BestEffortFIFO", "StrictFIFO"',
+    );
+    expect(cq("B", { preemption: { reclaimWithinCohort: "any" } })).toThrow('workloads/B: invalid preemption.reclaimWithinCohort "any": must be one of "Never"');
+    expect(cq("C", { preemption: { withinClusterQueue: "LOWER_PRIORITY" } })).toThrow('invalid preemption.withinClusterQueue "LOWER_PRIORITY"');
+    expect(cq("D", { flavorOrder: "SPOT_FIRST" })).toThrow('invalid flavorOrder "SPOT_FIRST": must be one of "spot-first", "as-given"');
+    expect(cq("E", { namespaces: "research" })).toThrow('workloads/E: invalid namespaces "research": must be a list, e.g. ["research"]');
+    expect(cq("F", { flavors: "spot" })).toThrow('workloads/F: invalid flavors "spot": must be a list');
   });
 });

@@ -1,4 +1,4 @@
-import { AwsGpuInstanceType, GkeGpuMachineType, Gpu, GpuAvailability } from "../../lib/core/gpu";
+import { AwsGpuInstanceType, GkeGpuMachineType, GkeProvisioning, Gpu, GpuAvailability } from "../../lib/core/gpu";
 
 const ALL_IDS = [
   "nvidia-t4",
@@ -8,8 +8,12 @@ const ALL_IDS = [
   "nvidia-a100-40gb",
   "nvidia-a100-80gb",
   "nvidia-h100-80gb",
+  "nvidia-h100-mega-80gb",
   "nvidia-h200",
 ];
+
+/** The A3 Mega entry: GKE only, the H100's product label, no availability data. */
+const MEGA = Gpu.NVIDIA_H100_MEGA_80GB;
 
 /** Every (gpu, instance type) pair in the catalog. */
 function awsEntries(): Array<[Gpu, AwsGpuInstanceType]> {
@@ -26,7 +30,7 @@ function isSortedByOnDemand(types: Array<{ onDemandHourlyUsd: number }>): boolea
 }
 
 describe("Gpu catalog contents", () => {
-  test("all eight GPUs are present, in a stable order, with unique ids", () => {
+  test("all nine GPUs are present, in a stable order, with unique ids", () => {
     const ids = Gpu.all().map((g) => g.id);
     expect(ids).toEqual(ALL_IDS);
     expect(new Set(ids).size).toBe(ids.length);
@@ -41,6 +45,7 @@ describe("Gpu catalog contents", () => {
       Gpu.NVIDIA_A100_40GB,
       Gpu.NVIDIA_A100_80GB,
       Gpu.NVIDIA_H100_80GB,
+      Gpu.NVIDIA_H100_MEGA_80GB,
       Gpu.NVIDIA_H200,
     ]);
     for (const g of Gpu.all()) {
@@ -48,9 +53,10 @@ describe("Gpu catalog contents", () => {
     }
   });
 
-  test("product labels are unique and have the GPU feature discovery shape", () => {
-    const labels = Gpu.all().map((g) => g.productLabel);
+  test("product labels are unique (the A3 Mega entry shares the H100's) and have the GPU feature discovery shape", () => {
+    const labels = Gpu.all().filter((g) => g !== MEGA).flatMap((g) => g.productLabels);
     expect(new Set(labels).size).toBe(labels.length);
+    expect(MEGA.productLabel).toBe(Gpu.NVIDIA_H100_80GB.productLabel);
     for (const label of labels) {
       // GFD replaces the spaces of the NVML device name with dashes.
       expect(label).toMatch(/^[A-Za-z0-9][A-Za-z0-9.-]*$/);
@@ -69,6 +75,14 @@ describe("Gpu catalog contents", () => {
     expect(Gpu.NVIDIA_H200.productLabel).toBe("NVIDIA-H200");
   });
 
+  test("the PCIe and SXM boards of one GPU are both known, primary label first", () => {
+    expect(Gpu.NVIDIA_A100_80GB.productLabels).toEqual(["NVIDIA-A100-SXM4-80GB", "NVIDIA-A100-80GB-PCIe"]);
+    expect(Gpu.NVIDIA_A100_40GB.productLabels).toEqual(["NVIDIA-A100-SXM4-40GB", "NVIDIA-A100-PCIE-40GB"]);
+    expect(Gpu.NVIDIA_H100_80GB.productLabels).toEqual(["NVIDIA-H100-80GB-HBM3", "NVIDIA-H100-PCIe"]);
+    expect(Gpu.NVIDIA_H200.productLabels).toEqual(["NVIDIA-H200", "NVIDIA-H200-NVL"]);
+    expect(Gpu.NVIDIA_L4.productLabels).toEqual(["NVIDIA-L4"]);
+  });
+
   test("nominal GPU memory per GPU", () => {
     expect(Gpu.all().map((g) => [g.id, g.memoryGiB])).toEqual([
       ["nvidia-t4", 16],
@@ -78,6 +92,7 @@ describe("Gpu catalog contents", () => {
       ["nvidia-a100-40gb", 40],
       ["nvidia-a100-80gb", 80],
       ["nvidia-h100-80gb", 80],
+      ["nvidia-h100-mega-80gb", 80],
       ["nvidia-h200", 141],
     ]);
   });
@@ -90,8 +105,9 @@ describe("Gpu catalog contents", () => {
 });
 
 describe("AWS instance types", () => {
-  test("every GPU is offered on AWS", () => {
-    for (const g of Gpu.all()) {
+  test("every GPU but the A3 Mega entry (GKE only) is offered on AWS", () => {
+    expect(MEGA.offeredOnAws).toBe(false);
+    for (const g of Gpu.all().filter((x) => x !== MEGA)) {
       expect(g.offeredOnAws).toBe(true);
       expect(g.awsInstanceTypes.length).toBeGreaterThan(0);
     }
@@ -112,6 +128,7 @@ describe("AWS instance types", () => {
       "nvidia-a100-40gb": ["p4d"],
       "nvidia-a100-80gb": ["p4de"],
       "nvidia-h100-80gb": ["p5"],
+      "nvidia-h100-mega-80gb": [],
       "nvidia-h200": ["p5e", "p5en"],
     };
     for (const g of Gpu.all()) {
@@ -133,7 +150,7 @@ describe("AWS instance types", () => {
   test("well-known shapes", () => {
     const shape = (name: string) => {
       const gpu = Gpu.fromAwsInstanceType(name);
-      const t = gpu?.awsInstanceType(name);
+      const t = gpu.awsInstanceType(name);
       return t && [t.gpuCount, t.vcpus, t.memoryGiB];
     };
     expect(shape("g4dn.xlarge")).toEqual([1, 4, 16]);
@@ -183,7 +200,7 @@ describe("GKE machine types", () => {
 
   test("every other GPU is offered on GKE", () => {
     const offered = Gpu.all().filter((g) => g.offeredOnGke).map((g) => g.id);
-    expect(offered).toEqual(["nvidia-t4", "nvidia-l4", "nvidia-a100-40gb", "nvidia-a100-80gb", "nvidia-h100-80gb", "nvidia-h200"]);
+    expect(offered).toEqual(["nvidia-t4", "nvidia-l4", "nvidia-a100-40gb", "nvidia-a100-80gb", "nvidia-h100-80gb", "nvidia-h100-mega-80gb", "nvidia-h200"]);
   });
 
   test("accelerator types and machine families", () => {
@@ -196,6 +213,7 @@ describe("GKE machine types", () => {
       ["nvidia-a100-40gb", "nvidia-tesla-a100", "a2"],
       ["nvidia-a100-80gb", "nvidia-a100-80gb", "a2"],
       ["nvidia-h100-80gb", "nvidia-h100-80gb", "a3"],
+      ["nvidia-h100-mega-80gb", "nvidia-h100-mega-80gb", "a3"],
       ["nvidia-h200", "nvidia-h200-141gb", "a3"],
     ]);
   });
@@ -218,11 +236,37 @@ describe("GKE machine types", () => {
       "nvidia-a100-40gb": /^a2-(highgpu|megagpu)-\d+g$/,
       "nvidia-a100-80gb": /^a2-ultragpu-\d+g$/,
       "nvidia-h100-80gb": /^a3-highgpu-\d+g$/,
+      "nvidia-h100-mega-80gb": /^a3-megagpu-8g$/,
       "nvidia-h200": /^a3-ultragpu-\d+g$/,
     };
     for (const [g, t] of gkeEntries()) {
       expect(t.machineType).toMatch(series[g.id]);
     }
+  });
+
+  test("gkeMachineSeries is exact: each series belongs to one GPU", () => {
+    expect(Gpu.all().map((g) => [g.id, g.gkeMachineSeries])).toEqual([
+      ["nvidia-t4", ["n1-standard"]],
+      ["nvidia-a10g", []],
+      ["nvidia-l4", ["g2-standard"]],
+      ["nvidia-l40s", []],
+      ["nvidia-a100-40gb", ["a2-highgpu", "a2-megagpu"]],
+      ["nvidia-a100-80gb", ["a2-ultragpu"]],
+      ["nvidia-h100-80gb", ["a3-highgpu"]],
+      ["nvidia-h100-mega-80gb", ["a3-megagpu"]],
+      ["nvidia-h200", ["a3-ultragpu"]],
+    ]);
+  });
+
+  test("provisioning: A3 machines need a reservation, Spot or Flex-start; the rest are on-demand and Spot", () => {
+    const { ON_DEMAND, SPOT, FLEX_START, RESERVATION } = GkeProvisioning;
+    expect(Gpu.NVIDIA_L4.gkeProvisioning("g2-standard-8")).toEqual([ON_DEMAND, SPOT]);
+    expect(Gpu.NVIDIA_A100_40GB.gkeProvisioning("a2-highgpu-1g")).toEqual([ON_DEMAND, SPOT]);
+    expect(Gpu.NVIDIA_H100_80GB.gkeProvisioning("a3-highgpu-1g")).toEqual([SPOT, FLEX_START]);
+    expect(Gpu.NVIDIA_H100_80GB.gkeProvisioning("a3-highgpu-8g")).toEqual([RESERVATION, SPOT, FLEX_START]);
+    expect(MEGA.gkeProvisioning("a3-megagpu-8g")).toEqual([RESERVATION, SPOT, FLEX_START]);
+    expect(Gpu.NVIDIA_H200.gkeProvisioning("a3-ultragpu-8g")).toEqual([RESERVATION, SPOT, FLEX_START]);
+    expect(Gpu.NVIDIA_L4.gkeProvisioning("a3-ultragpu-8g")).toEqual([]);
   });
 
   test("accelerator-optimized machine types carry the GPU count in their name", () => {
@@ -259,6 +303,7 @@ describe("GKE machine types", () => {
     expect(shape(Gpu.NVIDIA_A100_40GB, "a2-megagpu-16g")).toEqual([16, 96, 1360]);
     expect(shape(Gpu.NVIDIA_A100_80GB, "a2-ultragpu-8g")).toEqual([8, 96, 1360]);
     expect(shape(Gpu.NVIDIA_H100_80GB, "a3-highgpu-8g")).toEqual([8, 208, 1872]);
+    expect(shape(MEGA, "a3-megagpu-8g")).toEqual([8, 208, 1872]);
     expect(shape(Gpu.NVIDIA_H200, "a3-ultragpu-8g")).toEqual([8, 224, 2952]);
   });
 
@@ -333,18 +378,31 @@ describe("awsInstanceTypesWith / gkeMachineTypesWith", () => {
 });
 
 describe("lookups", () => {
-  test("fromProductLabel finds every GPU by its label", () => {
-    for (const g of Gpu.all()) {
-      expect(Gpu.fromProductLabel(g.productLabel)).toBe(g);
+  test("fromProductLabel finds every GPU by each of its labels (the shared H100 label answers the H100)", () => {
+    for (const g of Gpu.all().filter((x) => x !== MEGA)) {
+      for (const label of g.productLabels) {
+        expect(Gpu.fromProductLabel(label)).toBe(g);
+        expect(Gpu.tryFromProductLabel(label)).toBe(g);
+      }
     }
+    expect(Gpu.fromProductLabel(MEGA.productLabel)).toBe(Gpu.NVIDIA_H100_80GB);
+    expect(Gpu.fromProductLabel("NVIDIA-A100-80GB-PCIe")).toBe(Gpu.NVIDIA_A100_80GB);
   });
 
-  test("fromProductLabel returns undefined for unknown or differently-cased labels", () => {
-    expect(Gpu.fromProductLabel("NVIDIA-B200")).toBeUndefined();
-    expect(Gpu.fromProductLabel("nvidia-l4")).toBeUndefined();
-    expect(Gpu.fromProductLabel("")).toBeUndefined();
+  test("tryFromProductLabel returns undefined for unknown or differently-cased labels", () => {
+    expect(Gpu.tryFromProductLabel("NVIDIA-B200")).toBeUndefined();
+    expect(Gpu.tryFromProductLabel("nvidia-l4")).toBeUndefined();
+    expect(Gpu.tryFromProductLabel("")).toBeUndefined();
     // GFD appends -SHARED under time-slicing / MPS; that is not a catalog label.
-    expect(Gpu.fromProductLabel("Tesla-T4-SHARED")).toBeUndefined();
+    expect(Gpu.tryFromProductLabel("Tesla-T4-SHARED")).toBeUndefined();
+  });
+
+  test("fromProductLabel throws a clear error for labels the catalog lacks, never returns undefined", () => {
+    expect(() => Gpu.fromProductLabel("NVIDIA-B200")).toThrow(
+      'Gpu.fromProductLabel: no catalog GPU has the nvidia.com/gpu.product label "NVIDIA-B200" (labels are case-sensitive); known labels: Tesla-T4, NVIDIA-A10G',
+    );
+    expect(() => Gpu.fromProductLabel("nvidia-l4")).toThrow("Describe another GPU with Gpu.custom({...})");
+    expect(() => Gpu.fromProductLabel(undefined as unknown as string)).toThrow('no catalog GPU has the nvidia.com/gpu.product label undefined');
   });
 
   test("fromAwsInstanceType finds the GPU of every catalog instance type", () => {
@@ -355,10 +413,18 @@ describe("lookups", () => {
     expect(Gpu.fromAwsInstanceType("p5e.48xlarge")).toBe(Gpu.NVIDIA_H200);
   });
 
-  test("fromAwsInstanceType returns undefined for non-GPU or unknown types", () => {
-    expect(Gpu.fromAwsInstanceType("m7i.large")).toBeUndefined();
-    expect(Gpu.fromAwsInstanceType("g6")).toBeUndefined();
-    expect(Gpu.fromAwsInstanceType("")).toBeUndefined();
+  test("tryFromAwsInstanceType returns undefined for non-GPU or unknown types", () => {
+    expect(Gpu.tryFromAwsInstanceType("m7i.large")).toBeUndefined();
+    expect(Gpu.tryFromAwsInstanceType("g6")).toBeUndefined();
+    expect(Gpu.tryFromAwsInstanceType("")).toBeUndefined();
+    expect(Gpu.tryFromAwsInstanceType("g6.xlarge")).toBe(Gpu.NVIDIA_L4);
+  });
+
+  test("fromAwsInstanceType throws a clear error for non-GPU or unknown types", () => {
+    expect(() => Gpu.fromAwsInstanceType("m7i.large")).toThrow(
+      'Gpu.fromAwsInstanceType: "m7i.large" is not a GPU instance type of the catalog (families g4dn, g5, g6, g6e, p4d, p4de, p5, p5en, p5e); use tryFromAwsInstanceType to test a type, or Gpu.custom({...}) for another GPU',
+    );
+    expect(() => Gpu.fromAwsInstanceType("g5.3xlarge")).toThrow('"g5.3xlarge" is not a GPU instance type of the catalog');
   });
 
   test("awsInstanceType / gkeMachineType only find the GPU's own types", () => {
@@ -458,7 +524,7 @@ describe("Gpu.custom", () => {
 
   test("custom GPUs do not join the catalog", () => {
     const gpu = Gpu.custom({ id: "nvidia-l4", displayName: "Private L4 price list", memoryGiB: 24, productLabel: "NVIDIA-L4" });
-    expect(Gpu.all()).toHaveLength(8);
+    expect(Gpu.all()).toHaveLength(9);
     expect(Gpu.all()).not.toContain(gpu);
     expect(Gpu.fromProductLabel("NVIDIA-L4")).toBe(Gpu.NVIDIA_L4);
   });
@@ -513,8 +579,8 @@ describe("availability", () => {
     expect(Gpu.gkeRegionsCovered()).toEqual(gkeCovered);
   });
 
-  test("every catalog GPU has AWS availability data within the covered regions", () => {
-    for (const g of Gpu.all()) {
+  test("every catalog GPU offered on AWS has AWS availability data within the covered regions", () => {
+    for (const g of Gpu.all().filter((x) => x.offeredOnAws)) {
       expect(g.awsRegions.length).toBeGreaterThan(0);
       expect(new Set(g.awsRegions).size).toBe(g.awsRegions.length);
       for (const r of g.awsRegions) {
@@ -534,8 +600,11 @@ describe("availability", () => {
     }
   });
 
-  test("GPUs GKE offers have zone data; A10G and L40S have none", () => {
-    for (const g of Gpu.all()) {
+  test("GPUs GKE offers have zone data, but the A3 Mega entry; A10G and L40S have none", () => {
+    expect(MEGA.gkeZones).toEqual([]);
+    expect(MEGA.gkeAvailability("us-central1")).toBe(UNKNOWN);
+    expect(MEGA.gkeAvailability("us-central1-a")).toBe(UNKNOWN);
+    for (const g of Gpu.all().filter((x) => x !== MEGA)) {
       expect([g.id, g.gkeZones.length > 0]).toEqual([g.id, g.offeredOnGke]);
     }
   });
@@ -549,7 +618,7 @@ describe("availability", () => {
   });
 
   test("a region is offered on GKE exactly when one of its zones is", () => {
-    for (const g of Gpu.all().filter((x) => x.offeredOnGke)) {
+    for (const g of Gpu.all().filter((x) => x.offeredOnGke && x !== MEGA)) {
       for (const r of gkeCovered) {
         const zones = g.gkeZonesIn(r);
         expect(zones.every((z) => regionOfZone(z) === r)).toBe(true);
@@ -637,7 +706,7 @@ describe("availability", () => {
   });
 
   test("UNKNOWN for regions and zones the data does not cover", () => {
-    for (const g of Gpu.all()) {
+    for (const g of Gpu.all().filter((x) => x.offeredOnAws)) {
       for (const r of ["sa-east-1", "af-south-1", "me-south-1", "us-gov-west-1", "", "${TfToken[TOKEN.1]}"]) {
         expect([g.id, r, g.awsAvailability(r)]).toEqual([g.id, r, UNKNOWN]);
       }
