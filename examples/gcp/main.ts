@@ -43,15 +43,24 @@ export function buildGcpExample(app: App, prefix = "gcp"): GcpExample {
     clusterName: "ml-prod",
     project: PROJECT,
     location: REGION,
+    // Runner access: the endpoint stays private; CI runners reach it over Cloud VPN or Interconnect
+    // from their range (10.200.0.0/16 here), from any region of the network.
+    masterAuthorizedCidrs: ["10.200.0.0/16"],
+    privateEndpointGlobalAccess: true,
   });
-  // Serving: on-demand L4s, one warm node. The GPU Operator provides the device plugin.
-  cluster.addGpuNodePool("InferencePool", { gpu: core.Gpu.NVIDIA_L4, maxNodes: 4, gpuOperatorDevicePlugin: true });
+  // Serving: on-demand L4s, one warm node. Google's driver installer and the GPU Operator's device
+  // plugin (both from GpuOperator below); GkeGpuDriverMode.GKE_MANAGED leaves both to GKE instead.
+  cluster.addGpuNodePool("InferencePool", {
+    gpu: core.Gpu.NVIDIA_L4,
+    maxNodes: 4,
+    driverMode: compute.GkeGpuDriverMode.OPERATOR_DEVICE_PLUGIN,
+  });
   // Training: Spot H100s, 8 per node, scaling to zero when no job runs.
   cluster.addSpotTrainingPool("TrainingPool", {
     gpu: core.Gpu.NVIDIA_H100_80GB,
     gpusPerNode: 8,
     maxGpus: 16,
-    gpuOperatorDevicePlugin: true,
+    driverMode: compute.GkeGpuDriverMode.OPERATOR_DEVICE_PLUGIN,
   });
 
   const training = cluster.addWorkloadIdentity("TrainingIdentity", { namespace: "ml-training", serviceAccountName: "trainer" });

@@ -3,8 +3,39 @@ import { ComputeNetwork } from "@cdktf/provider-google/lib/compute-network";
 import { ComputeRouter } from "@cdktf/provider-google/lib/compute-router";
 import { ComputeRouterNat } from "@cdktf/provider-google/lib/compute-router-nat";
 import { ComputeSubnetwork } from "@cdktf/provider-google/lib/compute-subnetwork";
+import { validateGcpRegion } from "../core/gcp-regions";
 import { NamingRule, validateName } from "../core/naming";
-import { cidrsOverlap, invalid, isUnresolved, validateCidr, validateNonEmpty } from "../core/validation";
+import { cidrsOverlap, invalid, isUnresolved, validateCidr, validateMinMax, validateNonEmpty, validateOneOf } from "../core/validation";
+
+/** How often VPC flow logs aggregate a connection's packets into one entry: longer is fewer entries and a smaller bill. */
+export enum FlowLogAggregationInterval {
+  /** 5 seconds (Google Cloud's default): the most entries. */
+  INTERVAL_5_SEC = "INTERVAL_5_SEC",
+  /** 30 seconds. */
+  INTERVAL_30_SEC = "INTERVAL_30_SEC",
+  /** 1 minute. */
+  INTERVAL_1_MIN = "INTERVAL_1_MIN",
+  /** 5 minutes. */
+  INTERVAL_5_MIN = "INTERVAL_5_MIN",
+  /** 10 minutes: Strata's default. */
+  INTERVAL_10_MIN = "INTERVAL_10_MIN",
+  /** 15 minutes: the fewest entries. */
+  INTERVAL_15_MIN = "INTERVAL_15_MIN",
+}
+
+/** True when `n` is a power of two. */
+function isPowerOfTwo(n: number): boolean {
+  return Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
+}
+
+/** A power of two within [min, max]. Skips tokens and undefined. */
+function validatePowerOfTwo(scope: IConstruct, prop: string, value: number | undefined, min: number, max: number): void {
+  if (value === undefined || isUnresolved(value)) return;
+  if (typeof value !== "number" || !isPowerOfTwo(value) || value < min || value > max) {
+    invalid(scope, prop, value, `must be a power of two from ${min} to ${max} (Cloud NAT with dynamic port allocation)`);
+  }
+}
+
 
 /** Name of the subnetwork's secondary range for Pod IPs. */
 const PODS_RANGE_NAME = "pods";
@@ -56,13 +87,46 @@ export interface GcpNetworkProps {
    * @default "10.8.0.0/20"
    */
   readonly servicesCidr?: string;
+  /**
+   * Cloud NAT: ports each VM starts with (a power of two, 32 to 32768). Dynamic port allocation
+   * gives a VM more, up to `natMaxPortsPerVm`, as it opens connections: image pulls and data loaders
+   * open hundreds of connections to the same registry or bucket endpoint at once, and a VM out of
+   * ports drops new connections (Cloud NAT logs them as errors).
+   * @default 64
+   */
+  readonly natMinPortsPerVm?: number;
+  /**
+   * Cloud NAT: most ports a VM may hold with dynamic port allocation (a power of two, 64 to 65536,
+   * above `natMinPortsPerVm`). Each NAT IP serves 64,512 ports, so this bounds how many busy VMs
+   * share one address before Cloud NAT adds another.
+   * @default 4096
+   */
+  readonly natMaxPortsPerVm?: number;
+  /**
+   * VPC flow logs on the subnetwork. Flow logs are billed by volume (Cloud Logging ingestion); the
+   * defaults below keep them to a small sample.
+   * @default true
+   */
+  readonly flowLogs?: boolean;
+  /**
+   * Share of flows recorded, greater than 0 and at most 1. Only with `flowLogs`.
+   * @default 0.1
+   */
+  readonly flowLogSampling?: number;
+  /**
+   * How long flow logs aggregate a connection into one entry. Only with `flowLogs`.
+   * @default FlowLogAggregationInterval.INTERVAL_10_MIN
+   */
+  readonly flowLogAggregationInterval?: FlowLogAggregationInterval;
 }
 
 /**
  * A VPC network laid out for a private GKE cluster: a custom-mode network (no auto subnets),
  * one regional subnetwork with `pods` and `services` secondary ranges, Private Google Access and
- * VPC flow logs, and a Cloud Router with Cloud NAT so that nodes without external IPs can reach
- * the internet (image registries, package mirrors). NAT logs errors.
+ * sampled VPC flow logs (10% of flows, 10-minute aggregation: cheap), and a Cloud Router with Cloud
+ * NAT so that nodes without external IPs can reach the internet (image registries, package
+ * mirrors). NAT uses dynamic port allocation (64 to 4096 ports per VM), endpoint-independent
+ * mapping off (which dynamic allocation requires) and logs errors only.
  *
  * @example
  * const net = new GcpNetwork(stack, "Network", { name: "ml", project: "acme-ml-prod", region: "us-central1" });
@@ -97,7 +161,26 @@ export class GcpNetwork extends Construct {
     validateName(this, "name", props.name, NamingRule.GKE_CLUSTER);
     validateNonEmpty(this, "project", props.project);
     validateNonEmpty(this, "region", props.region);
+    validateGcpRegion(this, "region", props.region);
     validateRanges(this, { nodesCidr, podsCidr, servicesCidr });
+    const natMin = props.natMinPortsPerVm ?? 64;
+    const natMax = props.natMaxPortsPerVm ?? 4096;
+    validatePowerOfTwo(this, "natMinPortsPerVm", natMin, 32, 32768);
+    validatePowerOfTwo(this, "natMaxPortsPerVm", natMax, 64, 65536);
+    validateMinMax(this, "natMinPortsPerVm", natMin, "natMaxPortsPerVm", natMax);
+    const flowLogs = props.flowLogs ?? true;
+    if (typeof flowLogs !== "boolean") invalid(this, "flowLogs", flowLogs, "must be true or false");
+    const sampling = props.flowLogSampling ?? 0.1;
+    if (!isUnresolved(sampling) && (typeof sampling !== "number" || !(sampling > 0 && sampling <= 1))) {
+      invalid(this, "flowLogSampling", sampling, "must be a number greater than 0 and at most 1 (the share of flows logged); set flowLogs: false to turn flow logs off");
+    }
+    const aggregation = props.flowLogAggregationInterval ?? FlowLogAggregationInterval.INTERVAL_10_MIN;
+    validateOneOf(this, "flowLogAggregationInterval", aggregation, Object.values(FlowLogAggregationInterval));
+    if (!flowLogs) {
+      for (const [prop, value] of Object.entries({ flowLogSampling: props.flowLogSampling, flowLogAggregationInterval: props.flowLogAggregationInterval })) {
+        if (value !== undefined) invalid(this, prop, value, "only applies with flowLogs: true; remove it, or turn flow logs on");
+      }
+    }
     this.nodesCidr = nodesCidr;
     this.podsCidr = podsCidr;
     this.servicesCidr = servicesCidr;
@@ -120,11 +203,7 @@ export class GcpNetwork extends Construct {
         { rangeName: SERVICES_RANGE_NAME, ipCidrRange: servicesCidr },
       ],
       privateIpGoogleAccess: true,
-      logConfig: {
-        aggregationInterval: "INTERVAL_5_SEC",
-        flowSampling: 0.5,
-        metadata: "INCLUDE_ALL_METADATA",
-      },
+      logConfig: flowLogs ? { aggregationInterval: aggregation, flowSampling: sampling, metadata: "INCLUDE_ALL_METADATA" } : undefined,
     });
     this.router = new ComputeRouter(this, "Router", {
       name: `${props.name}-router`,
@@ -140,6 +219,11 @@ export class GcpNetwork extends Construct {
       natIpAllocateOption: "AUTO_ONLY",
       sourceSubnetworkIpRangesToNat: "LIST_OF_SUBNETWORKS",
       subnetwork: [{ name: this.subnetwork.id, sourceIpRangesToNat: ["ALL_IP_RANGES"] }],
+      // Dynamic port allocation needs endpoint-independent mapping off.
+      enableDynamicPortAllocation: true,
+      enableEndpointIndependentMapping: false,
+      minPortsPerVm: natMin,
+      maxPortsPerVm: natMax,
       logConfig: { enable: true, filter: "ERRORS_ONLY" },
     });
   }

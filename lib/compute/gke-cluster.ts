@@ -25,12 +25,22 @@ import {
   WorkloadIdentityOptions,
 } from "../core/cluster";
 import { ClusterConnection } from "../core/connection";
+import { GCP_REGIONS, GCP_ZONE_PATTERN, isKnownGcpRegion, parseGcpLocation } from "../core/gcp-regions";
 import { generatedName } from "../core/generated-names";
 import { CAPACITY_LABEL, POOL_LABEL, PURPOSE_LABEL } from "../core/labels";
 import { NamingRule, validateName } from "../core/naming";
 import { assertNewWorkloadIdentity, NodePoolRegistry } from "../core/node-pools";
-import { cidrsOverlap, invalid, isUnresolved, parseIpv4Cidr, validateCidr, validateInteger, validateMinMax } from "../core/validation";
-import { GcpNetwork } from "./gcp-network";
+import {
+  cidrsOverlap,
+  invalid,
+  isUnresolved,
+  parseIpv4Cidr,
+  validateCidr,
+  validateInteger,
+  validateMinMax,
+  validateOneOf,
+} from "../core/validation";
+import { FlowLogAggregationInterval, GcpNetwork } from "./gcp-network";
 import { GkeGpuNodePool, GkeGpuNodePoolOptions } from "./gke-gpu-node-pool";
 import { GkeWorkloadIdentity } from "./gke-workload-identity";
 
@@ -44,8 +54,22 @@ export enum GkeReleaseChannel {
   STABLE = "STABLE",
 }
 
-/** The control-plane and workload log components sent to Cloud Logging. */
-const LOGGING_COMPONENTS = ["SYSTEM_COMPONENTS", "APISERVER", "CONTROLLER_MANAGER", "SCHEDULER", "WORKLOADS"];
+/**
+ * Log components GKE sends to Cloud Logging (Cloud Logging bills by volume). Cloud Audit Logs'
+ * Admin Activity entries (who changed what in the cluster) are always written and are not a component.
+ */
+export enum GkeLoggingComponent {
+  /** Logs of GKE's system pods and node services (kubelet, container runtime, kube-system): required whenever logging is on. */
+  SYSTEM_COMPONENTS = "SYSTEM_COMPONENTS",
+  /** Kubernetes API server logs: verbose; for debugging the control plane. */
+  APISERVER = "APISERVER",
+  /** Controller manager logs. */
+  CONTROLLER_MANAGER = "CONTROLLER_MANAGER",
+  /** Scheduler logs (why a Pod stays Pending). */
+  SCHEDULER = "SCHEDULER",
+  /** stdout and stderr of every workload container: the largest volume on a busy cluster. */
+  WORKLOADS = "WORKLOADS",
+}
 /** The node service account's project roles, by construct-id suffix: logs, metrics and image pulls only. */
 const NODE_ROLES: { [id: string]: string } = {
   DefaultNodeServiceAccount: "roles/container.defaultNodeServiceAccount",
@@ -57,11 +81,18 @@ const CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform";
 const KEY_ROTATION_PERIOD = "7776000s";
 /** How long destroyed key versions stay recoverable (30 days). */
 const KEY_DESTROY_SCHEDULED_DURATION = "2592000s";
-/** GCP project IDs: 6-30 characters, lowercase letters, digits and `-`, starting with a letter, not ending with `-`. */
-const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
-/** A region (`us-central1`) or a zone (`us-central1-a`); group 1 is the region. */
-const REGION = /^[a-z]+-[a-z]+[0-9]+$/;
-const ZONE = /^([a-z]+-[a-z]+[0-9]+)-[a-z]$/;
+/**
+ * GCP project IDs: 6-30 characters, lowercase letters, digits and `-`, starting with a letter, not
+ * ending with `-`; legacy domain-scoped projects prefix a domain (`example.com:my-project`).
+ */
+const PROJECT_ID = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+/**
+ * Most CIDR blocks GKE accepts as authorized networks: 50 with a public endpoint, 100 with a
+ * private endpoint only (GKE's quotas page as remembered, not re-read: if GKE refuses a list below
+ * these, its error names the real limit).
+ */
+const MAX_AUTHORIZED_CIDRS_PUBLIC = 50;
+const MAX_AUTHORIZED_CIDRS_PRIVATE = 100;
 /** Compute Engine machine types (`e2-standard-4`, `n2-highmem-8`, `custom-4-8192`). */
 const MACHINE_TYPE = /^[a-z][a-z0-9]*(-[a-z0-9]+)+$/;
 /** Cloud KMS key ring names. */
@@ -92,6 +123,15 @@ const DEFAULT_WEBHOOK_PORTS = [8443, 9443];
 /** A network given by path (`projects/<project>/global/networks/<name>`, optionally a full self link); group 1 is its project. */
 const NETWORK_PATH = /(?:^|\/)projects\/([^/]+)\/global\/networks\/[^/]+$/;
 
+/**
+ * A list, not a single value where a list belongs (JavaScript callers): a local helper, until the
+ * generic one in `core/validation.ts` lands. Skips tokens and undefined.
+ */
+function validateList(scope: Construct, prop: string, value: unknown, example: string): void {
+  if (value === undefined || isUnresolved(value)) return;
+  if (!Array.isArray(value)) invalid(scope, prop, value, `must be a list, ${example}, not a single value`);
+}
+
 /** True when `cidr` lies entirely inside one of the internal ranges. */
 function isInternalCidr(cidr: string): boolean {
   const c = parseIpv4Cidr(cidr);
@@ -120,6 +160,13 @@ export interface GkeClusterProps {
    * @default GkeReleaseChannel.REGULAR
    */
   readonly releaseChannel?: GkeReleaseChannel;
+  /**
+   * Log components sent to Cloud Logging. `SYSTEM_COMPONENTS` is required; control-plane components
+   * (`APISERVER`, `CONTROLLER_MANAGER`, `SCHEDULER`) and `WORKLOADS` (every container's stdout and
+   * stderr, the largest and costliest volume) are opt-in. Admin Activity audit logs are always on.
+   * @default [GkeLoggingComponent.SYSTEM_COMPONENTS]
+   */
+  readonly loggingComponents?: GkeLoggingComponent[];
   /**
    * Name or self link of an existing VPC network to run in. Requires `subnetwork`,
    * `podsRangeName` and `servicesRangeName`; no network, NAT or router is created, so the
@@ -158,6 +205,32 @@ export interface GkeClusterProps {
    */
   readonly servicesCidr?: string;
   /**
+   * Cloud NAT: ports each node starts with (a power of two, 32 to 32768); dynamic port allocation
+   * grows it up to `natMaxPortsPerVm`. See `GcpNetworkProps`. Not allowed with `network`.
+   * @default 64
+   */
+  readonly natMinPortsPerVm?: number;
+  /**
+   * Cloud NAT: most ports a node may hold (a power of two, 64 to 65536). Not allowed with `network`.
+   * @default 4096
+   */
+  readonly natMaxPortsPerVm?: number;
+  /**
+   * VPC flow logs on the new subnetwork. Not allowed with `network`.
+   * @default true
+   */
+  readonly flowLogs?: boolean;
+  /**
+   * Share of flows the subnetwork's flow logs record (greater than 0, at most 1). Not allowed with `network`.
+   * @default 0.1
+   */
+  readonly flowLogSampling?: number;
+  /**
+   * Aggregation interval of the subnetwork's flow logs. Not allowed with `network`.
+   * @default FlowLogAggregationInterval.INTERVAL_10_MIN
+   */
+  readonly flowLogAggregationInterval?: FlowLogAggregationInterval;
+  /**
    * The /28 range of the control plane's private endpoint. Must not overlap any range of the
    * network (or of networks peered with it).
    * @default "172.16.0.0/28"
@@ -165,18 +238,22 @@ export interface GkeClusterProps {
   readonly masterIpv4CidrBlock?: string;
   /**
    * CIDRs allowed to reach the control plane (GKE authorized networks), in addition to the nodes'
-   * subnetwork and Pod range, which GKE always allows. They apply to the private endpoint and,
-   * with `publicEndpoint`, to the public one. Without `publicEndpoint` they must be internal
-   * ranges (a VPN, an interconnect or a peered network, such as `10.200.0.0/16`): GKE accepts only
-   * internal ranges as authorized networks of a private-only endpoint. `0.0.0.0/0` is always
-   * rejected; Google Cloud public IPs are never authorized.
-   * @default - none: the control plane is reachable from the cluster's network only
+   * subnetwork and Pod range, which GKE always allows: CI runners in another subnetwork, a VPN or
+   * Interconnect range (such as `10.200.0.0/16`). They are enforced on the private endpoint
+   * (`private_endpoint_enforcement_enabled`) and, with `publicEndpoint`, on the public one. Without
+   * `publicEndpoint` they must be internal ranges: GKE accepts only internal ranges as authorized
+   * networks of a private-only endpoint. Runners in other regions also need
+   * `privateEndpointGlobalAccess`. At most 50 CIDRs with a public endpoint, 100 without; each once.
+   * `0.0.0.0/0` is always rejected; Google Cloud public IPs are never authorized.
+   * @default - none: the control plane is reachable from the nodes' subnetwork and Pod range only
    */
   readonly masterAuthorizedCidrs?: string[];
   /**
    * Give the control plane a public endpoint as well, reachable only from `masterAuthorizedCidrs`
-   * (required, and non-empty, when this is true). Later stacks then connect through the public
-   * endpoint; otherwise through the private one.
+   * (required, and non-empty, when this is true): for runners outside the network, such as hosted CI
+   * with known egress IPs. Later stacks then connect through the public endpoint; otherwise through
+   * the private one. Meant to be temporary: turn it off again once a runner inside the network (or
+   * over VPN) exists; the cluster is updated in place.
    * @default false (private endpoint only)
    */
   readonly publicEndpoint?: boolean;
@@ -303,17 +380,41 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
     const servicesCidr = props.servicesCidr ?? "10.8.0.0/20";
 
     validateName(this, "clusterName", props.clusterName, NamingRule.GKE_CLUSTER);
-    if (!isUnresolved(props.project) && !PROJECT_ID.test(props.project ?? "")) {
+    if (!isUnresolved(props.project) && !(typeof props.project === "string" && PROJECT_ID.test(props.project))) {
+      const displayName = typeof props.project === "string" && /[A-Z\s_]/.test(props.project);
       invalid(
         this,
         "project",
         props.project,
-        "must be a Google Cloud project ID: 6 to 30 lowercase letters, digits and '-', starting with a letter and not ending with '-'",
+        (displayName ? "looks like a project name (the display name), not its ID; " : "") +
+          "must be a Google Cloud project ID: 6 to 30 lowercase letters, digits and '-', starting with a letter and not ending with '-' (e.g. \"acme-ml-prod\"), optionally after a domain (\"example.com:acme-ml\")",
       );
     }
-    const zone = isUnresolved(props.location) ? undefined : ZONE.exec(props.location ?? "");
-    if (!isUnresolved(props.location) && !zone && !REGION.test(props.location ?? "")) {
+    const location = isUnresolved(props.location) ? undefined : typeof props.location === "string" ? parseGcpLocation(props.location) : undefined;
+    if (!isUnresolved(props.location) && location === undefined) {
       invalid(this, "location", props.location, 'must be a region such as "us-central1" (regional cluster) or a zone such as "us-central1-a" (zonal cluster)');
+    }
+    if (location?.zone !== undefined && !/-[a-z]$/.test(location.zone)) {
+      invalid(this, "location", props.location, 'must be a region such as "us-central1" (regional cluster) or a zone such as "us-central1-a" (zonal cluster)');
+    }
+    if (location !== undefined && !isKnownGcpRegion(location.region)) {
+      invalid(
+        this,
+        "location",
+        props.location,
+        `is in no Google Cloud region Strata knows (${location.region}); regions as of 2025-10-01: ${GCP_REGIONS.join(", ")}`,
+      );
+    }
+    const zone = isUnresolved(props.location) ? undefined : GCP_ZONE_PATTERN.exec(props.location);
+    validateOneOf(this, "releaseChannel", releaseChannel, Object.values(GkeReleaseChannel));
+    const loggingComponents = props.loggingComponents ?? [GkeLoggingComponent.SYSTEM_COMPONENTS];
+    validateList(this, "loggingComponents", loggingComponents, `such as ["${GkeLoggingComponent.SYSTEM_COMPONENTS}"]`);
+    loggingComponents.forEach((c, i) => {
+      validateOneOf(this, `loggingComponents[${i}]`, c, Object.values(GkeLoggingComponent));
+      if (loggingComponents.indexOf(c) !== i) invalid(this, `loggingComponents[${i}]`, c, "is listed twice; list each component once");
+    });
+    if (!isUnresolved(loggingComponents) && !loggingComponents.includes(GkeLoggingComponent.SYSTEM_COMPONENTS)) {
+      invalid(this, "loggingComponents", loggingComponents, "must include SYSTEM_COMPONENTS, which GKE requires for every other component (and which keeps node and system logs)");
     }
     validateCidr(this, "masterIpv4CidrBlock", masterCidr, 28, 28);
     const publicEndpoint = props.publicEndpoint ?? false;
@@ -330,6 +431,7 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
       );
     }
     if (authorizedCidrs !== undefined) {
+      validateList(this, "masterAuthorizedCidrs", authorizedCidrs, 'such as ["10.200.0.0/16"]');
       // Each entry becomes a cidr_blocks block, so the list itself must be literal (its entries may be tokens).
       if (Token.isUnresolved(authorizedCidrs)) {
         invalid(this, "masterAuthorizedCidrs", authorizedCidrs, "must be a list written out in code (its entries may be tokens), not a single list token");
@@ -344,9 +446,21 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
             : "must list at least one CIDR, or be omitted (the control plane is then reachable from the cluster's network only)",
         );
       }
+      const maxCidrs = publicEndpoint ? MAX_AUTHORIZED_CIDRS_PUBLIC : MAX_AUTHORIZED_CIDRS_PRIVATE;
+      if (authorizedCidrs.length > maxCidrs) {
+        invalid(
+          this,
+          "masterAuthorizedCidrs",
+          `${authorizedCidrs.length} CIDRs`,
+          `GKE accepts at most ${maxCidrs} authorized networks ${publicEndpoint ? "with a public endpoint" : "on a private-only endpoint"}; summarise ranges`,
+        );
+      }
       authorizedCidrs.forEach((cidr, i) => {
         validateCidr(this, `masterAuthorizedCidrs[${i}]`, cidr);
         if (isUnresolved(cidr)) return;
+        if (authorizedCidrs.indexOf(cidr) !== i) {
+          invalid(this, `masterAuthorizedCidrs[${i}]`, cidr, `is already listed as masterAuthorizedCidrs[${authorizedCidrs.indexOf(cidr)}]; list each CIDR once`);
+        }
         if (parseIpv4Cidr(cidr)?.prefix === 0) {
           invalid(
             this,
@@ -367,6 +481,7 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
       });
     }
     const webhookPorts = props.webhookPorts ?? DEFAULT_WEBHOOK_PORTS;
+    validateList(this, "webhookPorts", webhookPorts, "such as [8443, 9443]");
     if (Token.isUnresolved(webhookPorts)) {
       invalid(this, "webhookPorts", webhookPorts, "must be a list written out in code (its entries may be tokens), not a single list token");
     }
@@ -394,10 +509,19 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
           invalid(this, prop, value, "is required with network (an existing VPC network)");
         }
       }
-      const ownOnly = { nodesCidr: props.nodesCidr, podsCidr: props.podsCidr, servicesCidr: props.servicesCidr };
+      const ownOnly = {
+        nodesCidr: props.nodesCidr,
+        podsCidr: props.podsCidr,
+        servicesCidr: props.servicesCidr,
+        natMinPortsPerVm: props.natMinPortsPerVm,
+        natMaxPortsPerVm: props.natMaxPortsPerVm,
+        flowLogs: props.flowLogs,
+        flowLogSampling: props.flowLogSampling,
+        flowLogAggregationInterval: props.flowLogAggregationInterval,
+      };
       for (const [prop, value] of Object.entries(ownOnly)) {
         if (value !== undefined) {
-          invalid(this, prop, value, "only sizes a network the cluster creates; the existing network's subnetwork already has its ranges. Remove it, or remove network");
+          invalid(this, prop, value, "only configures a network the cluster creates; the existing network's subnetwork and NAT are configured where they were created. Remove it, or remove network");
         }
       }
     }
@@ -450,6 +574,11 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
         nodesCidr,
         podsCidr,
         servicesCidr,
+        natMinPortsPerVm: props.natMinPortsPerVm,
+        natMaxPortsPerVm: props.natMaxPortsPerVm,
+        flowLogs: props.flowLogs,
+        flowLogSampling: props.flowLogSampling,
+        flowLogAggregationInterval: props.flowLogAggregationInterval,
       });
       networkRef = this.network.network.id;
       networkProject = props.project;
@@ -533,6 +662,10 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
       },
       masterAuthorizedNetworksConfig: {
         gcpPublicCidrsAccessEnabled: false,
+        // Authorized networks also guard the private endpoint: only the nodes' ranges and the listed
+        // CIDRs reach it, not every address of the network (GKE enforces this on private-only
+        // endpoints anyway; written out so that adding a public endpoint keeps it).
+        privateEndpointEnforcementEnabled: true,
         cidrBlocks: authorizedCidrs?.map((cidr, i) => ({ cidrBlock: cidr, displayName: `strata-authorized-${i}` })),
       },
       masterAuth: { clientCertificateConfig: { issueClientCertificate: false } },
@@ -541,7 +674,7 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
       releaseChannel: { channel: releaseChannel },
       workloadIdentityConfig: { workloadPool: this.workloadPool },
       databaseEncryption: { state: "ENCRYPTED", keyName: this.secretsKey.id },
-      loggingConfig: { enableComponents: LOGGING_COMPONENTS },
+      loggingConfig: { enableComponents: loggingComponents },
       // The default pool is only a bootstrap step: create it small and secure, then remove it.
       removeDefaultNodePool: true,
       initialNodeCount: 1,

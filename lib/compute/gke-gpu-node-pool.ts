@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { Fn, Op } from "cdktf";
 import { ContainerNodePool } from "@cdktf/provider-google/lib/container-node-pool";
 import { NodePoolInfo } from "../core/cluster";
-import { GKE_NO_DEFAULT_DEVICE_PLUGIN_LABEL } from "../core/labels";
+import { GKE_NO_DEFAULT_DEVICE_PLUGIN_LABEL, GPU_OPERATOR_OPERANDS_LABEL } from "../core/labels";
 import { GpuAvailability } from "../core/gpu";
 import { invalid, isUnresolved, validateOneOf, warn } from "../core/validation";
 import type { GkeCluster } from "./gke-cluster";
@@ -36,12 +36,37 @@ function initialNodesPerZone(minNodes: number, zones: number): number {
   return Math.ceil(minNodes / Math.max(zones, 1));
 }
 
-/** Which NVIDIA driver GKE installs on GPU nodes. */
+/** Which NVIDIA driver GKE installs on GPU nodes (with `GkeGpuDriverMode.GKE_MANAGED`). */
 export enum GkeGpuDriverVersion {
   /** The default driver version for the node's GKE version. */
   DEFAULT = "DEFAULT",
   /** The latest driver version available for the node's GKE version. */
   LATEST = "LATEST",
+}
+
+/**
+ * Who installs the NVIDIA driver on a GKE GPU pool's nodes and who advertises `nvidia.com/gpu`
+ * there: exactly one device plugin per node. These are the two paths of NVIDIA's "GPU Operator
+ * with Google GKE" guide and of GKE's "Install GPU drivers" page.
+ */
+export enum GkeGpuDriverMode {
+  /**
+   * GKE installs the driver (`gpu_driver_version` `DEFAULT` or `LATEST`, see `driverVersion`) and
+   * GKE's own device plugin advertises the GPUs. The nodes carry `nvidia.com/gpu.deploy.operands=false`,
+   * so a `GpuOperator` on the cluster runs none of its node components (driver, toolkit, device
+   * plugin, DCGM exporter, validator) there. Nothing else to install: works on the first deploy.
+   * GPU metrics then come from GKE (Cloud Monitoring's DCGM metrics), not the operator's exporter.
+   */
+  GKE_MANAGED = "GKE_MANAGED",
+  /**
+   * GKE's driver installation is disabled (`INSTALLATION_DISABLED`) and the nodes carry
+   * `gke-no-default-nvidia-gpu-device-plugin=true`, which keeps GKE's device plugin off. Google's
+   * driver-installer DaemonSet installs the driver on Container-Optimized OS (the operator cannot)
+   * and the NVIDIA GPU Operator's device plugin advertises the GPUs. Needs a `GpuOperator` on the
+   * cluster: it also creates that driver-installer DaemonSet. Until both are applied the nodes
+   * advertise no GPUs.
+   */
+  OPERATOR_DEVICE_PLUGIN = "OPERATOR_DEVICE_PLUGIN",
 }
 
 /** Options of a GKE GPU node pool (`GkeCluster.addGpuNodePool` / `addSpotTrainingPool`). */
@@ -58,17 +83,16 @@ export interface GkeGpuNodePoolOptions extends GpuNodePoolOptions {
    */
   readonly zones?: string[];
   /**
-   * NVIDIA driver installed by GKE.
+   * Who installs the driver and advertises the GPUs: GKE (driver and device plugin), or Google's
+   * driver installer with the GPU Operator's device plugin. One mode per pool; see `GkeGpuDriverMode`.
+   * @default GkeGpuDriverMode.GKE_MANAGED
+   */
+  readonly driverMode?: GkeGpuDriverMode;
+  /**
+   * NVIDIA driver installed by GKE. Only with `GkeGpuDriverMode.GKE_MANAGED`.
    * @default GkeGpuDriverVersion.LATEST
    */
   readonly driverVersion?: GkeGpuDriverVersion;
-  /**
-   * Let the NVIDIA GPU Operator (`GpuOperator`) provide the device plugin: labels the nodes
-   * `gke-no-default-nvidia-gpu-device-plugin=true`, which turns GKE's own device plugin off.
-   * GKE still installs the driver.
-   * @default false (GKE's device plugin)
-   */
-  readonly gpuOperatorDevicePlugin?: boolean;
 }
 
 /** Props of `GkeGpuNodePool`. */
@@ -101,14 +125,40 @@ export class GkeGpuNodePool extends Construct {
   public readonly nodePool: ContainerNodePool;
   /** What the cluster knows of the pool. */
   public readonly info: NodePoolInfo;
+  /** Who installs the driver and advertises the GPUs on the pool's nodes. */
+  public readonly driverMode: GkeGpuDriverMode;
 
   constructor(scope: Construct, id: string, props: GkeGpuNodePoolProps) {
     super(scope, id);
     const training = props.spotTraining ?? false;
+    const driverMode = props.driverMode ?? GkeGpuDriverMode.GKE_MANAGED;
+    // Removed in favour of driverMode; JavaScript callers may still pass it.
+    const legacy = (props as { gpuOperatorDevicePlugin?: unknown }).gpuOperatorDevicePlugin;
+    if (legacy !== undefined) {
+      invalid(
+        this,
+        "gpuOperatorDevicePlugin",
+        legacy,
+        "was replaced by driverMode: use GkeGpuDriverMode.OPERATOR_DEVICE_PLUGIN (the GPU Operator's device plugin, Google's driver installer) or GkeGpuDriverMode.GKE_MANAGED (GKE's driver and device plugin)",
+      );
+    }
+    validateOneOf(this, "driverMode", driverMode, Object.values(GkeGpuDriverMode));
+    validateOneOf(this, "driverVersion", props.driverVersion, Object.values(GkeGpuDriverVersion));
+    if (driverMode === GkeGpuDriverMode.OPERATOR_DEVICE_PLUGIN && props.driverVersion !== undefined) {
+      invalid(
+        this,
+        "driverVersion",
+        props.driverVersion,
+        "applies only to driverMode GkeGpuDriverMode.GKE_MANAGED; with OPERATOR_DEVICE_PLUGIN GKE's driver installation is disabled and Google's driver installer picks the driver",
+      );
+    }
     const resolved = resolveGpuPool(this, props, training);
-    const pool = props.gpuOperatorDevicePlugin
-      ? { ...resolved, labels: { ...resolved.labels, [GKE_NO_DEFAULT_DEVICE_PLUGIN_LABEL]: "true" } }
-      : resolved;
+    // Exactly one advertiser of nvidia.com/gpu per node: GKE's device plugin, or the operator's.
+    const modeLabels: { [key: string]: string } =
+      driverMode === GkeGpuDriverMode.OPERATOR_DEVICE_PLUGIN
+        ? { [GKE_NO_DEFAULT_DEVICE_PLUGIN_LABEL]: "true" }
+        : { [GPU_OPERATOR_OPERANDS_LABEL]: "false" };
+    const pool = { ...resolved, labels: { ...resolved.labels, ...modeLabels } };
     const gpu = props.gpu;
     const cluster = props.cluster;
 
@@ -120,7 +170,6 @@ export class GkeGpuNodePool extends Construct {
     }
     const machineType = resolveGkeMachineType(this, gpu, pool.gpusPerNode, props.machineType, pool.capacityType);
     const zones = this.resolveZones(props, cluster);
-    validateOneOf(this, "driverVersion", props.driverVersion, Object.values(GkeGpuDriverVersion));
     const initialNodeCount = initialNodesPerZone(pool.minNodes, nodeZoneCount(zones, cluster));
 
     const isA3 = !isUnresolved(machineType) && machineType.startsWith("a3-");
@@ -152,7 +201,10 @@ export class GkeGpuNodePool extends Construct {
           {
             type: gpu.gkeAcceleratorType,
             count: pool.gpusPerNode,
-            gpuDriverInstallationConfig: { gpuDriverVersion: props.driverVersion ?? GkeGpuDriverVersion.LATEST },
+            gpuDriverInstallationConfig: {
+              gpuDriverVersion:
+                driverMode === GkeGpuDriverMode.OPERATOR_DEVICE_PLUGIN ? "INSTALLATION_DISABLED" : (props.driverVersion ?? GkeGpuDriverVersion.LATEST),
+            },
           },
         ],
         gvnic: isA3 ? { enabled: true } : undefined,
@@ -160,6 +212,7 @@ export class GkeGpuNodePool extends Construct {
       },
       lifecycle: { ignoreChanges: ["initial_node_count"] },
     });
+    this.driverMode = driverMode;
     this.info = gpuPoolInfo(pool, gpu, [machineType]);
     cluster.registerNodePool(this.info);
   }
@@ -167,6 +220,9 @@ export class GkeGpuNodePool extends Construct {
   private resolveZones(props: GkeGpuNodePoolProps, cluster: GkeCluster): string[] | undefined {
     const gpu = props.gpu;
     if (props.zones !== undefined) {
+      if (!Array.isArray(props.zones)) {
+        invalid(this, "zones", props.zones, `must be a list of zones, such as ["${cluster.region}-a"], not a single string`);
+      }
       if (props.zones.length === 0) invalid(this, "zones", props.zones, "must list at least one zone, or be omitted");
       props.zones.forEach((zone, i) => {
         if (isUnresolved(zone)) return;

@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
 import { IResolvable, IResolveContext, ITerraformDependable, Token } from "cdktf";
+import { DaemonSetV1 } from "@cdktf/provider-kubernetes/lib/daemon-set-v1";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
 import { ResourceQuotaV1 } from "@cdktf/provider-kubernetes/lib/resource-quota-v1";
@@ -7,7 +8,7 @@ import { ClusterTarget, NodePoolInfo, NodePoolPurpose, NodeTaint, TaintEffect, T
 import { ClusterConnection, PodSecurityLevel } from "../core/connection";
 import { Gpu } from "../core/gpu";
 import { HelmChart, PinnedChart } from "../core/helm-chart";
-import { GKE_NO_DEFAULT_DEVICE_PLUGIN_LABEL, MANAGED_BY_LABELS } from "../core/labels";
+import { GKE_NO_DEFAULT_DEVICE_PLUGIN_LABEL, GPU_OPERATOR_OPERANDS_LABEL, MANAGED_BY_LABELS } from "../core/labels";
 import { NamingRule, validateName } from "../core/naming";
 import { Scheduling } from "../core/scheduling";
 import { invalid, validateOneOf, warn } from "../core/validation";
@@ -97,6 +98,13 @@ export interface GpuOperatorProps {
    * @default "gpu-operator"
    */
   readonly namespace?: string;
+  /**
+   * GKE only: create Google's NVIDIA driver-installer DaemonSet (Container-Optimized OS) in the
+   * operator's namespace, for the GPU pools with `GkeGpuDriverMode.OPERATOR_DEVICE_PLUGIN`, whose
+   * driver GKE does not install. Set false only when you apply Google's installer yourself.
+   * @default true (created when the cluster has such a pool and the driver is not operator-managed)
+   */
+  readonly gkeDriverInstaller?: boolean;
 }
 
 /** The GPU taint's key: every GPU pool carries `nvidia.com/gpu` (with the value `present` in Strata pools). */
@@ -166,6 +174,35 @@ function toValue(toleration: Toleration): { [key: string]: string } {
 const DCGM_EXPORTER_PORT = 9400;
 
 /**
+ * Requests of the pods the chart adds to the system nodes, from the chart's defaults: the operator's
+ * from `nvidia-gpu-operator-v26.7.0.values.yaml` (`operator.resources.requests`: 200m, 100Mi); Node
+ * Feature Discovery's from its subchart's defaults (`master` 100m/128Mi, `gc` 10m/128Mi, `worker`
+ * 5m/64Mi), which the conformance data does not carry: recalled from the node-feature-discovery
+ * chart, to be checked against the subchart bundled with gpu-operator v26.7.0. The NFD worker runs on
+ * every node, system nodes included; the operator's own node daemonsets run on GPU nodes only.
+ */
+const GPU_OPERATOR_SYSTEM_WORKLOADS = [
+  { name: "gpu-operator", cpuMillis: 200, memoryMiB: 100 },
+  { name: "node-feature-discovery-master", cpuMillis: 100, memoryMiB: 128 },
+  { name: "node-feature-discovery-gc", cpuMillis: 10, memoryMiB: 128 },
+  { name: "node-feature-discovery-worker", cpuMillis: 5, memoryMiB: 64, perNode: true },
+];
+
+/**
+ * Google's NVIDIA driver installer for Container-Optimized OS: the DaemonSet of
+ * `nvidia-driver-installer/cos/daemonset-preloaded-latest.yaml` in GoogleCloudPlatform/container-engine-accelerators
+ * (read at commit 068b15a980977bdaab46eb73e1ac8fba47e41f60). Its installer image,
+ * `cos-nvidia-installer:fixed`, is preloaded on every GKE GPU node by GKE for that node's image
+ * (pull policy Never), so the node version pins it; the other images are pinned as upstream pins them.
+ */
+const GKE_DRIVER_INSTALLER = {
+  name: "nvidia-driver-installer",
+  installerImage: "cos-nvidia-installer:fixed",
+  partitionImage: "gcr.io/gke-release/nvidia-partition-gpu@sha256:c54fd003948fac687c2a93a55ea6e4d47ffbd641278a9191e75e822fe72471c2",
+  pauseImage: "gcr.io/google-containers/pause:2.0",
+};
+
+/**
  * The NVIDIA GPU Operator (chart `gpu-operator` v26.7.0) installed through a `ClusterConnection` in
  * the platform stack, with values chosen for the cluster's target:
  *
@@ -177,12 +214,12 @@ const DCGM_EXPORTER_PORT = 9400;
  *   operator's driver is off, its toolkit is installed into that directory (the writable, persistent
  *   location on GKE node images) and reads containerd's configuration from its file, and CDI is on.
  *   A ResourceQuota admits the operator's `system-node-critical` pods outside `kube-system`; with a
- *   MIG strategy the MIG manager reboots nodes to apply a layout. GPU node pools must carry the node
- *   label `gke-no-default-nvidia-gpu-device-plugin=true` so that GKE's own device plugin does not
- *   advertise the same GPUs a second time (a warning names every pool that does not); NVIDIA's "GPU
- *   Operator with Google GKE" guide creates such pools with GKE's automatic driver installation
- *   disabled and Google's driver-installer DaemonSet applied to the cluster. This construct creates
- *   neither the pools nor that DaemonSet.
+ *   MIG strategy the MIG manager reboots nodes to apply a layout. Each GKE GPU pool has one driver
+ *   mode (`GkeGpuDriverMode`): `OPERATOR_DEVICE_PLUGIN` pools (GKE's driver installation disabled,
+ *   node label `gke-no-default-nvidia-gpu-device-plugin=true`) get Google's driver-installer
+ *   DaemonSet from this construct and the operator's device plugin; `GKE_MANAGED` pools (node label
+ *   `nvidia.com/gpu.deploy.operands=false`) keep GKE's driver and device plugin, and the operator
+ *   runs nothing on them. A warning names every pool with neither label (two advertisers) or both.
  * - **On-prem**: the operator installs the driver and the toolkit.
  *
  * The namespace (`gpu-operator` unless `namespace` says otherwise) is created with the **privileged**
@@ -215,6 +252,8 @@ export class GpuOperator extends Construct {
   public readonly metricsPolicy?: NetworkPolicyV1;
   /** GKE only: the ResourceQuota that admits `system-node-critical` pods in the namespace. */
   public readonly criticalPodsQuota?: ResourceQuotaV1;
+  /** GKE only: Google's driver-installer DaemonSet, for pools with `GkeGpuDriverMode.OPERATOR_DEVICE_PLUGIN`. */
+  public readonly gkeDriverInstaller?: DaemonSetV1;
   /** What the chart deploys. */
   public readonly software: GpuSoftware;
   /** The resolved driver mode: `OPERATOR_MANAGED` or `PREINSTALLED` (never `AUTO`). */
@@ -329,18 +368,56 @@ export class GpuOperator extends Construct {
         );
       }
     }
+    // GKE: exactly one nvidia.com/gpu advertiser per node. Pools with the operator's device plugin
+    // carry gke-no-default-nvidia-gpu-device-plugin=true; pools left to GKE carry
+    // nvidia.com/gpu.deploy.operands=false, which keeps every operator component off their nodes.
+    const operatorGkePools: NodePoolInfo[] = [];
     if (target === ClusterTarget.GCP_GKE) {
       for (const pool of gpuPools) {
-        if (pool.labels[GKE_NO_DEFAULT_DEVICE_PLUGIN_LABEL] !== "true") {
+        const gkeOff = pool.labels[GKE_NO_DEFAULT_DEVICE_PLUGIN_LABEL] === "true";
+        const operatorOff = pool.labels[GPU_OPERATOR_OPERANDS_LABEL] === "false";
+        if (gkeOff && operatorOff) {
           warn(
             this,
             "connection",
             props.connection.node.path,
-            `GKE GPU pool "${pool.name}" does not declare the node label ${GKE_NO_DEFAULT_DEVICE_PLUGIN_LABEL}=true; ` +
-              "without it GKE's own device plugin and the operator's both advertise nvidia.com/gpu on its nodes",
+            `GKE GPU pool "${pool.name}" carries both ${GKE_NO_DEFAULT_DEVICE_PLUGIN_LABEL}=true and ${GPU_OPERATOR_OPERANDS_LABEL}=false; ` +
+              "neither GKE's device plugin nor the operator's runs on its nodes, so they advertise no nvidia.com/gpu",
+          );
+        } else if (gkeOff) {
+          operatorGkePools.push(pool);
+        } else if (!operatorOff) {
+          warn(
+            this,
+            "connection",
+            props.connection.node.path,
+            `GKE GPU pool "${pool.name}" declares neither ${GKE_NO_DEFAULT_DEVICE_PLUGIN_LABEL}=true nor ${GPU_OPERATOR_OPERANDS_LABEL}=false; ` +
+              "GKE's own device plugin and the operator's would both advertise nvidia.com/gpu on its nodes (create GKE pools with GkeCluster.addGpuNodePool and a driverMode)",
           );
         }
       }
+      if (gpuPools.length > 0 && operatorGkePools.length === 0) {
+        warn(
+          this,
+          "connection",
+          props.connection.node.path,
+          `no GKE GPU pool of cluster ${cluster.node.path} uses GkeGpuDriverMode.OPERATOR_DEVICE_PLUGIN; GKE's driver and device plugin serve every pool and the operator runs nothing on GPU nodes`,
+        );
+      }
+    }
+    const gkeDriverInstaller = props.gkeDriverInstaller ?? true;
+    if (target !== ClusterTarget.GCP_GKE && props.gkeDriverInstaller !== undefined) {
+      invalid(this, "gkeDriverInstaller", props.gkeDriverInstaller, "applies to GKE clusters only (Google's driver installer for Container-Optimized OS)");
+    }
+    const installGkeDriver = gkeHostDriver && gkeDriverInstaller && operatorGkePools.length > 0;
+    if (gkeHostDriver && !gkeDriverInstaller && operatorGkePools.length > 0) {
+      warn(
+        this,
+        "gkeDriverInstaller",
+        false,
+        `GKE GPU pools ${operatorGkePools.map((p) => `"${p.name}"`).join(", ")} have GKE's driver installation disabled; ` +
+          "apply Google's driver-installer DaemonSet (container-engine-accelerators nvidia-driver-installer/cos/daemonset-preloaded-latest.yaml) yourself, or their GPUs stay unavailable",
+      );
     }
 
     // Children.
@@ -375,6 +452,9 @@ export class GpuOperator extends Construct {
         dependsOn: [this.namespaceResource],
       });
       dependsOn.push(dependsOnEntry(this.criticalPodsQuota));
+      if (installGkeDriver) {
+        this.gkeDriverInstaller = this.createGkeDriverInstaller(props.connection, this.namespaceResource, this.criticalPodsQuota);
+      }
     }
 
     this.values = this.buildValues({
@@ -398,6 +478,11 @@ export class GpuOperator extends Construct {
     });
     this.chart.release.dependsOn = dependsOn;
 
+    // The operator's controller and Node Feature Discovery run on the system nodes.
+    for (const workload of GPU_OPERATOR_SYSTEM_WORKLOADS) {
+      cluster.addSystemWorkload(workload);
+    }
+
     // Attributes.
     this.connection = props.connection;
     this.namespace = namespace;
@@ -405,6 +490,95 @@ export class GpuOperator extends Construct {
     this.driver = driverByOperator ? GpuDriverMode.OPERATOR_MANAGED : GpuDriverMode.PREINSTALLED;
     this.toolkitEnabled = toolkitByOperator;
     this.migStrategy = migStrategy;
+  }
+
+  /**
+   * Google's driver installer (see `GKE_DRIVER_INSTALLER`) in the operator's privileged namespace,
+   * whose ResourceQuota admits its `system-node-critical` pods. Its node affinity (a GPU node whose
+   * driver GKE does not manage: no `cloud.google.com/gke-gpu-driver-version` label) is upstream's,
+   * so it never runs on `GKE_MANAGED` pools.
+   */
+  private createGkeDriverInstaller(connection: ClusterConnection, namespace: NamespaceV1, quota: ResourceQuotaV1): DaemonSetV1 {
+    const d = GKE_DRIVER_INSTALLER;
+    const selector = { "k8s-app": d.name };
+    const nvidiaDir = { name: "nvidia-install-dir-host", mountPath: "/usr/local/nvidia" };
+    return new DaemonSetV1(this, "GkeDriverInstaller", {
+      provider: connection.kubernetesProvider,
+      metadata: { name: d.name, namespace: namespace.metadata.name, labels: { ...selector, ...MANAGED_BY_LABELS } },
+      spec: {
+        selector: { matchLabels: selector },
+        strategy: { type: "RollingUpdate" },
+        template: {
+          metadata: { labels: { name: d.name, ...selector } },
+          spec: {
+            priorityClassName: "system-node-critical",
+            affinity: {
+              nodeAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: {
+                  nodeSelectorTerm: [
+                    {
+                      matchExpressions: [
+                        { key: "cloud.google.com/gke-accelerator", operator: "Exists" },
+                        { key: "cloud.google.com/gke-gpu-driver-version", operator: "DoesNotExist" },
+                      ],
+                    },
+                  ],
+                },
+              },
+            },
+            toleration: [{ operator: "Exists" }],
+            hostNetwork: true,
+            hostPid: true,
+            volume: [
+              { name: "dev", hostPath: { path: "/dev" } },
+              { name: "vulkan-icd-mount", hostPath: { path: `${GKE_NVIDIA_DIR}/vulkan/icd.d` } },
+              { name: "nvidia-install-dir-host", hostPath: { path: GKE_NVIDIA_DIR } },
+              { name: "root-mount", hostPath: { path: "/" } },
+              { name: "cos-tools", hostPath: { path: "/var/lib/cos-tools" } },
+              { name: "nvidia-config", hostPath: { path: "/etc/nvidia" } },
+            ],
+            initContainer: [
+              {
+                name: d.name,
+                image: d.installerImage,
+                imagePullPolicy: "Never",
+                command: ["/cos-gpu-installer", "install", "--version=latest"],
+                resources: { requests: { cpu: "150m" } },
+                securityContext: { privileged: true },
+                env: [
+                  { name: "NVIDIA_INSTALL_DIR_HOST", value: GKE_NVIDIA_DIR },
+                  { name: "NVIDIA_INSTALL_DIR_CONTAINER", value: "/usr/local/nvidia" },
+                  { name: "VULKAN_ICD_DIR_HOST", value: `${GKE_NVIDIA_DIR}/vulkan/icd.d` },
+                  { name: "VULKAN_ICD_DIR_CONTAINER", value: "/etc/vulkan/icd.d" },
+                  { name: "ROOT_MOUNT_DIR", value: "/root" },
+                  { name: "COS_TOOLS_DIR_HOST", value: "/var/lib/cos-tools" },
+                  { name: "COS_TOOLS_DIR_CONTAINER", value: "/build/cos-tools" },
+                ],
+                volumeMount: [
+                  nvidiaDir,
+                  { name: "vulkan-icd-mount", mountPath: "/etc/vulkan/icd.d" },
+                  { name: "dev", mountPath: "/dev" },
+                  { name: "root-mount", mountPath: "/root" },
+                  { name: "cos-tools", mountPath: "/build/cos-tools" },
+                ],
+              },
+              {
+                name: "partition-gpus",
+                image: d.partitionImage,
+                env: [{ name: "LD_LIBRARY_PATH", value: "/usr/local/nvidia/lib64" }],
+                resources: { requests: { cpu: "150m" } },
+                securityContext: { privileged: true },
+                volumeMount: [nvidiaDir, { name: "dev", mountPath: "/dev" }, { name: "nvidia-config", mountPath: "/etc/nvidia" }],
+              },
+            ],
+            container: [{ name: "pause", image: d.pauseImage }],
+          },
+        },
+      },
+      // Every GPU node runs the installer; do not hold the apply until each one has finished.
+      waitForRollout: false,
+      dependsOn: [namespace, quota],
+    });
   }
 
   private buildValues(o: {

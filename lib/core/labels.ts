@@ -18,3 +18,9 @@ export const CAPACITY_LABEL = Scheduling.CAPACITY_TYPE_LABEL;
 export const GPU_PRODUCT_LABEL = Scheduling.GPU_PRODUCT_LABEL;
 /** Node label that turns GKE's own NVIDIA device plugin off on a node pool (the GPU Operator's is used). */
 export const GKE_NO_DEFAULT_DEVICE_PLUGIN_LABEL = "gke-no-default-nvidia-gpu-device-plugin";
+/**
+ * Node label the NVIDIA GPU Operator reads on each node: `false` keeps every operand (driver,
+ * toolkit, device plugin, DCGM exporter, validator) off that node. Strata sets it on GKE pools whose
+ * GPUs GKE's own device plugin advertises.
+ */
+export const GPU_OPERATOR_OPERANDS_LABEL = "nvidia.com/gpu.deploy.operands";

@@ -28,7 +28,8 @@ import {
   WorkloadIdentityKind,
 } from "../../lib/core/cluster";
 import { GcpNetwork } from "../../lib/compute/gcp-network";
-import { GkeCluster, GkeClusterProps, GkeReleaseChannel } from "../../lib/compute/gke-cluster";
+import { GkeCluster, GkeClusterProps, GkeLoggingComponent, GkeReleaseChannel } from "../../lib/compute/gke-cluster";
+import { FlowLogAggregationInterval } from "../../lib/compute/gcp-network";
 import { GkeWorkloadIdentity } from "../../lib/compute/gke-workload-identity";
 import { prepareApp, resourceInventory, SynthJson } from "../support/synth";
 
@@ -87,7 +88,7 @@ describe("GkeCluster: secure defaults", () => {
       master_ipv4_cidr_block: "172.16.0.0/28",
       master_global_access_config: { enabled: false },
     });
-    expect(c.master_authorized_networks_config).toEqual({ gcp_public_cidrs_access_enabled: false });
+    expect(c.master_authorized_networks_config).toEqual({ gcp_public_cidrs_access_enabled: false, private_endpoint_enforcement_enabled: true });
   });
 
   test("the control plane may reach admission webhooks on the nodes on 8443 and 9443, from its own range only", () => {
@@ -189,10 +190,8 @@ describe("GkeCluster: secure defaults", () => {
     });
   });
 
-  test("control-plane and workload logs go to Cloud Logging", () => {
-    expect(synth).toHaveResourceWithProperties(ContainerCluster, {
-      logging_config: { enable_components: ["SYSTEM_COMPONENTS", "APISERVER", "CONTROLLER_MANAGER", "SCHEDULER", "WORKLOADS"] },
-    });
+  test("system component logs go to Cloud Logging; control-plane and workload logs are opt-in", () => {
+    expect(only(json, "google_container_cluster").logging_config).toEqual({ enable_components: ["SYSTEM_COMPONENTS"] });
   });
 
   test("the default pool is removed, and while it lives it is as locked down as the system pool", () => {
@@ -265,7 +264,7 @@ describe("GkeCluster: secure defaults", () => {
         { range_name: "services", ip_cidr_range: "10.8.0.0/20" },
       ],
       private_ip_google_access: true,
-      log_config: { aggregation_interval: "INTERVAL_5_SEC", flow_sampling: 0.5, metadata: "INCLUDE_ALL_METADATA" },
+      log_config: { aggregation_interval: "INTERVAL_10_MIN", flow_sampling: 0.1, metadata: "INCLUDE_ALL_METADATA" },
     });
     expect(synth).toHaveResourceWithProperties(ComputeRouter, {
       name: "ml-prod-router",
@@ -278,6 +277,10 @@ describe("GkeCluster: secure defaults", () => {
       nat_ip_allocate_option: "AUTO_ONLY",
       source_subnetwork_ip_ranges_to_nat: "LIST_OF_SUBNETWORKS",
       subnetwork: [{ name: "${google_compute_subnetwork.Cluster_Network_Subnetwork_57682E96.id}", source_ip_ranges_to_nat: ["ALL_IP_RANGES"] }],
+      enable_dynamic_port_allocation: true,
+      enable_endpoint_independent_mapping: false,
+      min_ports_per_vm: 64,
+      max_ports_per_vm: 4096,
       log_config: { enable: true, filter: "ERRORS_ONLY" },
     });
   });
@@ -355,6 +358,7 @@ describe("GkeCluster: options", () => {
     });
     expect(c.master_authorized_networks_config).toEqual({
       gcp_public_cidrs_access_enabled: false,
+      private_endpoint_enforcement_enabled: true,
       cidr_blocks: [
         { cidr_block: "203.0.113.0/24", display_name: "strata-authorized-0" },
         { cidr_block: "198.51.100.7/32", display_name: "strata-authorized-1" },
@@ -468,6 +472,7 @@ describe("GkeCluster: authorized networks on a private-only endpoint", () => {
     expect(c.private_cluster_config.enable_private_endpoint).toBe(true);
     expect(c.master_authorized_networks_config).toEqual({
       gcp_public_cidrs_access_enabled: false,
+      private_endpoint_enforcement_enabled: true,
       cidr_blocks: [
         { cidr_block: "10.200.0.0/16", display_name: "strata-authorized-0" },
         { cidr_block: "192.168.50.0/24", display_name: "strata-authorized-1" },
@@ -677,6 +682,7 @@ describe("GkeCluster: tokens", () => {
     expect(Testing.synth(stack)).toHaveResourceWithProperties(ContainerCluster, {
       master_authorized_networks_config: {
         gcp_public_cidrs_access_enabled: false,
+        private_endpoint_enforcement_enabled: true,
         cidr_blocks: [{ cidr_block: "${var.vpn}", display_name: "strata-authorized-0" }],
       },
     });
@@ -697,7 +703,65 @@ describe("GkeCluster: rejected input", () => {
     ],
     ["cluster name over 40 characters", { clusterName: "a".repeat(41) }, `invalid clusterName "${"a".repeat(41)}": must be 1 to 40 characters long (got 41)`],
     ["project ID too short", { project: "acme" }, `infra/Cluster: invalid project "acme": must be a Google Cloud project ID: 6 to 30 lowercase letters`],
-    ["project ID with uppercase", { project: "Acme-ML-Prod" }, `invalid project "Acme-ML-Prod": must be a Google Cloud project ID`],
+    [
+      "project display name instead of its ID",
+      { project: "Acme ML Prod" },
+      `infra/Cluster: invalid project "Acme ML Prod": looks like a project name (the display name), not its ID; must be a Google Cloud project ID`,
+    ],
+    ["project ID with uppercase", { project: "Acme-ML-Prod" }, `invalid project "Acme-ML-Prod": looks like a project name (the display name), not its ID; must be a Google Cloud project ID`],
+    ["project ID starting with a digit", { project: "1acme-ml" }, `infra/Cluster: invalid project "1acme-ml": must be a Google Cloud project ID: 6 to 30`],
+    ["project ID over 30 characters", { project: "a".repeat(31) }, `invalid project "${"a".repeat(31)}": must be a Google Cloud project ID`],
+    [
+      "a well-formed but unknown region",
+      { location: "us-central9" },
+      `infra/Cluster: invalid location "us-central9": is in no Google Cloud region Strata knows (us-central9); regions as of 2025-10-01: africa-south1,`,
+    ],
+    ["a zone of an unknown region", { location: "europe-west99-b" }, `invalid location "europe-west99-b": is in no Google Cloud region Strata knows (europe-west99)`],
+    ["a release channel in the wrong case", { releaseChannel: "regular" as any }, `infra/Cluster: invalid releaseChannel "regular": must be one of "RAPID", "REGULAR", "STABLE"`],
+    ["a release channel that does not exist", { releaseChannel: "EXTENDED" as any }, `invalid releaseChannel "EXTENDED": must be one of "RAPID", "REGULAR", "STABLE"`],
+    ["a malformed system machine type", { systemMachineType: "e2standard4" }, `infra/Cluster: invalid systemMachineType "e2standard4": must be a Compute Engine machine type such as "e2-standard-4"`],
+    [
+      "a single CIDR string where a list belongs",
+      { masterAuthorizedCidrs: "10.0.0.0/8" as any },
+      `infra/Cluster: invalid masterAuthorizedCidrs "10.0.0.0/8": must be a list, such as ["10.200.0.0/16"], not a single value`,
+    ],
+    ["a single webhook port where a list belongs", { webhookPorts: 9443 as any }, `infra/Cluster: invalid webhookPorts 9443: must be a list, such as [8443, 9443], not a single value`],
+    [
+      "an authorized CIDR listed twice",
+      { masterAuthorizedCidrs: ["10.200.0.0/16", "10.201.0.0/16", "10.200.0.0/16"] },
+      `infra/Cluster: invalid masterAuthorizedCidrs[2] "10.200.0.0/16": is already listed as masterAuthorizedCidrs[0]; list each CIDR once`,
+    ],
+    [
+      "more authorized CIDRs than GKE accepts with a public endpoint",
+      { publicEndpoint: true, masterAuthorizedCidrs: Array.from({ length: 51 }, (_, i) => `203.0.${i}.0/24`) },
+      `infra/Cluster: invalid masterAuthorizedCidrs "51 CIDRs": GKE accepts at most 50 authorized networks with a public endpoint; summarise ranges`,
+    ],
+    [
+      "more authorized CIDRs than GKE accepts on a private endpoint",
+      { masterAuthorizedCidrs: Array.from({ length: 101 }, (_, i) => `10.${100 + i}.0.0/16`) },
+      `invalid masterAuthorizedCidrs "101 CIDRs": GKE accepts at most 100 authorized networks on a private-only endpoint`,
+    ],
+    ["logging components as a single string", { loggingComponents: "WORKLOADS" as any }, `infra/Cluster: invalid loggingComponents "WORKLOADS": must be a list, such as ["SYSTEM_COMPONENTS"], not a single value`],
+    ["a logging component in the wrong case", { loggingComponents: ["SYSTEM_COMPONENTS", "workloads" as any] }, `infra/Cluster: invalid loggingComponents[1] "workloads": must be one of "SYSTEM_COMPONENTS", "APISERVER"`],
+    [
+      "logging components without SYSTEM_COMPONENTS",
+      { loggingComponents: [GkeLoggingComponent.WORKLOADS] },
+      `infra/Cluster: invalid loggingComponents ["WORKLOADS"]: must include SYSTEM_COMPONENTS, which GKE requires`,
+    ],
+    ["a logging component twice", { loggingComponents: [GkeLoggingComponent.SYSTEM_COMPONENTS, GkeLoggingComponent.SYSTEM_COMPONENTS] }, `invalid loggingComponents[1] "SYSTEM_COMPONENTS": is listed twice`],
+    ["NAT ports that are not a power of two", { natMinPortsPerVm: 100 }, `infra/Cluster/Network: invalid natMinPortsPerVm 100: must be a power of two from 32 to 32768 (Cloud NAT with dynamic port allocation)`],
+    ["NAT minimum above the maximum", { natMinPortsPerVm: 8192, natMaxPortsPerVm: 4096 }, `infra/Cluster/Network: invalid natMinPortsPerVm 8192: must be less than or equal to natMaxPortsPerVm (4096)`],
+    ["NAT maximum too large", { natMaxPortsPerVm: 131072 }, `invalid natMaxPortsPerVm 131072: must be a power of two from 64 to 65536`],
+    ["flow log sampling of 0", { flowLogSampling: 0 }, `infra/Cluster/Network: invalid flowLogSampling 0: must be a number greater than 0 and at most 1 (the share of flows logged); set flowLogs: false to turn flow logs off`],
+    ["flow log sampling above 1", { flowLogSampling: 1.5 }, `invalid flowLogSampling 1.5: must be a number greater than 0 and at most 1`],
+    ["flow log sampling as a percentage string", { flowLogSampling: "10%" as any }, `invalid flowLogSampling "10%": must be a number greater than 0 and at most 1`],
+    ["flow log settings with flow logs off", { flowLogs: false, flowLogSampling: 0.5 }, `infra/Cluster/Network: invalid flowLogSampling 0.5: only applies with flowLogs: true`],
+    ["a flow log interval in the wrong case", { flowLogAggregationInterval: "interval_5_sec" as any }, `invalid flowLogAggregationInterval "interval_5_sec": must be one of "INTERVAL_5_SEC"`],
+    [
+      "NAT settings with an existing network",
+      { network: "shared", subnetwork: "ml", podsRangeName: "p", servicesRangeName: "s", natMinPortsPerVm: 128 },
+      `infra/Cluster: invalid natMinPortsPerVm 128: only configures a network the cluster creates`,
+    ],
     ["project ID ending with a dash", { project: "acme-ml-prod-" }, `invalid project "acme-ml-prod-"`],
     [
       "location that is neither a region nor a zone",
@@ -773,7 +837,7 @@ describe("GkeCluster: rejected input", () => {
     [
       "CIDRs with an existing network",
       { network: "shared", subnetwork: "ml", podsRangeName: "p", servicesRangeName: "s", nodesCidr: "10.0.0.0/20" },
-      `invalid nodesCidr "10.0.0.0/20": only sizes a network the cluster creates`,
+      `invalid nodesCidr "10.0.0.0/20": only configures a network the cluster creates`,
     ],
   ];
 
@@ -831,5 +895,43 @@ describe("GkeCluster names are unique per project in an app", () => {
       `euw4/Cluster: invalid clusterName "${BASE.clusterName}": is already used in project ${BASE.project} by usc1/Cluster`,
     );
     expect(() => new GkeCluster(gcpStack(app, "other"), "Cluster", { ...BASE, project: "acme-ml-other" })).not.toThrow();
+  });
+});
+
+describe("GkeCluster: logs, NAT and flow logs as props", () => {
+  const synthOf = (props: Partial<GkeClusterProps>) => {
+    const stack = gcpStack(Testing.app(), "infra");
+    new GkeCluster(stack, "Cluster", { ...BASE, ...props });
+    return JSON.parse(Testing.synth(stack)) as SynthJson;
+  };
+
+  test("workload and control-plane logs are opt-in components", () => {
+    const json = synthOf({ loggingComponents: [GkeLoggingComponent.SYSTEM_COMPONENTS, GkeLoggingComponent.APISERVER, GkeLoggingComponent.WORKLOADS] });
+    expect(only(json, "google_container_cluster").logging_config).toEqual({ enable_components: ["SYSTEM_COMPONENTS", "APISERVER", "WORKLOADS"] });
+  });
+
+  test("NAT port range and flow-log sampling are tunable; flow logs can be turned off", () => {
+    const tuned = synthOf({ natMinPortsPerVm: 128, natMaxPortsPerVm: 16384, flowLogSampling: 0.5, flowLogAggregationInterval: FlowLogAggregationInterval.INTERVAL_1_MIN });
+    expect(only(tuned, "google_compute_router_nat")).toMatchObject({ min_ports_per_vm: 128, max_ports_per_vm: 16384, enable_dynamic_port_allocation: true });
+    expect(only(tuned, "google_compute_subnetwork").log_config).toEqual({ aggregation_interval: "INTERVAL_1_MIN", flow_sampling: 0.5, metadata: "INCLUDE_ALL_METADATA" });
+    expect(only(synthOf({ flowLogs: false }), "google_compute_subnetwork").log_config).toBeUndefined();
+  });
+
+  test("a domain-scoped project ID and every known region are accepted", () => {
+    expect(() => cluster({ project: "example.com:acme-ml" })).not.toThrow();
+    expect(() => cluster({ location: "northamerica-south1" })).not.toThrow();
+    expect(() => cluster({ location: "europe-west12-b" })).not.toThrow();
+  });
+
+  test("GcpNetwork: a zone where a region belongs, and an unknown region", () => {
+    const net = (region: string) => new GcpNetwork(gcpStack(Testing.app(), "infra"), "Network", { name: "ml", project: "acme-ml-prod", region });
+    expect(() => net("us-central1-a")).toThrow('infra/Network: invalid region "us-central1-a": is a zone; give its region, "us-central1"');
+    expect(() => net("us-central9")).toThrow('infra/Network: invalid region "us-central9": is not a Google Cloud region Strata knows (list of 2025-10-01): africa-south1,');
+    expect(() => net("uscentral1")).toThrow('infra/Network: invalid region "uscentral1": must be a Google Cloud region such as "us-central1"');
+  });
+
+  test("with a public endpoint, authorized networks still guard the private endpoint", () => {
+    const json = synthOf({ publicEndpoint: true, masterAuthorizedCidrs: ["203.0.113.0/24", "10.200.0.0/16"] });
+    expect(only(json, "google_container_cluster").master_authorized_networks_config.private_endpoint_enforcement_enabled).toBe(true);
   });
 });

@@ -8,7 +8,7 @@ import { Scheduling } from "../../lib/core/scheduling";
 import { EksCluster } from "../../lib/compute/eks-cluster";
 import { EksGpuAmi } from "../../lib/compute/eks-gpu-node-pool";
 import { GkeCluster } from "../../lib/compute/gke-cluster";
-import { GkeGpuDriverVersion } from "../../lib/compute/gke-gpu-node-pool";
+import { GkeGpuDriverMode, GkeGpuDriverVersion } from "../../lib/compute/gke-gpu-node-pool";
 import { annotations, awsStack, resourcesOfType, synthJson } from "../support/synth";
 
 const eks = (stack: TerraformStack = awsStack()) => new EksCluster(stack, "Cluster", { clusterName: "ml", subnetIds: ["subnet-a", "subnet-b"] });
@@ -231,13 +231,61 @@ describe("GKE GPU node pools", () => {
     expect(pool.autoscaling).toEqual({ total_min_node_count: 0, total_max_node_count: 2, location_policy: "ANY" });
   });
 
-  test("gpuOperatorDevicePlugin labels the nodes so GKE's own device plugin stays off", () => {
-    const stack = gcpStack();
-    const cluster = gke(stack);
-    cluster.addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, maxNodes: 1, gpuOperatorDevicePlugin: true });
-    const pool = nodePools(stack).find((p) => p.name === "nvidia-l4-inference");
-    expect(pool.node_config.labels["gke-no-default-nvidia-gpu-device-plugin"]).toBe("true");
-    expect(cluster.nodePools[1].labels["gke-no-default-nvidia-gpu-device-plugin"]).toBe("true");
+  describe("driver mode: exactly one nvidia.com/gpu advertiser per node", () => {
+    /** Who advertises nvidia.com/gpu on a node with these labels. */
+    const advertisers = (labels: { [key: string]: string }) => [
+      ...(labels["gke-no-default-nvidia-gpu-device-plugin"] === "true" ? [] : ["gke-device-plugin"]),
+      ...(labels["nvidia.com/gpu.deploy.operands"] === "false" ? [] : ["gpu-operator-device-plugin"]),
+    ];
+
+    test("GKE_MANAGED (the default): GKE installs the driver and advertises; the operator's components stay off the nodes", () => {
+      const stack = gcpStack();
+      const cluster = gke(stack);
+      const l4 = cluster.addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, maxNodes: 1 });
+      const pool = nodePools(stack).find((p) => p.name === "nvidia-l4-inference");
+      expect(l4.driverMode).toBe(GkeGpuDriverMode.GKE_MANAGED);
+      expect(pool.node_config.guest_accelerator[0].gpu_driver_installation_config).toEqual({ gpu_driver_version: "LATEST" });
+      expect(pool.node_config.labels["nvidia.com/gpu.deploy.operands"]).toBe("false");
+      expect(pool.node_config.labels["gke-no-default-nvidia-gpu-device-plugin"]).toBeUndefined();
+      expect(advertisers(pool.node_config.labels)).toEqual(["gke-device-plugin"]);
+      expect(cluster.nodePools[1].labels["nvidia.com/gpu.deploy.operands"]).toBe("false");
+    });
+
+    test("OPERATOR_DEVICE_PLUGIN: GKE's driver installation disabled, GKE's device plugin off, the operator advertises", () => {
+      const stack = gcpStack();
+      const cluster = gke(stack);
+      cluster.addSpotTrainingPool("H100", { gpu: Gpu.NVIDIA_H100_80GB, gpusPerNode: 8, maxGpus: 16, driverMode: GkeGpuDriverMode.OPERATOR_DEVICE_PLUGIN });
+      const pool = nodePools(stack).find((p) => p.name === "nvidia-h100-80gb-spot-training");
+      expect(pool.node_config.guest_accelerator[0].gpu_driver_installation_config).toEqual({ gpu_driver_version: "INSTALLATION_DISABLED" });
+      expect(pool.node_config.labels["gke-no-default-nvidia-gpu-device-plugin"]).toBe("true");
+      expect(pool.node_config.labels["nvidia.com/gpu.deploy.operands"]).toBeUndefined();
+      expect(advertisers(pool.node_config.labels)).toEqual(["gpu-operator-device-plugin"]);
+      expect(cluster.nodePools[1].labels["gke-no-default-nvidia-gpu-device-plugin"]).toBe("true");
+    });
+
+    test("no mode gives a node two advertisers, or none", () => {
+      for (const driverMode of Object.values(GkeGpuDriverMode)) {
+        const stack = gcpStack();
+        gke(stack).addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, maxNodes: 1, driverMode });
+        const gpuPools = nodePools(stack).filter((p) => p.node_config.guest_accelerator);
+        expect(gpuPools).toHaveLength(1);
+        expect(advertisers(gpuPools[0].node_config.labels)).toHaveLength(1);
+      }
+    });
+
+    test("rejects a driver version with OPERATOR_DEVICE_PLUGIN, wrong-case enum values and the removed gpuOperatorDevicePlugin", () => {
+      const add = (options: object) => gke(gcpStack()).addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, maxNodes: 1, ...options });
+      expect(() => add({ driverMode: GkeGpuDriverMode.OPERATOR_DEVICE_PLUGIN, driverVersion: GkeGpuDriverVersion.LATEST })).toThrow(
+        'infra/Cluster/L4: invalid driverVersion "LATEST": applies only to driverMode GkeGpuDriverMode.GKE_MANAGED; with OPERATOR_DEVICE_PLUGIN',
+      );
+      expect(() => add({ driverMode: "operator_device_plugin" })).toThrow(
+        'infra/Cluster/L4: invalid driverMode "operator_device_plugin": must be one of "GKE_MANAGED", "OPERATOR_DEVICE_PLUGIN"',
+      );
+      expect(() => add({ driverVersion: "latest" })).toThrow('infra/Cluster/L4: invalid driverVersion "latest": must be one of "DEFAULT", "LATEST"');
+      expect(() => add({ gpuOperatorDevicePlugin: true })).toThrow(
+        "infra/Cluster/L4: invalid gpuOperatorDevicePlugin true: was replaced by driverMode: use GkeGpuDriverMode.OPERATOR_DEVICE_PLUGIN",
+      );
+    });
   });
 
   describe("initial_node_count is per zone: the fewest per zone that reach minNodes in all", () => {
@@ -307,6 +355,12 @@ describe("GKE GPU node pools", () => {
       );
       expect(() => gke().addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, name: "a".repeat(41), maxNodes: 1 })).toThrow(
         "must be at most 40 characters (GKE node pool names)",
+      );
+    });
+
+    test("a single zone string where a list belongs", () => {
+      expect(() => gke().addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, zones: "us-central1-a" as any, maxNodes: 1 })).toThrow(
+        'infra/Cluster/L4: invalid zones "us-central1-a": must be a list of zones, such as ["us-central1-a"], not a single string',
       );
     });
   });

@@ -548,18 +548,92 @@ describe("GpuOperator", () => {
     });
   });
 
-  describe("GKE device plugin label", () => {
-    test("a GKE GPU pool without gke-no-default-nvidia-gpu-device-plugin=true is a warning", () => {
+  describe("GKE driver modes: one nvidia.com/gpu advertiser per node", () => {
+    const GKE_MANAGED = { "nvidia.com/gpu.deploy.operands": "false" };
+    const installer = (s: Setup) => Object.values(resourcesOfType(s.json, "kubernetes_daemon_set_v1")) as any[];
+
+    test("a GKE GPU pool with neither mode label is a warning (two advertisers)", () => {
       const s = cloud(ClusterTarget.GCP_GKE, {}, [SYSTEM_POOL, pool("l4"), pool("h100", { gpu: Gpu.NVIDIA_H100_80GB, labels: GKE_NO_DP })]);
       expect(annotations(s.app)).toEqual([
-        'platform/Gpu: connection "platform/Conn": GKE GPU pool "l4" does not declare the node label gke-no-default-nvidia-gpu-device-plugin=true; ' +
-          "without it GKE's own device plugin and the operator's both advertise nvidia.com/gpu on its nodes",
+        'platform/Gpu: connection "platform/Conn": GKE GPU pool "l4" declares neither gke-no-default-nvidia-gpu-device-plugin=true nor nvidia.com/gpu.deploy.operands=false; ' +
+          "GKE's own device plugin and the operator's would both advertise nvidia.com/gpu on its nodes (create GKE pools with GkeCluster.addGpuNodePool and a driverMode)",
       ]);
+    });
+
+    test("a pool with both labels is a warning (no advertiser)", () => {
+      const both = pool("l4", { labels: { ...GKE_NO_DP, ...GKE_MANAGED } });
+      const s = cloud(ClusterTarget.GCP_GKE, {}, [SYSTEM_POOL, both, pool("h100", { gpu: Gpu.NVIDIA_H100_80GB, labels: GKE_NO_DP })]);
+      expect(annotations(s.app)).toEqual([
+        'platform/Gpu: connection "platform/Conn": GKE GPU pool "l4" carries both gke-no-default-nvidia-gpu-device-plugin=true and nvidia.com/gpu.deploy.operands=false; ' +
+          "neither GKE's device plugin nor the operator's runs on its nodes, so they advertise no nvidia.com/gpu",
+      ]);
+    });
+
+    test("OPERATOR_DEVICE_PLUGIN pools get Google's driver installer, only on nodes whose driver GKE does not manage", () => {
+      const s = cloud(ClusterTarget.GCP_GKE);
+      expect(installer(s)).toHaveLength(1);
+      const [ds] = installer(s);
+      expect(s.operator.gkeDriverInstaller).toBeDefined();
+      expect(ds.metadata.name).toBe("nvidia-driver-installer");
+      expect(ds.metadata.namespace).toContain("kubernetes_namespace_v1.");
+      const spec = ds.spec.template.spec;
+      expect(spec.affinity.node_affinity.required_during_scheduling_ignored_during_execution.node_selector_term[0].match_expressions).toEqual([
+        { key: "cloud.google.com/gke-accelerator", operator: "Exists" },
+        { key: "cloud.google.com/gke-gpu-driver-version", operator: "DoesNotExist" },
+      ]);
+      expect(spec.init_container[0]).toMatchObject({
+        image: "cos-nvidia-installer:fixed",
+        image_pull_policy: "Never",
+        command: ["/cos-gpu-installer", "install", "--version=latest"],
+      });
+      expect(spec.init_container[1].image).toMatch(/@sha256:[0-9a-f]{64}$/);
+      expect(spec.volume.find((v: any) => v.name === "nvidia-install-dir-host").host_path.path).toBe("/home/kubernetes/bin/nvidia");
+      expect(spec.priority_class_name).toBe("system-node-critical");
+      expect(ds.depends_on).toEqual(expect.arrayContaining([expect.stringContaining("kubernetes_resource_quota_v1.")]));
+      expect(annotations(s.app)).toEqual([]);
+    });
+
+    test("GKE_MANAGED pools only: no installer, and a warning that the operator runs nothing on GPU nodes", () => {
+      const pools = eksPools().map((p) => (p.gpu ? { ...p, labels: { ...p.labels, ...GKE_MANAGED } } : p));
+      const s = cloud(ClusterTarget.GCP_GKE, {}, pools);
+      expect(installer(s)).toEqual([]);
+      expect(annotations(s.app)).toEqual([
+        'platform/Gpu: connection "platform/Conn": no GKE GPU pool of cluster infra/Cluster uses GkeGpuDriverMode.OPERATOR_DEVICE_PLUGIN; ' +
+          "GKE's driver and device plugin serve every pool and the operator runs nothing on GPU nodes",
+      ]);
+    });
+
+    test("no installer with an operator-managed driver (Ubuntu nodes), or with gkeDriverInstaller: false (warned)", () => {
+      expect(installer(cloud(ClusterTarget.GCP_GKE, { driver: GpuDriverMode.OPERATOR_MANAGED }))).toEqual([]);
+      const s = cloud(ClusterTarget.GCP_GKE, { gkeDriverInstaller: false });
+      expect(installer(s)).toEqual([]);
+      expect(annotations(s.app)).toEqual([
+        'platform/Gpu: gkeDriverInstaller false: GKE GPU pools "l4", "h100-spot" have GKE\'s driver installation disabled; ' +
+          "apply Google's driver-installer DaemonSet (container-engine-accelerators nvidia-driver-installer/cos/daemonset-preloaded-latest.yaml) yourself, or their GPUs stay unavailable",
+      ]);
+    });
+
+    test("gkeDriverInstaller outside GKE is rejected", () => {
+      expect(() => cloud(ClusterTarget.AWS_EKS, { gkeDriverInstaller: true })).toThrow(
+        "platform/Gpu: invalid gkeDriverInstaller true: applies to GKE clusters only (Google's driver installer for Container-Optimized OS)",
+      );
     });
 
     test("EKS pools need no such label", () => {
       const s = cloud(ClusterTarget.AWS_EKS, {}, [SYSTEM_POOL, pool("l4")]);
       expect(annotations(s.app)).toEqual([]);
+    });
+  });
+
+  describe("system workloads", () => {
+    test("registers the operator and Node Feature Discovery requests on the cluster", () => {
+      const s = cloud(ClusterTarget.AWS_EKS);
+      expect(s.connection.cluster.systemWorkloads).toEqual([
+        { name: "gpu-operator", cpuMillis: 200, memoryMiB: 100 },
+        { name: "node-feature-discovery-master", cpuMillis: 100, memoryMiB: 128 },
+        { name: "node-feature-discovery-gc", cpuMillis: 10, memoryMiB: 128 },
+        { name: "node-feature-discovery-worker", cpuMillis: 5, memoryMiB: 64, perNode: true },
+      ]);
     });
   });
 
@@ -645,6 +719,16 @@ describe("GpuOperator", () => {
 
   test("synthesis is deterministic", () => {
     expect(cloud(ClusterTarget.GCP_GKE).synth).toBe(cloud(ClusterTarget.GCP_GKE).synth);
+  });
+});
+
+describeConformance("GpuOperator system workloads", () => {
+  test("the operator's registered request is the chart's default (operator.resources.requests)", () => {
+    const text = fs.readFileSync(path.join(conformanceRoot()!, "helm-values", "nvidia-gpu-operator-v26.7.0.values.yaml"), "utf8");
+    const operator = text.slice(text.indexOf("\noperator:"));
+    const requests = /\n {4}requests:\n {6}cpu: (\d+)m\n {6}memory: (\d+)Mi/.exec(operator);
+    expect(requests).not.toBeNull();
+    expect([Number(requests![1]), Number(requests![2])]).toEqual([200, 100]);
   });
 });
 
