@@ -421,7 +421,10 @@ export class GpuOperator extends Construct {
     }
 
     // Children.
-    this.namespaceResource = props.connection.addNamespace(namespace, { podSecurity: PodSecurityLevel.PRIVILEGED });
+    this.namespaceResource = props.connection.addNamespace(namespace, {
+      podSecurity: PodSecurityLevel.PRIVILEGED,
+      privilegedReason: "NVIDIA driver, container toolkit, device plugin and DCGM DaemonSets need host access",
+    });
     const dependsOn: string[] = [dependsOnEntry(this.namespaceResource)];
     if (dcgmExporter) {
       // The namespace denies ingress from other namespaces; Prometheus scrapes the DCGM exporter from its own.

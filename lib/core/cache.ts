@@ -16,7 +16,7 @@ import {
   validateSecretsManagerArn,
 } from "./database-internal";
 import { attachRolePolicy, requireIdentity } from "./grants";
-import { invalid, validateInteger, validateOneOf, warning } from "./validation";
+import { invalid, isUnresolved, validateBoolean, validateEnum, validateInteger, validateStringList, warning } from "./validation";
 
 /**
  * The cache contract: a Redis-compatible in-memory store (Feast's online store, session and
@@ -118,6 +118,7 @@ export class ElastiCacheReference extends Construct implements ICache {
   constructor(scope: Construct, id: string, props: ElastiCacheReferenceProps) {
     super(scope, id);
     const connection = validateCacheConnection(this, props);
+    validateStringList(this, "userArns", props.userArns);
     const userArns = props.userArns ?? [];
     if (props.authTokenSecretArn !== undefined) validateSecretsManagerArn(this, "authTokenSecretArn", props.authTokenSecretArn);
     validateKmsKeyArn(this, "kmsKeyArn", props.kmsKeyArn);
@@ -233,7 +234,8 @@ export interface MemorystoreReferenceProps extends CacheConnectionProps {
  * An existing Memorystore instance (Redis, Redis Cluster or Valkey) as an `ICache`: grants bind
  * `roles/secretmanager.secretAccessor` on the AUTH secret and, with IAM authentication, the
  * product's connection role on the project to the workload identity's Google service account.
- * Memorystore for Redis instances with in-transit encryption listen on port 6378: set `port`.
+ * Memorystore for Redis (`MemorystoreProduct.REDIS`) listens on 6378 with in-transit encryption and on
+ * 6379 without: `port` defaults to match `tlsEnabled`, and a port that contradicts it is rejected.
  *
  * @example
  * const online = new MemorystoreReference(infra, "OnlineStore", {
@@ -258,11 +260,14 @@ export class MemorystoreReference extends Construct implements ICache {
 
   constructor(scope: Construct, id: string, props: MemorystoreReferenceProps) {
     super(scope, id);
-    const connection = validateCacheConnection(this, props);
     if (props.product === undefined) {
       invalid(this, "product", props.product, "is required: MemorystoreProduct.REDIS, REDIS_CLUSTER or VALKEY (IAM authentication and its role depend on it)");
     }
-    validateOneOf(this, "product", props.product, Object.values(MemorystoreProduct));
+    validateEnum(this, "product", props.product, MemorystoreProduct, "MemorystoreProduct");
+    const redis = props.product === MemorystoreProduct.REDIS;
+    const connection = validateCacheConnection(this, props, (tls) => (redis && tls ? 6378 : 6379));
+    if (redis) memorystoreRedisPort(this, props.port, connection.tlsEnabled);
+    validateBoolean(this, "iamAuthentication", props.iamAuthentication);
     validateGcpProject(this, "project", props.project);
     this.product = props.product;
     this.iamAuthentication = props.iamAuthentication ?? false;
@@ -383,11 +388,34 @@ export class ExistingRedis extends Construct implements ICache {
   }
 }
 
-function validateCacheConnection(scope: IConstruct, props: CacheConnectionProps): { port: number; tlsEnabled: boolean; address: string } {
+function validateCacheConnection(
+  scope: IConstruct,
+  props: CacheConnectionProps,
+  defaultPort: (tls: boolean) => number = () => 6379,
+): { port: number; tlsEnabled: boolean; address: string } {
   validateHost(scope, "host", props.host);
-  const port = props.port ?? 6379;
+  const tlsEnabled = resolveTls(scope, "tlsEnabled", props.tlsEnabled, props.allowPlaintext);
+  const port = props.port ?? defaultPort(tlsEnabled);
   validateInteger(scope, "port", port, 1, 65535);
-  return { port, tlsEnabled: resolveTls(scope, "tlsEnabled", props.tlsEnabled, props.allowPlaintext), address: endpoint(props.host, port) };
+  return { port, tlsEnabled, address: endpoint(props.host, port) };
+}
+
+/**
+ * Memorystore for Redis (standalone) listens on 6378 with in-transit encryption (server
+ * authentication) and on 6379 without; the other products listen on 6379 either way.
+ */
+function memorystoreRedisPort(scope: IConstruct, port: number | undefined, tls: boolean): void {
+  if (port === undefined || isUnresolved(port)) return;
+  const expected = tls ? 6378 : 6379;
+  if (port !== expected) {
+    invalid(
+      scope,
+      "port",
+      port,
+      `contradicts tlsEnabled: ${tls}: Memorystore for Redis listens on ${expected} ${tls ? "with in-transit encryption (TLS)" : "without TLS"}; ` +
+        `omit port (it defaults to ${expected}) or set tlsEnabled to match the instance`,
+    );
+  }
 }
 
 function warnNoAuth(scope: IConstruct, address: string, fix: string): void {

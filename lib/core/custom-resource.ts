@@ -4,13 +4,16 @@ import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
 import { ClusterConnection } from "./connection";
 import { HelmChart, orderStacks } from "./helm-chart";
 import { NamingRule, validateName } from "./naming";
-import { invalid, isUnresolved } from "./validation";
+import { invalid, isUnresolved, validateAnnotations, validateLabels, validateNamespaceName } from "./validation";
 
 /** Props of `CustomResource`. */
 export interface CustomResourceProps {
   /** The cluster connection (workloads stack) to create the resource through. */
   readonly connection: ClusterConnection;
-  /** The whole object: `apiVersion`, `kind`, `metadata` (with `name`) and `spec`. */
+  /**
+   * The whole object: `apiVersion`, `kind`, `metadata` (with `name`) and `spec`. The name,
+   * namespace, label and annotation keys and label values are checked against Kubernetes' syntax.
+   */
   readonly manifest: { [key: string]: any };
 }
 
@@ -64,6 +67,9 @@ export class CustomResource extends Construct {
       invalid(this, "manifest.kind", manifest.kind, "must be a Kubernetes kind in UpperCamelCase");
     }
     validateName(this, "manifest.metadata.name", manifest.metadata?.name, NamingRule.DNS1123_SUBDOMAIN);
+    if (manifest.metadata.namespace !== undefined) validateNamespaceName(this, "manifest.metadata.namespace", manifest.metadata.namespace);
+    validateLabels(this, "manifest.metadata.labels", manifest.metadata.labels);
+    validateAnnotations(this, "manifest.metadata.annotations", manifest.metadata.annotations);
     this.apiVersion = apiVersion;
     this.group = apiVersion.includes("/") ? apiVersion.split("/")[0] : "";
     this.kind = manifest.kind;

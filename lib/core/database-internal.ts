@@ -7,13 +7,12 @@ import { IWorkloadIdentity } from "./cluster";
 import { NamingRule, validateName } from "./naming";
 import type { DatabaseConnectionProps } from "./database";
 import { DatabaseEngine } from "./database";
-import { invalid, isUnresolved, validateInteger, validateNonEmpty, validateOneOf } from "./validation";
+import { invalid, isUnresolved, validateBoolean, validateEnum, validateGcpProjectId, validateInteger, validateNonEmpty } from "./validation";
+export { validateKmsKeyArn } from "./validation";
 
 // Internal helpers of the database and cache contracts. Not exported from the package.
 // ---------------------------------------------------------------------------------------------
 
-export const AWS_PARTITION = /^aws(-[a-z]+)*$/;
-export const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 export const AWS_ACCOUNT = /^\d{12}$/;
 export const DBI_RESOURCE_ID = /^(db|cluster)-[A-Z0-9]+$/;
 /**
@@ -23,9 +22,6 @@ export const DBI_RESOURCE_ID = /^(db|cluster)-[A-Z0-9]+$/;
  */
 export const SECRETS_MANAGER_ARN =
   /^arn:(aws(?:-[a-z]+)*):secretsmanager:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):secret:[A-Za-z0-9/_+=.@!-]+-[A-Za-z0-9]{6}$/;
-/** A KMS key ARN (`key/<id>`). Alias ARNs are rejected: IAM policies name a key only by its key ARN. */
-export const KMS_KEY_ARN = /^arn:aws(-[a-z]+)*:kms:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:key\/[A-Za-z0-9-]+$/;
-export const KMS_ALIAS_ARN = /^arn:aws(-[a-z]+)*:kms:[^:]*:[^:]*:alias\//;
 export const GCP_PROJECT = "(?:[a-z][a-z0-9-]*(?:\\.[a-z0-9-]+)+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]";
 export const CLOUD_SQL_CONNECTION_NAME = new RegExp(`^(${GCP_PROJECT}):[a-z]+-[a-z]+\\d+:[a-z]([-a-z0-9]*[a-z0-9])?$`);
 export const GCP_SECRET_ID = /^[A-Za-z0-9_-]{1,255}$/;
@@ -59,6 +55,8 @@ export function validateHost(scope: IConstruct, prop: string, value: string | un
 
 /** Internal: resolves `tlsRequired`/`tlsEnabled`, which may only be turned off with `allowPlaintext: true`. */
 export function resolveTls(scope: IConstruct, prop: string, value: boolean | undefined, allowPlaintext: boolean | undefined): boolean {
+  validateBoolean(scope, prop, value);
+  validateBoolean(scope, "allowPlaintext", allowPlaintext);
   if (value === false && allowPlaintext !== true) {
     invalid(scope, prop, value, "TLS is required by default; also set allowPlaintext: true to connect without TLS");
   }
@@ -68,7 +66,7 @@ export function resolveTls(scope: IConstruct, prop: string, value: boolean | und
 /** Internal: validates the props every database shares and resolves the port and TLS defaults. */
 export function validateDatabaseConnection(scope: IConstruct, props: DatabaseConnectionProps): { port: number; tlsRequired: boolean } {
   if (props.engine === undefined) invalid(scope, "engine", props.engine, "is required");
-  validateOneOf(scope, "engine", props.engine, Object.values(DatabaseEngine));
+  validateEnum(scope, "engine", props.engine, DatabaseEngine, "DatabaseEngine");
   validateHost(scope, "host", props.host);
   const port = props.port ?? (props.engine === DatabaseEngine.MYSQL ? 3306 : 5432);
   validateInteger(scope, "port", port, 1, 65535);
@@ -100,19 +98,6 @@ export function validateSecretsManagerArn(scope: IConstruct, prop: string, value
   validatePattern(scope, prop, value, SECRETS_MANAGER_ARN, SECRETS_MANAGER_ARN_ALLOWED);
 }
 
-/** Internal: an optional KMS key ARN (`key/<id>`, never an alias). */
-export function validateKmsKeyArn(scope: IConstruct, prop: string, value: string | undefined): void {
-  if (value !== undefined && !isUnresolved(value) && KMS_ALIAS_ARN.test(value)) {
-    invalid(
-      scope,
-      prop,
-      value,
-      "must be the key's ARN (arn:<partition>:kms:<region>:<account>:key/<id>), not an alias ARN: IAM policies cannot name a KMS key by its alias, so kms:Decrypt on an alias ARN allows nothing",
-    );
-  }
-  validatePattern(scope, prop, value, KMS_KEY_ARN, "must be a KMS key ARN: arn:<partition>:kms:<region>:<account>:key/<id>");
-}
-
 /** Internal: the DNS suffix of an AWS partition's service endpoints (`amazonaws.com.cn` in China). */
 export function awsDnsSuffix(partition: string): string {
   return partition === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com";
@@ -124,16 +109,9 @@ export function parseSecretsManagerArn(arn: string): { partition: string; region
   return m ? { partition: m[1], region: m[2], account: m[3] } : undefined;
 }
 
-/** Internal: a Google Cloud project id (optionally domain-scoped). */
+/** Internal: a Google Cloud project id (optionally domain-scoped); see `validateGcpProjectId`. */
 export function validateGcpProject(scope: IConstruct, prop: string, value: string | undefined): void {
-  validateNonEmpty(scope, prop, value);
-  validatePattern(
-    scope,
-    prop,
-    value,
-    new RegExp(`^${GCP_PROJECT}$`),
-    "must be a Google Cloud project id: 6 to 30 lowercase letters, digits and '-', starting with a letter",
-  );
+  validateGcpProjectId(scope, prop, value);
 }
 
 /** Internal: validates a Secret Manager secret (id or full name) and returns `projects/<project>/secrets/<id>`. */

@@ -1,10 +1,17 @@
 import { Construct, IConstruct } from "constructs";
 import { IWorkloadIdentity, WorkloadIdentityKind } from "./cluster";
-import { invalid, isUnresolved, validateNonEmpty, warning } from "./validation";
+import {
+  awsPartitionOfRegion,
+  invalid,
+  isUnresolved,
+  validateAwsPartition,
+  validateAwsRegion,
+  validateGcpRegion,
+  validateNonEmpty,
+  warning,
+} from "./validation";
 import {
   AWS_ACCOUNT,
-  AWS_PARTITION,
-  AWS_REGION,
   CLOUD_SQL_CONNECTION_NAME,
   DBI_RESOURCE_ID,
   TlsVerification,
@@ -196,8 +203,11 @@ export class RdsDatabaseReference extends Construct implements IDatabase {
     const partition = props.partition ?? fromSecret?.partition ?? "aws";
     const region = props.region ?? fromSecret?.region;
     const account = props.account ?? fromSecret?.account;
-    validatePattern(this, "partition", props.partition, AWS_PARTITION, 'must be an AWS partition such as "aws", "aws-cn" or "aws-us-gov"');
-    validatePattern(this, "region", props.region, AWS_REGION, 'must be an AWS region such as "us-east-1"');
+    validateAwsPartition(this, "partition", props.partition);
+    validateAwsRegion(this, "region", props.region);
+    if (region !== undefined && !isUnresolved(region) && !isUnresolved(partition) && awsPartitionOfRegion(region) !== partition) {
+      invalid(this, "region", region, `is in partition ${JSON.stringify(awsPartitionOfRegion(region))}, not ${JSON.stringify(partition)} (the partition of the database)`);
+    }
     validatePattern(this, "account", props.account, AWS_ACCOUNT, "must be a 12-digit AWS account id");
     validatePattern(
       this,
@@ -302,6 +312,9 @@ export class CloudSqlDatabaseReference extends Construct implements IDatabase {
     validateGcpProject(this, "project", props.project);
     validateNonEmpty(this, "instanceConnectionName", props.instanceConnectionName);
     if (!isUnresolved(props.instanceConnectionName)) {
+      const parts = String(props.instanceConnectionName).split(":");
+      // The region part is checked on its own so that a zone or an unknown region gets its own message.
+      if (parts.length === 3 || (parts.length === 4 && parts[0].includes("."))) validateGcpRegion(this, "instanceConnectionName region", parts[parts.length - 2]);
       const m = CLOUD_SQL_CONNECTION_NAME.exec(props.instanceConnectionName);
       if (!m) {
         invalid(this, "instanceConnectionName", props.instanceConnectionName, 'must be "<project>:<region>:<instance>", e.g. "acme-ml:us-central1:mlflow"');

@@ -4,15 +4,23 @@ import { Release } from "@cdktf/provider-helm/lib/release";
 import { ClusterConnection } from "./connection";
 import { CustomResource } from "./custom-resource";
 import { NamingRule, validateName } from "./naming";
-import { invalid, validateInteger } from "./validation";
+import {
+  invalid,
+  isUnresolved,
+  validateChartRepository,
+  validateHelmChartVersion,
+  validateInteger,
+  validateNamespaceName,
+  validateNonEmpty,
+} from "./validation";
 
 /** Props of a `PinnedChart`. */
 export interface PinnedChartProps {
   /** Chart name, e.g. `gpu-operator`. */
   readonly chart: string;
-  /** Chart repository URL (`https://...` or `oci://...`). */
+  /** Chart repository URL (`https://...` or `oci://...`; a URL without a scheme or with plain `http://` is rejected). */
   readonly repository: string;
-  /** Exact chart version. */
+  /** Exact chart version (SemVer, e.g. `1.14.1` or `v26.7.0`); `latest` and ranges are rejected. */
   readonly version: string;
   /**
    * API groups of the CRDs the chart installs; custom resources of these groups must go in a
@@ -65,7 +73,10 @@ export class PinnedChart {
     version: "9.59.0",
   });
 
-  /** A chart Strata does not pin (your own, or a newer version). You own its compatibility. */
+  /**
+   * A chart Strata does not pin (your own, or a newer version). You own its compatibility. The
+   * version must still be exact and the repository `https://` or `oci://`: `HelmChart` checks both.
+   */
   public static custom(props: PinnedChartProps): PinnedChart {
     return new PinnedChart(props);
   }
@@ -132,11 +143,20 @@ export class HelmChart extends Construct {
   constructor(scope: Construct, id: string, props: HelmChartProps) {
     super(scope, id);
     validateName(this, "releaseName", props.releaseName, NamingRule.DNS1123_LABEL);
-    if (props.releaseName.length > 53) {
+    if (!isUnresolved(props.releaseName) && props.releaseName.length > 53) {
       invalid(this, "releaseName", props.releaseName, "must be at most 53 characters (Helm's release name limit)");
     }
-    validateName(this, "namespace", props.namespace, NamingRule.DNS1123_LABEL);
+    validateNamespaceName(this, "namespace", props.namespace);
     validateInteger(this, "timeoutSeconds", props.timeoutSeconds, 1, 86400);
+    if (!(props.chart instanceof PinnedChart)) {
+      invalid(this, "chart", props.chart, "must be a PinnedChart (PinnedChart.KUEUE, ..., or PinnedChart.custom({ chart, repository, version }))");
+    }
+    validateNonEmpty(this, "chart.chart", props.chart.chart);
+    validateHelmChartVersion(this, "chart.version", props.chart.version);
+    validateChartRepository(this, "chart.repository", props.chart.repository);
+    if (props.values !== undefined && !isUnresolved(props.values) && (props.values === null || typeof props.values !== "object" || Array.isArray(props.values))) {
+      invalid(this, "values", props.values, "must be an object of chart values");
+    }
     this.chart = props.chart;
     this.values = props.values ?? {};
     this.connection = props.connection;

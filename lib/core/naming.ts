@@ -1,5 +1,5 @@
 import { IConstruct } from "constructs";
-import { invalid, isUnresolved } from "./validation";
+import { invalid, isUnresolved, typeName } from "./validation";
 
 /**
  * The naming rules of the targets Strata provisions on. Each rule is the strictest
@@ -70,6 +70,7 @@ export class Naming {
    */
   public static problem(rule: NamingRule, value: string): string | undefined {
     if (isUnresolved(value)) return undefined;
+    if (typeof value !== "string") return `must be a string, not ${typeName(value)}`;
     switch (rule) {
       case NamingRule.S3_BUCKET:
         return s3Problem(value);

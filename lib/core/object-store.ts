@@ -1,9 +1,21 @@
+import { createHash } from "crypto";
 import { Construct, IConstruct } from "constructs";
+import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { StorageBucketIamMember } from "@cdktf/provider-google/lib/storage-bucket-iam-member";
 import { IWorkloadIdentity, WorkloadIdentityKind } from "./cluster";
 import { attachRolePolicy, requireIdentity } from "./grants";
 import { NamingRule, validateName } from "./naming";
-import { invalid, isUnresolved, validateNonEmpty, warning } from "./validation";
+import {
+  invalid,
+  isUnresolved,
+  typeName,
+  validateAwsPartition,
+  validateBoolean,
+  validateKmsKeyArn,
+  validateNonEmpty,
+  validateUrlWithoutPath,
+  warning,
+} from "./validation";
 
 /** The kind of object store behind an `IObjectStore`. */
 export enum ObjectStoreKind {
@@ -19,8 +31,26 @@ export enum ObjectStoreKind {
 export enum ObjectStoreAccess {
   /** List and read objects. */
   READ = "read",
-  /** List, read, write and delete objects. */
+  /** Write new objects (no read; delete only with `allowDelete`). */
+  WRITE = "write",
+  /** List, read and write objects (delete only with `allowDelete`). */
   READ_WRITE = "read-write",
+}
+
+/** Options of an object-store grant. */
+export interface ObjectStoreGrantOptions {
+  /**
+   * Limit the grant to objects under this key prefix, e.g. `runs/trainer/` (no leading '/', ends
+   * with '/', no wildcards). Give each training job write access to its own output prefix only.
+   * @default - the whole bucket
+   */
+  readonly prefix?: string;
+  /**
+   * Also allow deleting objects (and, on Cloud Storage, overwriting them, which needs delete).
+   * Not allowed on `grantRead`.
+   * @default false
+   */
+  readonly allowDelete?: boolean;
 }
 
 /**
@@ -39,10 +69,49 @@ export interface IObjectStore extends IConstruct {
    * @default - the cloud's own endpoint
    */
   readonly endpoint?: string;
-  /** Grants list and read access to a workload identity. */
-  grantRead(identity: IWorkloadIdentity): void;
-  /** Grants list, read, write and delete access to a workload identity. */
-  grantReadWrite(identity: IWorkloadIdentity): void;
+  /** Grants list and read access (optionally under a prefix) to a workload identity. */
+  grantRead(identity: IWorkloadIdentity, options?: ObjectStoreGrantOptions): void;
+  /** Grants write access (optionally under a prefix; delete only with `allowDelete`) to a workload identity. */
+  grantWrite(identity: IWorkloadIdentity, options?: ObjectStoreGrantOptions): void;
+  /** Grants list, read and write access (optionally under a prefix; delete only with `allowDelete`) to a workload identity. */
+  grantReadWrite(identity: IWorkloadIdentity, options?: ObjectStoreGrantOptions): void;
+}
+
+/** Internal: validates grant options; returns the prefix ("" for the whole bucket) and whether delete is allowed. */
+function grantOptions(scope: IConstruct, access: ObjectStoreAccess, options: ObjectStoreGrantOptions | undefined): { prefix: string; allowDelete: boolean } {
+  if (options === undefined) return { prefix: "", allowDelete: false };
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    invalid(scope, "options", options, `must be an ObjectStoreGrantOptions object ({ prefix, allowDelete }), not ${typeName(options)}`);
+  }
+  validateBoolean(scope, "allowDelete", options.allowDelete);
+  if (access === ObjectStoreAccess.READ && options.allowDelete !== undefined) {
+    invalid(scope, "allowDelete", options.allowDelete, "does not apply to grantRead; use grantWrite or grantReadWrite with allowDelete: true");
+  }
+  const prefix = options.prefix;
+  if (prefix !== undefined && !isUnresolved(prefix)) {
+    if (typeof prefix !== "string") invalid(scope, "prefix", prefix, `must be a key prefix (a string), not ${typeName(prefix)}`);
+    if (prefix.length === 0 || prefix.startsWith("/") || !prefix.endsWith("/") || /[*?"\\\s]/.test(prefix) || prefix.includes("//") || prefix.length > 1024) {
+      invalid(
+        scope,
+        "prefix",
+        prefix,
+        'must be an object key prefix such as "runs/trainer/": no leading \'/\', ending with \'/\' (so "runs/a/" does not also match "runs/ab/"), ' +
+          "without wildcards, quotes, backslashes, whitespace or '//'",
+      );
+    }
+  } else if (prefix !== undefined) {
+    invalid(scope, "prefix", prefix, "must be a literal: the grant's construct id and IAM condition are keyed on it");
+  }
+  return { prefix: prefix ?? "", allowDelete: options.allowDelete ?? false };
+}
+
+function hash8(value: string): string {
+  return createHash("sha256").update(value).digest("hex").slice(0, 8);
+}
+
+/** Label suffix that keeps grants of different prefixes / delete settings apart (empty for the defaults). */
+function grantSuffix(prefix: string, allowDelete: boolean): string {
+  return `${prefix === "" ? "" : `-${hash8(prefix)}`}${allowDelete ? "-delete" : ""}`;
 }
 
 /** Props of `S3BucketReference`. */
@@ -50,24 +119,27 @@ export interface S3BucketReferenceProps {
   /** Name of the existing S3 bucket. */
   readonly bucketName: string;
   /**
-   * ARN of the KMS key the bucket encrypts with; grants then include use of the key.
+   * Key ARN (`arn:<partition>:kms:<region>:<account>:key/<id>`, not an alias or a bare key id) of
+   * the KMS key the bucket encrypts with; grants then include use of the key.
    * @default - the bucket uses S3-managed keys
    */
   readonly kmsKeyArn?: string;
   /**
-   * AWS partition of the bucket ARN.
-   * @default "aws"
+   * AWS partition of the bucket ARN (`aws`, `aws-cn`, `aws-us-gov`, ...).
+   * @default - the partition of the stack's AWS provider (an `aws_partition` data source)
    */
   readonly partition?: string;
 }
 
 /**
  * An existing Amazon S3 bucket as an `IObjectStore`: grants become inline policies on the
- * workload identity's IAM role.
+ * workload identity's IAM role, optionally limited to a key prefix; delete only when asked.
  *
  * @example
  * const lake = new S3BucketReference(infra, "Lake", { bucketName: "acme-ml-lake" });
- * lake.grantRead(cluster.addWorkloadIdentity("Trainer", { namespace: "training", serviceAccountName: "trainer" }));
+ * const trainer = cluster.addWorkloadIdentity("Trainer", { namespace: "training", serviceAccountName: "trainer" });
+ * lake.grantRead(trainer, { prefix: "datasets/" });
+ * lake.grantWrite(trainer, { prefix: "runs/trainer/" });
  */
 export class S3BucketReference extends Construct implements IObjectStore {
   /** Always `ObjectStoreKind.S3`. */
@@ -76,48 +148,81 @@ export class S3BucketReference extends Construct implements IObjectStore {
   public readonly bucketName: string;
   /** `s3://<bucket>`. */
   public readonly uri: string;
-  /** ARN of the bucket. */
+  /** ARN of the bucket (`arn:<partition>:s3:::<bucket>`; the partition is a token unless given). */
   public readonly bucketArn: string;
   private readonly kmsKeyArn?: string;
 
   constructor(scope: Construct, id: string, props: S3BucketReferenceProps) {
     super(scope, id);
     validateName(this, "bucketName", props.bucketName, NamingRule.S3_BUCKET);
+    validateKmsKeyArn(this, "kmsKeyArn", props.kmsKeyArn);
+    validateAwsPartition(this, "partition", props.partition);
+    const kmsPartition = props.kmsKeyArn === undefined || isUnresolved(props.kmsKeyArn) ? undefined : props.kmsKeyArn.split(":")[1];
+    if (props.partition !== undefined && kmsPartition !== undefined && !isUnresolved(props.partition) && kmsPartition !== props.partition) {
+      invalid(this, "kmsKeyArn", props.kmsKeyArn, `is in partition ${JSON.stringify(kmsPartition)}, not the bucket's ${JSON.stringify(props.partition)}`);
+    }
     this.bucketName = props.bucketName;
     this.uri = `s3://${props.bucketName}`;
-    this.bucketArn = `arn:${props.partition ?? "aws"}:s3:::${props.bucketName}`;
+    const partition = props.partition ?? new DataAwsPartition(this, "Partition").partition;
+    this.bucketArn = `arn:${partition}:s3:::${props.bucketName}`;
     this.kmsKeyArn = props.kmsKeyArn;
   }
 
-  /** Grants list and read access (s3:GetObject, s3:ListBucket, and kms:Decrypt when encrypted with KMS). */
-  public grantRead(identity: IWorkloadIdentity): void {
-    this.grant(identity, ObjectStoreAccess.READ);
+  /**
+   * Lists the bucket (only under `prefix` when given) and reads objects (s3:GetObject,
+   * s3:GetObjectVersion; kms:Decrypt with a bucket key).
+   */
+  public grantRead(identity: IWorkloadIdentity, options?: ObjectStoreGrantOptions): void {
+    this.grant(identity, ObjectStoreAccess.READ, options);
   }
 
-  /** Grants list, read, write and delete access. */
-  public grantReadWrite(identity: IWorkloadIdentity): void {
-    this.grant(identity, ObjectStoreAccess.READ_WRITE);
+  /**
+   * Writes objects (s3:PutObject and multipart upload; kms:GenerateDataKey and kms:Decrypt with a
+   * bucket key), under `prefix` when given; s3:DeleteObject only with `allowDelete`.
+   */
+  public grantWrite(identity: IWorkloadIdentity, options?: ObjectStoreGrantOptions): void {
+    this.grant(identity, ObjectStoreAccess.WRITE, options);
   }
 
-  private grant(identity: IWorkloadIdentity, access: ObjectStoreAccess): void {
+  /**
+   * `grantRead` and `grantWrite` in one policy. Deleting objects needs `allowDelete: true` (before
+   * issue #6 this grant included s3:DeleteObject).
+   */
+  public grantReadWrite(identity: IWorkloadIdentity, options?: ObjectStoreGrantOptions): void {
+    this.grant(identity, ObjectStoreAccess.READ_WRITE, options);
+  }
+
+  private grant(identity: IWorkloadIdentity, access: ObjectStoreAccess, options: ObjectStoreGrantOptions | undefined): void {
+    const { prefix, allowDelete } = grantOptions(this, access, options);
     requireIdentity(this, identity, WorkloadIdentityKind.AWS_IAM_ROLE, "an S3 bucket");
-    const objectActions =
-      access === ObjectStoreAccess.READ
-        ? ["s3:GetObject", "s3:GetObjectVersion"]
-        : ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"];
-    const statements: object[] = [
-      { Sid: "ListBucket", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: [this.bucketArn] },
-      { Sid: "Objects", Effect: "Allow", Action: objectActions, Resource: [`${this.bucketArn}/*`] },
+    const read = access !== ObjectStoreAccess.WRITE;
+    const write = access !== ObjectStoreAccess.READ;
+    const objectActions = [
+      ...(read ? ["s3:GetObject", "s3:GetObjectVersion"] : []),
+      ...(write ? ["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"] : []),
+      ...(allowDelete ? ["s3:DeleteObject"] : []),
     ];
+    const statements: object[] = [];
+    if (read) {
+      statements.push({
+        Sid: "ListBucket",
+        Effect: "Allow",
+        Action: ["s3:ListBucket", "s3:GetBucketLocation"],
+        Resource: [this.bucketArn],
+        ...(prefix === "" ? {} : { Condition: { StringLike: { "s3:prefix": [prefix, `${prefix}*`] } } }),
+      });
+    }
+    statements.push({ Sid: "Objects", Effect: "Allow", Action: objectActions, Resource: [`${this.bucketArn}/${prefix}*`] });
     if (this.kmsKeyArn !== undefined) {
       statements.push({
         Sid: "BucketKey",
         Effect: "Allow",
-        Action: access === ObjectStoreAccess.READ ? ["kms:Decrypt"] : ["kms:Decrypt", "kms:GenerateDataKey"],
+        // Multipart uploads decrypt the parts they assemble, so writers need kms:Decrypt too.
+        Action: write ? ["kms:Decrypt", "kms:GenerateDataKey"] : ["kms:Decrypt"],
         Resource: [this.kmsKeyArn],
       });
     }
-    attachRolePolicy(this, identity, `S3-${access}`, statements);
+    attachRolePolicy(this, identity, `S3-${access}${grantSuffix(prefix, allowDelete)}`, statements);
   }
 }
 
@@ -150,24 +255,59 @@ export class GcsBucketReference extends Construct implements IObjectStore {
     this.uri = `gs://${props.bucketName}`;
   }
 
-  /** Grants `roles/storage.objectViewer` on the bucket. */
-  public grantRead(identity: IWorkloadIdentity): void {
-    this.grant(identity, "roles/storage.objectViewer");
+  /** Binds `roles/storage.objectViewer` on the bucket (with an IAM condition on `prefix` when given). */
+  public grantRead(identity: IWorkloadIdentity, options?: ObjectStoreGrantOptions): void {
+    this.grant(identity, ObjectStoreAccess.READ, options);
   }
 
-  /** Grants `roles/storage.objectUser` on the bucket (read, write, delete; no IAM changes). */
-  public grantReadWrite(identity: IWorkloadIdentity): void {
-    this.grant(identity, "roles/storage.objectUser");
+  /**
+   * Binds `roles/storage.objectCreator` (create objects; no read, no overwrite, no delete), or
+   * `roles/storage.objectUser` with `allowDelete` (read, write, overwrite, delete; no IAM changes).
+   */
+  public grantWrite(identity: IWorkloadIdentity, options?: ObjectStoreGrantOptions): void {
+    this.grant(identity, ObjectStoreAccess.WRITE, options);
   }
 
-  private grant(identity: IWorkloadIdentity, role: string): void {
+  /**
+   * Binds `roles/storage.objectViewer` and `roles/storage.objectCreator` (read and create; an
+   * existing object cannot be overwritten, since that needs delete), or `roles/storage.objectUser`
+   * with `allowDelete`. Before issue #6 this grant bound `objectUser` (with delete) by default.
+   */
+  public grantReadWrite(identity: IWorkloadIdentity, options?: ObjectStoreGrantOptions): void {
+    this.grant(identity, ObjectStoreAccess.READ_WRITE, options);
+  }
+
+  private grant(identity: IWorkloadIdentity, access: ObjectStoreAccess, options: ObjectStoreGrantOptions | undefined): void {
+    const { prefix, allowDelete } = grantOptions(this, access, options);
     requireIdentity(this, identity, WorkloadIdentityKind.GCP_SERVICE_ACCOUNT, "a Cloud Storage bucket");
-    const id = `Grant-${role.split(".").pop()}-${identity.node.addr.slice(0, 8)}`;
+    const roles = allowDelete
+      ? ["roles/storage.objectUser"]
+      : access === ObjectStoreAccess.READ
+        ? ["roles/storage.objectViewer"]
+        : access === ObjectStoreAccess.WRITE
+          ? ["roles/storage.objectCreator"]
+          : ["roles/storage.objectViewer", "roles/storage.objectCreator"];
+    for (const role of roles) this.bind(identity, role, prefix);
+  }
+
+  private bind(identity: IWorkloadIdentity, role: string, prefix: string): void {
+    const id = `Grant-${role.split(".").pop()}-${identity.node.addr.slice(0, 8)}${prefix === "" ? "" : `-${hash8(prefix)}`}`;
     if (this.node.tryFindChild(id)) return; // already granted
+    const bucket = `projects/_/buckets/${this.bucketName}`;
     new StorageBucketIamMember(this, id, {
       bucket: this.bucketName,
       role,
       member: `serviceAccount:${identity.gcpServiceAccountEmail}`,
+      // Objects under the prefix; listing is checked on the bucket itself, so the bucket is admitted
+      // too (object names outside the prefix can be listed, not read). Needs uniform bucket-level access.
+      condition:
+        prefix === ""
+          ? undefined
+          : {
+              title: `strata-prefix-${hash8(prefix)}`,
+              description: `Objects under ${prefix}`,
+              expression: `resource.name == "${bucket}" || resource.name.startsWith("${bucket}/objects/${prefix}")`,
+            },
     });
   }
 }
@@ -176,7 +316,7 @@ export class GcsBucketReference extends Construct implements IObjectStore {
 export interface S3CompatibleBucketProps {
   /** Name of the existing bucket. */
   readonly bucketName: string;
-  /** HTTPS endpoint of the S3 API, e.g. `https://minio.storage.svc:9000`. */
+  /** HTTPS endpoint of the S3 API with no path, e.g. `https://minio.storage.svc:9000`. */
   readonly endpoint: string;
   /**
    * Allow a plain `http://` endpoint. Credentials and data then cross the network unencrypted.
@@ -208,36 +348,37 @@ export class S3CompatibleBucket extends Construct implements IObjectStore {
     super(scope, id);
     validateName(this, "bucketName", props.bucketName, NamingRule.S3_BUCKET);
     validateNonEmpty(this, "endpoint", props.endpoint);
-    if (!isUnresolved(props.endpoint)) {
-      const scheme = /^(https?):\/\/[^\s/]+/.exec(props.endpoint)?.[1];
-      if (scheme === undefined) {
-        invalid(this, "endpoint", props.endpoint, "must be an http(s) URL such as https://minio.storage.svc:9000");
-      }
-      if (scheme === "http" && !props.allowInsecureHttp) {
-        invalid(this, "endpoint", props.endpoint, "must use https; set allowInsecureHttp: true to accept plain http");
-      }
-    }
+    validateBoolean(this, "allowInsecureHttp", props.allowInsecureHttp);
+    validateUrlWithoutPath(this, "endpoint", props.endpoint, props.allowInsecureHttp === true);
     this.bucketName = props.bucketName;
     this.endpoint = props.endpoint;
     this.uri = `s3://${props.bucketName}`;
   }
 
-  /** Records that the identity's credentials must allow reading the bucket. */
-  public grantRead(identity: IWorkloadIdentity): void {
-    this.grant(identity, ObjectStoreAccess.READ);
+  /** Records that the identity's credentials must allow reading the bucket (under `prefix` when given). */
+  public grantRead(identity: IWorkloadIdentity, options?: ObjectStoreGrantOptions): void {
+    this.grant(identity, ObjectStoreAccess.READ, options);
   }
 
-  /** Records that the identity's credentials must allow reading and writing the bucket. */
-  public grantReadWrite(identity: IWorkloadIdentity): void {
-    this.grant(identity, ObjectStoreAccess.READ_WRITE);
+  /** Records that the identity's credentials must allow writing the bucket (delete only with `allowDelete`). */
+  public grantWrite(identity: IWorkloadIdentity, options?: ObjectStoreGrantOptions): void {
+    this.grant(identity, ObjectStoreAccess.WRITE, options);
   }
 
-  private grant(identity: IWorkloadIdentity, access: ObjectStoreAccess): void {
+  /** Records that the identity's credentials must allow reading and writing the bucket (delete only with `allowDelete`). */
+  public grantReadWrite(identity: IWorkloadIdentity, options?: ObjectStoreGrantOptions): void {
+    this.grant(identity, ObjectStoreAccess.READ_WRITE, options);
+  }
+
+  private grant(identity: IWorkloadIdentity, access: ObjectStoreAccess, options: ObjectStoreGrantOptions | undefined): void {
+    const { prefix, allowDelete } = grantOptions(this, access, options);
     requireIdentity(this, identity, WorkloadIdentityKind.KUBERNETES_SECRET, "an S3-compatible bucket");
+    const what = `${access}${allowDelete ? " and delete" : ""}`;
+    const where = prefix === "" ? `bucket "${this.bucketName}"` : `prefix "${prefix}" of bucket "${this.bucketName}"`;
     warning(
       this,
-      `${this.node.path}: grant ${access} on bucket "${this.bucketName}" to ${identity.namespace}/${identity.serviceAccountName} ` +
-        `is not enforced by Terraform: give the keys in Secret "${identity.credentialsSecretName}" ${access} access in the store's own policy`,
+      `${this.node.path}: grant ${what} on ${where} to ${identity.namespace}/${identity.serviceAccountName} ` +
+        `is not enforced by Terraform: give the keys in Secret "${identity.credentialsSecretName}" ${what} access${prefix === "" ? "" : ` to ${prefix}*`} in the store's own policy`,
     );
   }
 }

@@ -96,8 +96,10 @@ export function validateInteger(
   max: number = Number.MAX_SAFE_INTEGER,
 ): void {
   if (value === undefined || isUnresolved(value)) return;
+  const range = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`;
+  // A numeric string ("3") from an untyped caller is an error, never coerced.
+  if (typeof value !== "number") invalid(scope, prop, value, `must be ${range}, not ${typeName(value)}`);
   if (!Number.isInteger(value) || value < min || value > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`;
     invalid(scope, prop, value, `must be ${range}`);
   }
 }
@@ -111,15 +113,17 @@ export function validateMinMax(
   max: number | undefined,
 ): void {
   if (min === undefined || max === undefined || isUnresolved(min) || isUnresolved(max)) return;
+  validateNumber(scope, minProp, min);
+  validateNumber(scope, maxProp, max);
   if (min > max) {
     invalid(scope, minProp, min, `must be less than or equal to ${maxProp} (${max})`);
   }
 }
 
-/** One of a fixed set of string values. */
+/** One of a fixed set of string values (for enums, prefer `validateEnum`, whose message names the members). */
 export function validateOneOf(scope: IConstruct, prop: string, value: string | undefined, allowed: readonly string[]): void {
   if (value === undefined || isUnresolved(value)) return;
-  if (!allowed.includes(value)) {
+  if (typeof value !== "string" || !allowed.includes(value)) {
     invalid(scope, prop, value, `must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`);
   }
 }
@@ -128,6 +132,7 @@ export function validateOneOf(scope: IConstruct, prop: string, value: string | u
 export function validateNonEmpty(scope: IConstruct, prop: string, value: string | undefined): void {
   if (value === undefined) invalid(scope, prop, value, "is required and must be a non-empty string");
   if (isUnresolved(value)) return;
+  if (typeof value !== "string") invalid(scope, prop, value, `must be a non-empty string, not ${typeName(value)}`);
   if (value.trim().length === 0) invalid(scope, prop, value, "must be a non-empty string");
 }
 
@@ -159,6 +164,7 @@ export function validateCidr(
   maxPrefix = 32,
 ): void {
   if (value === undefined || isUnresolved(value)) return;
+  if (typeof value !== "string") invalid(scope, prop, value, `must be an IPv4 CIDR block (a string), not ${typeName(value)}`);
   const parsed = parseIpv4Cidr(value);
   if (!parsed) {
     invalid(scope, prop, value, "must be an IPv4 CIDR block such as 10.0.0.0/16, with no host bits set");
@@ -186,10 +192,452 @@ export function validateCidrList(
   options: { allowAnywhere: boolean; anywhereHint?: string },
 ): void {
   if (values === undefined || isUnresolved(values)) return;
+  validateList(scope, prop, values);
   values.forEach((v, i) => {
     validateCidr(scope, `${prop}[${i}]`, v);
     if (!options.allowAnywhere && !isUnresolved(v) && parseIpv4Cidr(v)?.prefix === 0) {
       invalid(scope, `${prop}[${i}]`, v, options.anywhereHint ?? "must not be 0.0.0.0/0 (the whole internet)");
     }
   });
+}
+
+// -------------------------------------------------------------------------------------------------
+// Values from untyped callers (JavaScript, JSON or YAML configs)
+// -------------------------------------------------------------------------------------------------
+
+/** What a JavaScript value is, for "must be a list, not a string" messages. */
+export function typeName(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "an object";
+  return `a ${typeof value}`;
+}
+
+/**
+ * A list (JavaScript array). Untyped callers may pass a string where a list is expected; without
+ * this check the construct would fail later with "forEach is not a function". Token lists
+ * (`Token.asList`, `Fn.split`) pass. Skips undefined.
+ */
+export function validateList(scope: IConstruct, prop: string, value: unknown): void {
+  if (value === undefined || isUnresolved(value)) return;
+  if (!Array.isArray(value)) invalid(scope, prop, value, `must be a list, not ${typeName(value)}`);
+}
+
+/** A list of strings (each entry a string or a string token). Skips undefined. */
+export function validateStringList(scope: IConstruct, prop: string, value: unknown): void {
+  validateList(scope, prop, value);
+  if (value === undefined || !Array.isArray(value)) return;
+  value.forEach((entry, i) => {
+    if (typeof entry !== "string") invalid(scope, `${prop}[${i}]`, entry, `must be a string, not ${typeName(entry)}`);
+  });
+}
+
+/**
+ * A string value of a string enum, compared exactly (case-sensitive). The error lists every
+ * member with its value, e.g. `must be one of EksIdentityMode.POD_IDENTITY ("pod-identity"), ...`,
+ * and says so when only the case is wrong. Skips undefined and tokens.
+ *
+ * @param enumObject the enum itself (`EksIdentityMode`)
+ * @param enumName its name for the message (`"EksIdentityMode"`)
+ */
+export function validateEnum(scope: IConstruct, prop: string, value: unknown, enumObject: object, enumName: string): void {
+  if (value === undefined || isUnresolved(value)) return;
+  const members = Object.entries(enumObject).filter(([, v]) => typeof v === "string") as [string, string][];
+  if (typeof value === "string" && members.some(([, v]) => v === value)) return;
+  const allowed = `must be one of ${members.map(([k, v]) => `${enumName}.${k} (${JSON.stringify(v)})`).join(", ")}`;
+  const caseOnly =
+    typeof value === "string" && members.some(([k, v]) => v.toLowerCase() === value.toLowerCase() || k.toLowerCase() === value.toLowerCase());
+  invalid(scope, prop, value, caseOnly ? `${allowed} (values are case-sensitive)` : allowed);
+}
+
+/** `true` or `false` (not `"true"`, not 1). Skips undefined and tokens. */
+export function validateBoolean(scope: IConstruct, prop: string, value: unknown): void {
+  if (value === undefined || isUnresolved(value)) return;
+  if (typeof value !== "boolean") invalid(scope, prop, value, `must be true or false, not ${typeName(value)}`);
+}
+
+/** A number (not a numeric string such as `"3"`: it is an error, never coerced). Skips undefined and tokens. */
+export function validateNumber(scope: IConstruct, prop: string, value: unknown): void {
+  if (value === undefined || isUnresolved(value)) return;
+  if (typeof value !== "number" || !Number.isFinite(value)) invalid(scope, prop, value, `must be a number, not ${typeName(value)}`);
+}
+
+/** A plain object whose values are all strings (labels, annotations, tags). Skips undefined and tokens. */
+export function validateRecord(scope: IConstruct, prop: string, value: unknown): void {
+  if (value === undefined || isUnresolved(value)) return;
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    invalid(scope, prop, value, `must be an object of string keys and string values, not ${typeName(value)}`);
+  }
+  for (const [k, v] of Object.entries(value as object)) {
+    if (typeof v !== "string") invalid(scope, `${prop}[${JSON.stringify(k)}]`, v, `must be a string, not ${typeName(v)}`);
+  }
+}
+
+/** A list without duplicate entries (subnet ids, CIDRs, zones). Skips undefined, tokens and non-lists. */
+export function validateUniqueList(scope: IConstruct, prop: string, values: unknown): void {
+  if (!Array.isArray(values) || isUnresolved(values)) return;
+  const seen = new Map<string, number>();
+  values.forEach((v, i) => {
+    if (isUnresolved(v)) return;
+    const key = JSON.stringify(v);
+    const first = seen.get(key);
+    if (first !== undefined) invalid(scope, `${prop}[${i}]`, v, `is a duplicate of ${prop}[${first}]; list each entry once`);
+    seen.set(key, i);
+  });
+}
+
+// -------------------------------------------------------------------------------------------------
+// Kubernetes syntax (k8s.io/apimachinery/pkg/util/validation)
+// -------------------------------------------------------------------------------------------------
+
+const K8S_NAME_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const DNS1123_LABEL_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+const QUALIFIED_NAME_ALLOWED =
+  "must be an optional DNS subdomain prefix (at most 253 characters) and '/', then a name of 1 to 63 characters " +
+  "that starts and ends with a letter or digit and has only letters, digits, '-', '_' and '.' inside (e.g. \"example.com/team\")";
+
+/** What is wrong with a Kubernetes qualified name (label, annotation and taint keys), or undefined. */
+export function qualifiedNameProblem(key: string): string | undefined {
+  if (isUnresolved(key)) return undefined;
+  if (typeof key !== "string") return `must be a string, not ${typeName(key)}`;
+  const parts = key.split("/");
+  if (parts.length > 2) return `${QUALIFIED_NAME_ALLOWED}; it has more than one '/'`;
+  const name = parts[parts.length - 1];
+  if (parts.length === 2) {
+    const prefix = parts[0];
+    if (prefix.length === 0 || prefix.length > 253 || !DNS1123_SUBDOMAIN_RE.test(prefix)) {
+      return `${QUALIFIED_NAME_ALLOWED}; the prefix ${JSON.stringify(prefix)} is not a lowercase DNS subdomain of at most 253 characters`;
+    }
+  }
+  if (name.length === 0 || name.length > 63) return `${QUALIFIED_NAME_ALLOWED}; the name part is ${name.length} characters long`;
+  if (!K8S_NAME_PART.test(name)) return QUALIFIED_NAME_ALLOWED;
+  return undefined;
+}
+
+/** What is wrong with a Kubernetes label value, or undefined. */
+export function labelValueProblem(value: string): string | undefined {
+  if (isUnresolved(value)) return undefined;
+  if (typeof value !== "string") return `must be a string, not ${typeName(value)}`;
+  if (value.length === 0) return undefined;
+  if (value.length > 63 || !K8S_NAME_PART.test(value)) {
+    return "must be empty or at most 63 characters that start and end with a letter or digit and have only letters, digits, '-', '_' and '.' inside";
+  }
+  return undefined;
+}
+
+/** A Kubernetes label key (`[prefix/]name`). Skips undefined and tokens. */
+export function validateLabelKey(scope: IConstruct, prop: string, key: string | undefined): void {
+  if (key === undefined) return;
+  const problem = qualifiedNameProblem(key);
+  if (problem) invalid(scope, prop, key, problem);
+}
+
+/** A Kubernetes label value (at most 63 characters, may be empty). Skips undefined and tokens. */
+export function validateLabelValue(scope: IConstruct, prop: string, value: string | undefined): void {
+  if (value === undefined) return;
+  const problem = labelValueProblem(value);
+  if (problem) invalid(scope, prop, value, problem);
+}
+
+/** A map of Kubernetes labels: an object of strings, every key and value valid. Skips undefined and tokens. */
+export function validateLabels(scope: IConstruct, prop: string, labels: unknown): void {
+  validateRecord(scope, prop, labels);
+  if (labels === undefined || isUnresolved(labels)) return;
+  for (const [k, v] of Object.entries(labels as Record<string, string>)) {
+    validateLabelKey(scope, `${prop} key`, k);
+    validateLabelValue(scope, `${prop}[${JSON.stringify(k)}]`, v);
+  }
+}
+
+/** A Kubernetes annotation key (same syntax as a label key). Skips undefined and tokens. */
+export function validateAnnotationKey(scope: IConstruct, prop: string, key: string | undefined): void {
+  validateLabelKey(scope, prop, key);
+}
+
+/** Kubernetes' limit on the total size of an object's annotations (keys and values), in bytes. */
+export const ANNOTATIONS_MAX_BYTES = 256 * 1024;
+
+/**
+ * A map of Kubernetes annotations: an object of strings, every key a qualified name, keys and
+ * values together at most 256 KiB. Skips undefined and tokens.
+ */
+export function validateAnnotations(scope: IConstruct, prop: string, annotations: unknown): void {
+  validateRecord(scope, prop, annotations);
+  if (annotations === undefined || isUnresolved(annotations)) return;
+  let size = 0;
+  for (const [k, v] of Object.entries(annotations as Record<string, string>)) {
+    validateAnnotationKey(scope, `${prop} key`, k);
+    size += Buffer.byteLength(k) + Buffer.byteLength(v);
+  }
+  if (size > ANNOTATIONS_MAX_BYTES) {
+    invalid(scope, prop, `${size} bytes`, `keys and values together must be at most ${ANNOTATIONS_MAX_BYTES} bytes (256 KiB)`);
+  }
+}
+
+/** A taint key (label-key syntax, e.g. `nvidia.com/gpu`). Skips undefined and tokens. */
+export function validateTaintKey(scope: IConstruct, prop: string, key: string | undefined): void {
+  validateLabelKey(scope, prop, key);
+}
+
+/** A namespace name: a DNS-1123 label (1-63 lowercase letters, digits and '-'). Required. Skips tokens. */
+export function validateNamespaceName(scope: IConstruct, prop: string, value: unknown): void {
+  if (isUnresolved(value)) return;
+  if (typeof value !== "string") invalid(scope, prop, value, `is required and must be a namespace name (a string), not ${typeName(value)}`);
+  if (value.length < 1 || value.length > 63 || !DNS1123_LABEL_RE.test(value)) {
+    invalid(
+      scope,
+      prop,
+      value,
+      "must be a namespace name: a DNS-1123 label of 1 to 63 lowercase letters, digits and '-', starting and ending with a letter or digit",
+    );
+  }
+}
+
+/** A Kubernetes object name: a DNS-1123 subdomain (1-253 characters). Required. Skips tokens. */
+export function validateObjectName(scope: IConstruct, prop: string, value: unknown): void {
+  if (isUnresolved(value)) return;
+  if (typeof value !== "string") invalid(scope, prop, value, `is required and must be an object name (a string), not ${typeName(value)}`);
+  if (value.length < 1 || value.length > 253 || !DNS1123_SUBDOMAIN_RE.test(value)) {
+    invalid(
+      scope,
+      prop,
+      value,
+      "must be a Kubernetes object name: a DNS-1123 subdomain of 1 to 253 characters, dot-separated lowercase labels of letters, digits and '-'",
+    );
+  }
+}
+
+// -------------------------------------------------------------------------------------------------
+// AWS
+// -------------------------------------------------------------------------------------------------
+
+/** AWS partitions. */
+export const AWS_PARTITIONS: readonly string[] = ["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"];
+
+/**
+ * AWS regions by partition, as listed in the AWS General Reference on 2025-11-01 (commercial,
+ * China, GovCloud). Regions opened after that date are rejected until the list is updated: set
+ * the app context key `strata:extraAwsRegions` (a list, e.g. in cdktf.json `"context"`) to
+ * accept them meanwhile.
+ */
+export const AWS_REGIONS: { readonly [partition: string]: readonly string[] } = {
+  aws: [
+    "af-south-1", "ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-south-2",
+    "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-7",
+    "ca-central-1", "ca-west-1", "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1",
+    "eu-west-2", "eu-west-3", "il-central-1", "me-central-1", "me-south-1", "mx-central-1", "sa-east-1", "us-east-1",
+    "us-east-2", "us-west-1", "us-west-2",
+  ],
+  "aws-cn": ["cn-north-1", "cn-northwest-1"],
+  "aws-us-gov": ["us-gov-east-1", "us-gov-west-1"],
+};
+
+/** Context key with extra AWS regions to accept (regions opened after the built-in list was dated). */
+export const EXTRA_AWS_REGIONS_CONTEXT = "strata:extraAwsRegions";
+/** Context key with extra GCP regions to accept (regions opened after the built-in list was dated). */
+export const EXTRA_GCP_REGIONS_CONTEXT = "strata:extraGcpRegions";
+
+const AWS_REGION_SHAPE = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+function extraRegions(scope: IConstruct, key: string): string[] {
+  const value = scope.node.tryGetContext(key);
+  if (value === undefined) return [];
+  if (typeof value === "string") return value.split(",").map((v) => v.trim());
+  return Array.isArray(value) ? value.map(String) : [];
+}
+
+/** The partition of a known AWS region (or "aws" for an extra region accepted by context). */
+export function awsPartitionOfRegion(region: string): string {
+  for (const [partition, regions] of Object.entries(AWS_REGIONS)) if (regions.includes(region)) return partition;
+  return region.startsWith("cn-") ? "aws-cn" : region.startsWith("us-gov-") ? "aws-us-gov" : "aws";
+}
+
+/**
+ * An AWS region from the known list (see `AWS_REGIONS`), or one added with the
+ * `strata:extraAwsRegions` context key. An availability zone (`us-east-1a`) gets its own message.
+ * Skips undefined and tokens.
+ */
+export function validateAwsRegion(scope: IConstruct, prop: string, value: unknown): void {
+  if (value === undefined || isUnresolved(value)) return;
+  if (typeof value !== "string") invalid(scope, prop, value, `must be an AWS region name (a string), not ${typeName(value)}`);
+  if (/^[a-z]{2}(-[a-z]+)+-\d+[a-z]$/.test(value)) {
+    invalid(scope, prop, value, `is an availability zone; give its region (${JSON.stringify(value.slice(0, -1))})`);
+  }
+  if (!AWS_REGION_SHAPE.test(value)) invalid(scope, prop, value, 'must be an AWS region such as "us-east-1"');
+  const known = Object.values(AWS_REGIONS).some((regions) => regions.includes(value));
+  if (!known && !extraRegions(scope, EXTRA_AWS_REGIONS_CONTEXT).includes(value)) {
+    invalid(
+      scope,
+      prop,
+      value,
+      "is not an AWS region Strata knows (its list is dated 2025-11-01 and may be out of date); check the spelling, or if AWS " +
+        `has opened this region since, accept it with the app context key "${EXTRA_AWS_REGIONS_CONTEXT}": ["${value}"] (cdktf.json "context")`,
+    );
+  }
+}
+
+/** An AWS partition name (`aws`, `aws-cn`, `aws-us-gov`, ...). Skips undefined and tokens. */
+export function validateAwsPartition(scope: IConstruct, prop: string, value: unknown): void {
+  if (value === undefined || isUnresolved(value)) return;
+  if (typeof value !== "string" || !AWS_PARTITIONS.includes(value)) {
+    invalid(scope, prop, value, `must be an AWS partition: ${AWS_PARTITIONS.map((p) => JSON.stringify(p)).join(", ")}`);
+  }
+}
+
+const KMS_KEY_ARN_RE = /^arn:([a-z-]+):kms:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+const KMS_KEY_ARN_ALLOWED = "must be a KMS key ARN: arn:<partition>:kms:<region>:<account>:key/<id>";
+
+/**
+ * A KMS key ARN (`arn:<partition>:kms:<region>:<account>:key/<id>`). Aliases (`alias/x`), alias
+ * ARNs and bare key ids are rejected with the reason: IAM policies and grants name a key only by
+ * its key ARN, so a statement on an alias allows nothing. Skips undefined and tokens.
+ */
+export function validateKmsKeyArn(scope: IConstruct, prop: string, value: unknown): void {
+  if (value === undefined || isUnresolved(value)) return;
+  if (typeof value !== "string") invalid(scope, prop, value, `${KMS_KEY_ARN_ALLOWED}, not ${typeName(value)}`);
+  const why = "IAM policies and key grants name a key only by its key ARN, so a statement on anything else allows nothing";
+  if (value.startsWith("alias/") || /^arn:[^:]+:kms:[^:]*:[^:]*:alias\//.test(value)) {
+    invalid(scope, prop, value, `is a KMS alias; ${KMS_KEY_ARN_ALLOWED} (${why}; look the key up with the aws_kms_alias data source's target_key_arn)`);
+  }
+  if (/^(mrk-)?[0-9a-f-]{32,36}$/.test(value)) {
+    invalid(scope, prop, value, `is a bare key id; ${KMS_KEY_ARN_ALLOWED} (${why})`);
+  }
+  const m = KMS_KEY_ARN_RE.exec(value);
+  if (!m) invalid(scope, prop, value, KMS_KEY_ARN_ALLOWED);
+  if (!AWS_PARTITIONS.includes(m[1])) invalid(scope, prop, value, `has an unknown partition ${JSON.stringify(m[1])}; ${KMS_KEY_ARN_ALLOWED}`);
+}
+
+const IAM_ROLE_ARN_RE = /^arn:([a-z-]+):iam::(\d{12}):role\/((?:[\x21-\x7e]+\/)*)([\w+=,.@-]{1,64})$/;
+
+/** An IAM role ARN (`arn:<partition>:iam::<account>:role/[<path>/]<name>`). Skips undefined and tokens. */
+export function validateIamRoleArn(scope: IConstruct, prop: string, value: unknown): void {
+  if (value === undefined || isUnresolved(value)) return;
+  const allowed = "must be an IAM role ARN: arn:<partition>:iam::<12-digit account>:role/[<path>/]<name>";
+  if (typeof value !== "string") invalid(scope, prop, value, `${allowed}, not ${typeName(value)}`);
+  const m = IAM_ROLE_ARN_RE.exec(value);
+  if (!m) invalid(scope, prop, value, allowed);
+  if (!AWS_PARTITIONS.includes(m[1])) invalid(scope, prop, value, `has an unknown partition ${JSON.stringify(m[1])}; ${allowed}`);
+}
+
+// -------------------------------------------------------------------------------------------------
+// Helm and URLs
+// -------------------------------------------------------------------------------------------------
+
+const SEMVER = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+
+/**
+ * An exact Helm chart version (SemVer 2, optionally with a leading `v`): `latest`, ranges
+ * (`^1.2.0`, `~1.2`, `>=1.0.0`, `1.x`, `*`) and partial versions are rejected, since they let an
+ * upgrade happen without a code change. Skips tokens.
+ */
+export function validateHelmChartVersion(scope: IConstruct, prop: string, value: unknown): void {
+  if (isUnresolved(value)) return;
+  if (typeof value !== "string" || !SEMVER.test(value)) {
+    invalid(
+      scope,
+      prop,
+      value,
+      'must be an exact chart version such as "1.14.1" or "v26.7.0" (SemVer); "latest", ranges and partial versions are not pinned',
+    );
+  }
+}
+
+/**
+ * A Helm chart repository URL with a scheme: `https://` (a chart repository) or `oci://` (an OCI
+ * registry). Plain `http://` and scheme-less hosts are rejected. Skips tokens.
+ */
+export function validateChartRepository(scope: IConstruct, prop: string, value: unknown): void {
+  if (isUnresolved(value)) return;
+  const allowed = 'must be a chart repository URL starting with "https://" or "oci://", e.g. "https://helm.ngc.nvidia.com/nvidia" or "oci://public.ecr.aws/karpenter"';
+  if (typeof value !== "string") invalid(scope, prop, value, allowed);
+  if (value.startsWith("http://")) invalid(scope, prop, value, `${allowed} (plain http lets the chart be altered in transit)`);
+  if (!/^(https|oci):\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[^\s]*)?$/.test(value)) invalid(scope, prop, value, allowed);
+}
+
+/**
+ * A service endpoint URL with no path: `https://host[:port]` (and `http://` when `allowHttp`), as
+ * S3-compatible clients expect; a path, query or trailing '/' is rejected. Skips tokens.
+ */
+export function validateUrlWithoutPath(scope: IConstruct, prop: string, value: unknown, allowHttp = false): void {
+  if (isUnresolved(value)) return;
+  const example = "https://minio.storage.svc:9000";
+  if (typeof value !== "string") invalid(scope, prop, value, `must be a URL such as ${example}, not ${typeName(value)}`);
+  const m = /^([a-z]+):\/\/([^/?#\s]+)(.*)$/.exec(value);
+  if (!m || (m[1] !== "https" && m[1] !== "http")) invalid(scope, prop, value, `must be an https URL such as ${example}`);
+  if (m[1] === "http" && !allowHttp) invalid(scope, prop, value, "must use https; set allowInsecureHttp: true to accept plain http");
+  if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(m[2]) && !/^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(m[2])) {
+    invalid(scope, prop, value, `must be ${m[1]}://<host>[:<port>], e.g. ${example}`);
+  }
+  const port = /:(\d+)$/.exec(m[2])?.[1];
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) invalid(scope, prop, value, "must have a port from 1 to 65535");
+  if (m[3] !== "") {
+    invalid(scope, prop, value, `must be ${m[1]}://<host>[:<port>] with no path, query or trailing '/' (the bucket is a separate prop)`);
+  }
+}
+
+// -------------------------------------------------------------------------------------------------
+// GCP
+// -------------------------------------------------------------------------------------------------
+
+/**
+ * Google Cloud regions, as listed on cloud.google.com/about/locations on 2025-11-01. Regions
+ * opened after that date are rejected until the list is updated: set the app context key
+ * `strata:extraGcpRegions` (a list) to accept them meanwhile.
+ */
+export const GCP_REGIONS: readonly string[] = [
+  "africa-south1", "asia-east1", "asia-east2", "asia-northeast1", "asia-northeast2", "asia-northeast3", "asia-south1",
+  "asia-south2", "asia-southeast1", "asia-southeast2", "australia-southeast1", "australia-southeast2", "europe-central2",
+  "europe-north1", "europe-north2", "europe-southwest1", "europe-west1", "europe-west2", "europe-west3", "europe-west4",
+  "europe-west6", "europe-west8", "europe-west9", "europe-west10", "europe-west12", "me-central1", "me-central2", "me-west1",
+  "northamerica-northeast1", "northamerica-northeast2", "northamerica-south1", "southamerica-east1", "southamerica-west1",
+  "us-central1", "us-east1", "us-east4", "us-east5", "us-south1", "us-west1", "us-west2", "us-west3", "us-west4",
+];
+
+const GCP_REGION_SHAPE = /^[a-z]+-[a-z]+\d+$/;
+const GCP_ZONE_SHAPE = /^([a-z]+-[a-z]+\d+)-[a-z]$/;
+
+/**
+ * A Google Cloud project id: 6-30 lowercase letters, digits and '-', starting with a letter and
+ * not ending with '-' (domain-scoped ids `example.com:proj` accepted). A display name (capitals,
+ * spaces) or a project number gets its own message. Skips tokens.
+ */
+export function validateGcpProjectId(scope: IConstruct, prop: string, value: unknown): void {
+  if (isUnresolved(value)) return;
+  const allowed = "must be a Google Cloud project id: 6 to 30 lowercase letters, digits and '-', starting with a letter";
+  if (typeof value !== "string" || value.length === 0) invalid(scope, prop, value, `is required and ${allowed}`);
+  if (/^\d+$/.test(value)) invalid(scope, prop, value, `is a project number; ${allowed} (the project id, not its number)`);
+  if (/[A-Z\s]/.test(value)) {
+    invalid(scope, prop, value, `looks like a project display name; ${allowed} (see "gcloud projects list", column PROJECT_ID)`);
+  }
+  if (!/^(?:[a-z][a-z0-9-]*(?:\.[a-z0-9-]+)+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(value)) invalid(scope, prop, value, allowed);
+}
+
+/** A Google Cloud region from the known list (or `strata:extraGcpRegions`); a zone gets its own message. Skips undefined and tokens. */
+export function validateGcpRegion(scope: IConstruct, prop: string, value: unknown): void {
+  if (value === undefined || isUnresolved(value)) return;
+  if (typeof value !== "string") invalid(scope, prop, value, `must be a Google Cloud region name (a string), not ${typeName(value)}`);
+  const zone = GCP_ZONE_SHAPE.exec(value);
+  if (zone) invalid(scope, prop, value, `is a zone; give its region (${JSON.stringify(zone[1])})`);
+  if (!GCP_REGION_SHAPE.test(value)) invalid(scope, prop, value, 'must be a Google Cloud region such as "us-central1"');
+  if (!GCP_REGIONS.includes(value) && !extraRegions(scope, EXTRA_GCP_REGIONS_CONTEXT).includes(value)) {
+    invalid(
+      scope,
+      prop,
+      value,
+      "is not a Google Cloud region Strata knows (its list is dated 2025-11-01 and may be out of date); check the spelling, or if " +
+        `Google has opened this region since, accept it with the app context key "${EXTRA_GCP_REGIONS_CONTEXT}": ["${value}"] (cdktf.json "context")`,
+    );
+  }
+}
+
+/** A Google Cloud zone (`<region>-<letter>`) in a known region; a region gets its own message. Skips undefined and tokens. */
+export function validateGcpZone(scope: IConstruct, prop: string, value: unknown): void {
+  if (value === undefined || isUnresolved(value)) return;
+  if (typeof value !== "string") invalid(scope, prop, value, `must be a Google Cloud zone name (a string), not ${typeName(value)}`);
+  if (GCP_REGION_SHAPE.test(value)) invalid(scope, prop, value, `is a region; give one of its zones, e.g. ${JSON.stringify(`${value}-a`)}`);
+  const zone = GCP_ZONE_SHAPE.exec(value);
+  if (!zone) invalid(scope, prop, value, 'must be a Google Cloud zone such as "us-central1-a"');
+  validateGcpRegion(scope, `${prop} (its region)`, zone[1]);
 }

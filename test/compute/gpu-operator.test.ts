@@ -228,6 +228,9 @@ describe("GpuOperator", () => {
           "pod-security.kubernetes.io/audit": "restricted",
           "pod-security.kubernetes.io/warn": "restricted",
         },
+        annotations: {
+          "strata.io/privileged-reason": "NVIDIA driver, container toolkit, device plugin and DCGM DaemonSets need host access",
+        },
       });
       expect(s.operator.namespaceResource.node.path).toBe("platform/Conn/Namespace-gpu-operator");
     });
@@ -778,10 +781,10 @@ describe("GpuOperator and namespace isolation", () => {
       policy_types: ["Ingress"],
       ingress: [{ from: [{ namespace_selector: {} }], ports: [{ port: "9400", protocol: "TCP" }] }],
     });
-    expect(policyNames(json)).toEqual(["strata-allow-dcgm-exporter-scrape", "strata-default-deny-ingress"]);
+    expect(policyNames(json)).toEqual(["strata-allow-dcgm-exporter-scrape", "strata-deny-ingress-except-same-namespace"]);
   });
 
   test("without the DCGM exporter there is only the namespace's default-deny policy", () => {
-    expect(policyNames(onPrem({ software: GpuSoftware.DEVICE_PLUGIN_ONLY }).json)).toEqual(["strata-default-deny-ingress"]);
+    expect(policyNames(onPrem({ software: GpuSoftware.DEVICE_PLUGIN_ONLY }).json)).toEqual(["strata-deny-ingress-except-same-namespace"]);
   });
 });

@@ -77,7 +77,11 @@ describe("ClusterConnection (EksCluster.connect)", () => {
     platform = bareStack(app, "platform");
     conn = cluster.connect(platform, "Ml");
     conn.addNamespace("serving");
-    conn.addNamespace("gpu-operator", { podSecurity: PodSecurityLevel.PRIVILEGED, labels: { team: "ml" } });
+    conn.addNamespace("gpu-operator", {
+      podSecurity: PodSecurityLevel.PRIVILEGED,
+      privilegedReason: "NVIDIA driver and device plugin DaemonSets",
+      labels: { team: "ml" },
+    });
     conn.addServiceAccount(podIdentity);
     const irsaConn = irsaCluster.connect(platform, "Irsa", { alias: "irsa" });
     irsaConn.addServiceAccount(irsaIdentity, { automountToken: true });
@@ -190,16 +194,19 @@ describe("ClusterConnection (EksCluster.connect)", () => {
       });
     });
 
-    it("does not let extra labels override the managed-by or pod-security labels", () => {
+    it("records the reason for privileged on the namespace", () => {
+      const ns = Object.values(resourcesOfType(platformJson, "kubernetes_namespace_v1")).find((n) => n.metadata.name === "gpu-operator");
+      expect(ns.metadata.annotations).toEqual({ "strata.io/privileged-reason": "NVIDIA driver and device plugin DaemonSets" });
+    });
+
+    it("rejects extra labels that would override the managed-by or pod-security labels (no silent override)", () => {
       const s = bareStack(testApp(), "p");
       const c = new ClusterConnection(s, "Lab", { cluster: new FakeOnPremCluster(s, "Lab0") });
-      const ns = c.addNamespace("x", {
-        labels: { "pod-security.kubernetes.io/enforce": "privileged", "app.kubernetes.io/managed-by": "me" },
-      });
-      expect(ns).toBeInstanceOf(NamespaceV1);
-      const labels = Object.values(resourcesOfType(synthJson(s), "kubernetes_namespace_v1"))[0].metadata.labels;
-      expect(labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
-      expect(labels["app.kubernetes.io/managed-by"]).toBe("strata");
+      for (const key of ["pod-security.kubernetes.io/enforce", "app.kubernetes.io/managed-by"]) {
+        expect(() => c.addNamespace("x", { labels: { [key]: "privileged" } })).toThrow(
+          new Error(`p/Lab: invalid labels key ${JSON.stringify(key)}: is set by Strata (use podSecurity for the Pod Security level); remove it from labels`),
+        );
+      }
     });
 
     it("uses a stable id per namespace name", () => {
@@ -375,7 +382,11 @@ describe("namespace isolation", () => {
     conn.addNamespace("ml-serving");
     const policies = Object.values(resourcesOfType(synthJson(platform), "kubernetes_network_policy_v1")) as any[];
     expect(policies).toHaveLength(1);
-    expect(policies[0].metadata).toMatchObject({ name: "strata-default-deny-ingress", namespace: expect.stringContaining("kubernetes_namespace_v1.") });
+    // The name says what the policy does: it admits same-namespace pods only.
+    expect(policies[0].metadata).toMatchObject({
+      name: "strata-deny-ingress-except-same-namespace",
+      namespace: expect.stringContaining("kubernetes_namespace_v1."),
+    });
     expect(policies[0].spec).toEqual({ pod_selector: {}, policy_types: ["Ingress"], ingress: [{ from: [{ pod_selector: {} }] }] });
   });
 
@@ -388,7 +399,156 @@ describe("namespace isolation", () => {
   it("rejects an unknown isolation value (from other jsii languages)", () => {
     const { conn } = setup();
     expect(() => conn.addNamespace("x", { isolation: "open" as NamespaceIsolation })).toThrow(
-      'platform/Dc1: invalid isolation "open": must be one of "deny-ingress-from-other-namespaces", "none"',
+      'platform/Dc1: invalid isolation "open": must be one of NamespaceIsolation.DENY_INGRESS_FROM_OTHER_NAMESPACES ' +
+        '("deny-ingress-from-other-namespaces"), NamespaceIsolation.NONE ("none")',
+    );
+  });
+
+  it("admits load-balancer health checks from the given CIDRs (GCP ranges, or the VPC CIDR on AWS)", () => {
+    const { platform, conn } = setup();
+    conn.addNamespace("ml-serving", { allowHealthChecksFrom: ClusterConnection.GCP_HEALTH_CHECK_CIDRS });
+    conn.addNamespace("aws-serving", { allowHealthChecksFrom: ["10.0.0.0/16"] });
+    const policies = Object.values(resourcesOfType(synthJson(platform), "kubernetes_network_policy_v1")) as any[];
+    const byNamespace = (ns: string) => policies.find((p) => p.metadata.namespace.includes(`Namespace-${ns}`)).spec.ingress;
+    expect(byNamespace("ml-serving")).toEqual([
+      { from: [{ pod_selector: {} }] },
+      { from: [{ ip_block: { cidr: "35.191.0.0/16" } }, { ip_block: { cidr: "130.211.0.0/22" } }] },
+    ]);
+    expect(byNamespace("aws-serving")).toEqual([{ from: [{ pod_selector: {} }] }, { from: [{ ip_block: { cidr: "10.0.0.0/16" } }] }]);
+  });
+
+  it("rejects health-check CIDRs that are malformed, the whole internet, or given without the default-deny policy", () => {
+    const { conn } = setup();
+    expect(() => conn.addNamespace("a", { allowHealthChecksFrom: ["35.191.0.0"] })).toThrow(
+      'platform/Dc1: invalid allowHealthChecksFrom[0] "35.191.0.0": must be an IPv4 CIDR block such as 10.0.0.0/16, with no host bits set',
+    );
+    expect(() => conn.addNamespace("b", { allowHealthChecksFrom: ["0.0.0.0/0"] })).toThrow(
+      "platform/Dc1: invalid allowHealthChecksFrom[0] \"0.0.0.0/0\": must not be 0.0.0.0/0: give the load balancer's health-check ranges",
+    );
+    expect(() => conn.addNamespace("c", { allowHealthChecksFrom: "35.191.0.0/16" as any })).toThrow(
+      'platform/Dc1: invalid allowHealthChecksFrom "35.191.0.0/16": must be a list, not a string',
+    );
+    expect(() => conn.addNamespace("d", { isolation: NamespaceIsolation.NONE, allowHealthChecksFrom: ["10.0.0.0/16"] })).toThrow(
+      'platform/Dc1: invalid allowHealthChecksFrom ["10.0.0.0/16"]: only applies with the default-deny isolation (NamespaceIsolation.NONE admits everything already)',
+    );
+  });
+});
+
+describe("Pod Security levels", () => {
+  const setup = () => {
+    const app = testApp();
+    const cluster = new ExistingCluster(bareStack(app, "infra"), "Cluster", { clusterName: "dc1", kubeconfigContext: "dc1" });
+    const platform = bareStack(app, "platform");
+    return { platform, conn: cluster.connect(platform, "Dc1") };
+  };
+
+  it("BASELINE is an explicit relaxation for training images that run as root (audit and warn stay restricted)", () => {
+    const { platform, conn } = setup();
+    conn.addNamespace("ml-training", { podSecurity: PodSecurityLevel.BASELINE });
+    const ns = Object.values(resourcesOfType(synthJson(platform), "kubernetes_namespace_v1"))[0] as any;
+    expect(ns.metadata.labels).toMatchObject({
+      "pod-security.kubernetes.io/enforce": "baseline",
+      "pod-security.kubernetes.io/audit": "restricted",
+      "pod-security.kubernetes.io/warn": "restricted",
+    });
+    expect(ns.metadata.annotations).toBeUndefined();
+  });
+
+  it("PRIVILEGED needs a written reason; a reason needs PRIVILEGED", () => {
+    const { conn } = setup();
+    expect(() => conn.addNamespace("drivers", { podSecurity: PodSecurityLevel.PRIVILEGED })).toThrow(
+      new Error(
+        'platform/Dc1: invalid podSecurity "privileged": lifts every Pod Security restriction on namespace "drivers"; say why with privilegedReason ' +
+          '(e.g. "NVIDIA driver and device plugin DaemonSets"), or use BASELINE for images that only need to run as root',
+      ),
+    );
+    expect(() => conn.addNamespace("drivers", { podSecurity: PodSecurityLevel.PRIVILEGED, privilegedReason: " " })).toThrow(
+      'platform/Dc1: invalid privilegedReason " ": must be a non-empty string',
+    );
+    expect(() => conn.addNamespace("train", { podSecurity: PodSecurityLevel.BASELINE, privilegedReason: "root" })).toThrow(
+      'platform/Dc1: invalid privilegedReason "root": only applies with podSecurity: PodSecurityLevel.PRIVILEGED (namespace "train" is baseline)',
+    );
+  });
+
+  it("rejects a wrong-case level from an untyped caller", () => {
+    const { conn } = setup();
+    expect(() => conn.addNamespace("x", { podSecurity: "Baseline" as PodSecurityLevel })).toThrow(
+      'platform/Dc1: invalid podSecurity "Baseline": must be one of PodSecurityLevel.RESTRICTED ("restricted"), PodSecurityLevel.BASELINE ("baseline"), ' +
+        'PodSecurityLevel.PRIVILEGED ("privileged") (values are case-sensitive)',
+    );
+  });
+
+  it("checks extra labels against Kubernetes syntax", () => {
+    const { conn } = setup();
+    expect(() => conn.addNamespace("x", { labels: { team: "ML Platform" } })).toThrow(
+      'platform/Dc1: invalid labels["team"] "ML Platform": must be empty or at most 63 characters',
+    );
+    expect(() => conn.addNamespace("y", { labels: "team=ml" as any })).toThrow(
+      'platform/Dc1: invalid labels "team=ml": must be an object of string keys and string values, not a string',
+    );
+  });
+});
+
+describe("namespaces and service accounts are created once per connection", () => {
+  const setup = () => {
+    const app = testApp();
+    const cluster = new ExistingCluster(bareStack(app, "infra"), "Cluster", { clusterName: "dc1", kubeconfigContext: "dc1" });
+    const platform = bareStack(app, "platform");
+    return { cluster, platform, conn: cluster.connect(platform, "Dc1") };
+  };
+
+  it("knows its namespaces", () => {
+    const { conn } = setup();
+    conn.addNamespace("ml-training");
+    conn.addNamespace("ml-serving");
+    expect(conn.hasNamespace("ml-serving")).toBe(true);
+    expect(conn.hasNamespace("other")).toBe(false);
+    expect(conn.namespaces).toEqual(["ml-serving", "ml-training"]);
+  });
+
+  it("a namespace added twice is Strata's error, not cdktf's duplicate-construct error", () => {
+    const { conn } = setup();
+    conn.addNamespace("ml-training");
+    expect(() => conn.addNamespace("ml-training")).toThrow(
+      new Error(
+        'platform/Dc1: invalid namespace name "ml-training": is already created through this connection by an earlier addNamespace call ' +
+          '(platform/Dc1/Namespace-ml-training); use that namespace (connection.namespaceResource("ml-training")) instead of adding it again, or choose another name',
+      ),
+    );
+  });
+
+  it("names the construct that created the namespace (e.g. a Kueue installation)", () => {
+    const { platform, conn } = setup();
+    class Operator extends Construct {
+      public readonly namespaceResource: NamespaceV1;
+      constructor(scope: Construct, id: string) {
+        super(scope, id);
+        this.namespaceResource = conn.addNamespace("kueue-system", { isolation: NamespaceIsolation.NONE });
+      }
+    }
+    new Operator(platform, "Kueue");
+    expect(() => conn.addNamespace("kueue-system")).toThrow(
+      'platform/Dc1: invalid namespace name "kueue-system": is already created through this connection by platform/Kueue (Operator); ',
+    );
+  });
+
+  it("a service account added twice names the identity it was first created for", () => {
+    const { cluster, conn } = setup();
+    const trainer = cluster.addWorkloadIdentity("Trainer", { namespace: "ml-training", serviceAccountName: "trainer" });
+    conn.addServiceAccount(trainer);
+    expect(() => conn.addServiceAccount(trainer)).toThrow(
+      new Error(
+        'platform/Dc1: invalid identity "infra/Cluster/Trainer": service account ml-training/trainer is already created through this connection for ' +
+          "infra/Cluster/Trainer; call addServiceAccount once per service account",
+      ),
+    );
+  });
+
+  it("rejects a string where automountToken expects a boolean", () => {
+    const { cluster, conn } = setup();
+    const trainer = cluster.addWorkloadIdentity("Trainer", { namespace: "ml-training", serviceAccountName: "trainer" });
+    expect(() => conn.addServiceAccount(trainer, { automountToken: "yes" as any })).toThrow(
+      'platform/Dc1: invalid automountToken "yes": must be true or false, not a string',
     );
   });
 });

@@ -51,7 +51,7 @@ const SECRET_ARN_ALLOWED =
   "must be the full ARN of a Secrets Manager secret, with the 6-character random suffix Secrets Manager appends to the name: " +
   "arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 characters> (IAM never matches a partial ARN)";
 const KMS_ALIAS_ALLOWED =
-  "must be the key's ARN (arn:<partition>:kms:<region>:<account>:key/<id>), not an alias ARN: IAM policies cannot name a KMS key by its alias, so kms:Decrypt on an alias ARN allows nothing";
+  "is a KMS alias; must be a KMS key ARN: arn:<partition>:kms:<region>:<account>:key/<id> (IAM policies and key grants name a key only by its key ARN, so a statement on anything else allows nothing; look the key up with the aws_kms_alias data source's target_key_arn)";
 /** kms:Decrypt on `key`, only through Secrets Manager at `endpoint` and only for `secretArn`. */
 const DECRYPT_SECRET = (secretArn: string, key = KMS_ARN, endpoint = "secretsmanager.us-east-1.amazonaws.com") => ({
   Sid: "DecryptSecret",
@@ -362,7 +362,7 @@ describe("RdsDatabaseReference", () => {
   });
 
   it.each([
-    ["partition", "amazon", 'must be an AWS partition such as "aws", "aws-cn" or "aws-us-gov"'],
+    ["partition", "amazon", 'must be an AWS partition: "aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"'],
     ["region", "us-east", 'must be an AWS region such as "us-east-1"'],
     ["account", "12345", "must be a 12-digit AWS account id"],
   ])("rejects the %s %p", (prop, value, allowed) => {
@@ -415,7 +415,13 @@ describe("database connection validation (shared by every IDatabase)", () => {
 
     it("rejects a missing or unknown engine", () => {
       expectInvalid(() => build({ engine: undefined }), "infra/Db", "engine", undefined, "is required");
-      expectInvalid(() => build({ engine: "oracle" }), "infra/Db", "engine", "oracle", 'must be one of "postgres", "mysql"');
+      expectInvalid(
+        () => build({ engine: "oracle" }),
+        "infra/Db",
+        "engine",
+        "oracle",
+        'must be one of DatabaseEngine.POSTGRES ("postgres"), DatabaseEngine.MYSQL ("mysql")',
+      );
     });
 
     it("rejects tlsRequired: false without allowPlaintext", () => {
@@ -553,7 +559,7 @@ describe("CloudSqlDatabaseReference", () => {
     );
   });
 
-  it.each(["mlflow", "acme-ml:mlflow", "acme-ml:us-central1:Mlflow", "acme-ml:us-central1:mlflow:extra", "acme-ml/us-central1/mlflow", "acme-ml:uscentral:mlflow"])(
+  it.each(["mlflow", "acme-ml:mlflow", "acme-ml:us-central1:Mlflow", "acme-ml:us-central1:mlflow:extra", "acme-ml/us-central1/mlflow"])(
     "rejects the connection name %p",
     (name) => {
       expectInvalid(
@@ -577,7 +583,34 @@ describe("CloudSqlDatabaseReference", () => {
     expectInvalid(() => cloudSql({ instanceConnectionName: "" }), "infra/Db", "instanceConnectionName", "", "must be a non-empty string");
   });
 
-  it.each(["Acme-ML", "acme", "1acme-ml", "acme-ml-"])("rejects the project %p", (project) => {
+  it("rejects a connection name whose region part is a zone or not a region", () => {
+    expectInvalid(
+      () => cloudSql({ instanceConnectionName: "acme-ml:uscentral:mlflow" }),
+      "infra/Db",
+      "instanceConnectionName region",
+      "uscentral",
+      'must be a Google Cloud region such as "us-central1"',
+    );
+    expectInvalid(
+      () => cloudSql({ instanceConnectionName: "acme-ml:us-central1-a:mlflow" }),
+      "infra/Db",
+      "instanceConnectionName region",
+      "us-central1-a",
+      'is a zone; give its region ("us-central1")',
+    );
+  });
+
+  it("rejects a project display name with its own message", () => {
+    expectInvalid(
+      () => cloudSql({ project: "Acme ML" }),
+      "infra/Db",
+      "project",
+      "Acme ML",
+      'looks like a project display name; must be a Google Cloud project id: 6 to 30 lowercase letters, digits and \'-\', starting with a letter (see "gcloud projects list", column PROJECT_ID)',
+    );
+  });
+
+  it.each(["acme", "1acme-ml", "acme-ml-"])("rejects the project %p", (project) => {
     expectInvalid(
       () => cloudSql({ project }),
       "infra/Db",
@@ -907,7 +940,7 @@ describe("MemorystoreReference", () => {
       "infra/Cache",
       "product",
       "memcached",
-      'must be one of "redis", "redis-cluster", "valkey"',
+      'must be one of MemorystoreProduct.REDIS ("redis"), MemorystoreProduct.REDIS_CLUSTER ("redis-cluster"), MemorystoreProduct.VALKEY ("valkey")',
     );
     expectInvalid(
       () => memorystore({ product: MemorystoreProduct.REDIS }),
@@ -946,7 +979,7 @@ describe("MemorystoreReference", () => {
     memorystore({ product: MemorystoreProduct.REDIS, iamAuthentication: undefined }, s, "Redis");
     expect(annotations(s, "warn")).toEqual([
       "infra/Cache: the cache at 10.30.0.5:6379 has no authentication configured: any client that reaches it can read and write; set authSecret or iamAuthentication",
-      "infra/Redis: the cache at 10.30.0.5:6379 has no authentication configured: any client that reaches it can read and write; set authSecret",
+      "infra/Redis: the cache at 10.30.0.5:6378 has no authentication configured: any client that reaches it can read and write; set authSecret",
     ]);
     expect(synthJson(s).resource).toBeUndefined();
   });
@@ -966,12 +999,54 @@ describe("MemorystoreReference", () => {
     );
   });
 
+  it("Memorystore for Redis listens on 6378 with TLS and 6379 without; other products on 6379", () => {
+    const s = bareStack();
+    const tls = memorystore({ product: MemorystoreProduct.REDIS, iamAuthentication: undefined, authSecret: "redis-auth" }, s, "Tls");
+    expect([tls.port, tls.connectionUri()]).toEqual([6378, "rediss://10.30.0.5:6378"]);
+    const plain = memorystore(
+      { product: MemorystoreProduct.REDIS, iamAuthentication: undefined, authSecret: "redis-auth", tlsEnabled: false, allowPlaintext: true },
+      s,
+      "Plain",
+    );
+    expect([plain.port, plain.connectionUri()]).toEqual([6379, "redis://10.30.0.5:6379"]);
+    expect(memorystore({ product: MemorystoreProduct.VALKEY }, s, "Valkey").port).toBe(6379);
+  });
+
+  it("rejects a Memorystore for Redis port that contradicts the TLS setting", () => {
+    expectInvalid(
+      () => memorystore({ product: MemorystoreProduct.REDIS, iamAuthentication: undefined, port: 6379 }),
+      "infra/Cache",
+      "port",
+      6379,
+      "contradicts tlsEnabled: true: Memorystore for Redis listens on 6378 with in-transit encryption (TLS); omit port (it defaults to 6378) or set tlsEnabled to match the instance",
+    );
+    expectInvalid(
+      () => memorystore({ product: MemorystoreProduct.REDIS, iamAuthentication: undefined, port: 6378, tlsEnabled: false, allowPlaintext: true }),
+      "infra/Cache",
+      "port",
+      6378,
+      "contradicts tlsEnabled: false: Memorystore for Redis listens on 6379 without TLS; omit port (it defaults to 6379) or set tlsEnabled to match the instance",
+    );
+  });
+
+  it("rejects untyped values: a wrong-case product, a string port, a string flag", () => {
+    expectInvalid(
+      () => memorystore({ product: "VALKEY" as any }),
+      "infra/Cache",
+      "product",
+      "VALKEY",
+      'must be one of MemorystoreProduct.REDIS ("redis"), MemorystoreProduct.REDIS_CLUSTER ("redis-cluster"), MemorystoreProduct.VALKEY ("valkey") (values are case-sensitive)',
+    );
+    expectInvalid(() => memorystore({ port: "6379" as any }), "infra/Cache", "port", "6379", "must be an integer from 1 to 65535, not a string");
+    expectInvalid(() => memorystore({ iamAuthentication: "true" as any }), "infra/Cache", "iamAuthentication", "true", "must be true or false, not a string");
+  });
+
   it("rejects a bad project, AUTH secret, host, port or plaintext without allowPlaintext", () => {
     expectInvalid(
-      () => memorystore({ project: "ACME" }),
+      () => memorystore({ project: "acme" }),
       "infra/Cache",
       "project",
-      "ACME",
+      "acme",
       "must be a Google Cloud project id: 6 to 30 lowercase letters, digits and '-', starting with a letter",
     );
     expectInvalid(

@@ -83,6 +83,35 @@ describe("HelmChart", () => {
     expect(make("kueue", "Kueue_System")).toThrow(/invalid namespace "Kueue_System"/);
   });
 
+  test("rejects a custom chart whose version is not exact or whose repository has no https/oci scheme", () => {
+    const { platform, platformConn } = setup();
+    const make = (id: string, version: string, repository = "https://charts.example.com") => () =>
+      new HelmChart(platform, id, {
+        connection: platformConn,
+        chart: PinnedChart.custom({ chart: "mine", repository, version }),
+        releaseName: "mine",
+        namespace: "mine",
+      });
+    const VERSION = 'must be an exact chart version such as "1.14.1" or "v26.7.0" (SemVer); "latest", ranges and partial versions are not pinned';
+    expect(make("Latest", "latest")).toThrow(new Error(`platform/Latest: invalid chart.version "latest": ${VERSION}`));
+    expect(make("Range", "^1.2.0")).toThrow(new Error(`platform/Range: invalid chart.version "^1.2.0": ${VERSION}`));
+    expect(make("NoScheme", "1.0.0", "charts.example.com/stable")).toThrow(
+      new Error(
+        'platform/NoScheme: invalid chart.repository "charts.example.com/stable": must be a chart repository URL starting with "https://" or "oci://", ' +
+          'e.g. "https://helm.ngc.nvidia.com/nvidia" or "oci://public.ecr.aws/karpenter"',
+      ),
+    );
+    expect(make("Ok", "1.0.0", "oci://registry.example.com/charts")).not.toThrow();
+  });
+
+  test("rejects values that are not an object (untyped callers)", () => {
+    const { platform, platformConn } = setup();
+    expect(
+      () =>
+        new HelmChart(platform, "K", { connection: platformConn, chart: PinnedChart.KUEUE, releaseName: "kueue", namespace: "kueue", values: "replicas: 2" as any }),
+    ).toThrow(new Error('platform/K: invalid values "replicas: 2": must be an object of chart values'));
+  });
+
   describeConformance("chart values", () => {
     test("a misspelt value key is caught by the conformance check", () => {
       const { platform, platformConn } = setup();
@@ -145,6 +174,21 @@ describe("CustomResource", () => {
     expect(make("D", { apiVersion: "kueue.x-k8s.io/v1beta2", kind: "ResourceFlavor", metadata: {} })).toThrow(
       "workloads/D: invalid manifest.metadata.name undefined: is required",
     );
+  });
+
+  test("checks the namespace, label and annotation syntax of the metadata", () => {
+    const { workloads, workloadsConn } = setup();
+    const make = (id: string, metadata: Record<string, unknown>) => () =>
+      new CustomResource(workloads, id, { connection: workloadsConn, manifest: { apiVersion: "kueue.x-k8s.io/v1beta2", kind: "LocalQueue", metadata, spec: {} } });
+    expect(make("Ns", { name: "q", namespace: "ML_Team" })).toThrow(
+      "workloads/Ns: invalid manifest.metadata.namespace \"ML_Team\": must be a namespace name: a DNS-1123 label of 1 to 63 lowercase letters, digits and '-', starting and ending with a letter or digit",
+    );
+    expect(make("LabelKey", { name: "q", labels: { "team name": "ml" } })).toThrow('workloads/LabelKey: invalid manifest.metadata.labels key "team name": must be an optional DNS subdomain prefix');
+    expect(make("LabelValue", { name: "q", labels: { team: "ml/platform" } })).toThrow(
+      'workloads/LabelValue: invalid manifest.metadata.labels["team"] "ml/platform": must be empty or at most 63 characters',
+    );
+    expect(make("Annotation", { name: "q", annotations: { "/note": "x" } })).toThrow('workloads/Annotation: invalid manifest.metadata.annotations key "/note"');
+    expect(make("Ok", { name: "q", namespace: "ml-team", labels: { "example.com/team": "" }, annotations: { "example.com/note": "free / text" } })).not.toThrow();
   });
 
   describeConformance("custom resources", () => {

@@ -17,6 +17,7 @@ import { FakeIdentity } from "../support/fake-identity";
 
 const policyDoc = (policy: { policy: string }) => JSON.parse(policy.policy);
 const strToken = () => Fn.lower(Lazy.stringValue({ produce: () => "X" }));
+const PARTITION = "${data.aws_partition.Lake_Partition_F159BDD4.partition}";
 
 describe("S3BucketReference", () => {
   let stack: TerraformStack;
@@ -30,7 +31,7 @@ describe("S3BucketReference", () => {
     lake = new S3BucketReference(stack, "Lake", { bucketName: "acme-ml-lake" });
     encrypted = new S3BucketReference(stack, "Models", {
       bucketName: "acme-models",
-      kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/abc",
+      kmsKeyArn: "arn:aws-cn:kms:cn-north-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
       partition: "aws-cn",
     });
     const reader = new FakeIdentity(stack, "Reader", WorkloadIdentityKind.AWS_IAM_ROLE);
@@ -47,7 +48,9 @@ describe("S3BucketReference", () => {
     expect(lake.kind).toBe(ObjectStoreKind.S3);
     expect(lake.bucketName).toBe("acme-ml-lake");
     expect(lake.uri).toBe("s3://acme-ml-lake");
-    expect(lake.bucketArn).toBe("arn:aws:s3:::acme-ml-lake");
+    // Without a partition prop, the partition comes from the stack's AWS provider (no literal "arn:aws").
+    expect(lake.bucketArn).toMatch(/^arn:\$\{TfToken\[TOKEN\.\d+\]\}:s3:::acme-ml-lake$/);
+    expect(JSON.stringify(json.data?.aws_partition)).toContain("Lake_Partition");
     expect((lake as IObjectStore).endpoint).toBeUndefined();
     expect(encrypted.bucketArn).toBe("arn:aws-cn:s3:::acme-models");
   });
@@ -82,14 +85,14 @@ describe("S3BucketReference", () => {
           Sid: "ListBucket",
           Effect: "Allow",
           Action: ["s3:ListBucket", "s3:GetBucketLocation"],
-          Resource: ["arn:aws:s3:::acme-ml-lake"],
+          Resource: [`arn:${PARTITION}:s3:::acme-ml-lake`],
         },
-        { Sid: "Objects", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: ["arn:aws:s3:::acme-ml-lake/*"] },
+        { Sid: "Objects", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: [`arn:${PARTITION}:s3:::acme-ml-lake/*`] },
       ],
     });
   });
 
-  it("grantReadWrite adds put, delete and multipart abort on objects", () => {
+  it("grantReadWrite adds put and multipart upload on objects, but no delete unless asked", () => {
     const policy = Object.values(resourcesOfType(json, "aws_iam_role_policy")).find(
       (p) => p.name === `strata-s3-read-write-${lake.node.addr.slice(0, 8)}`,
     );
@@ -98,8 +101,8 @@ describe("S3BucketReference", () => {
     expect(doc.Statement[1]).toEqual({
       Sid: "Objects",
       Effect: "Allow",
-      Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
-      Resource: ["arn:aws:s3:::acme-ml-lake/*"],
+      Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+      Resource: [`arn:${PARTITION}:s3:::acme-ml-lake/*`],
     });
     expect(doc.Statement).toHaveLength(2);
   });
@@ -113,13 +116,13 @@ describe("S3BucketReference", () => {
       Sid: "BucketKey",
       Effect: "Allow",
       Action: ["kms:Decrypt"],
-      Resource: ["arn:aws:kms:us-east-1:123456789012:key/abc"],
+      Resource: ["arn:aws-cn:kms:cn-north-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"],
     });
     expect(write.Statement[2]).toEqual({
       Sid: "BucketKey",
       Effect: "Allow",
       Action: ["kms:Decrypt", "kms:GenerateDataKey"],
-      Resource: ["arn:aws:kms:us-east-1:123456789012:key/abc"],
+      Resource: ["arn:aws-cn:kms:cn-north-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"],
     });
     expect(read.Statement[0].Resource).toEqual(["arn:aws-cn:s3:::acme-models"]);
   });
@@ -203,20 +206,24 @@ describe("GcsBucketReference", () => {
     });
   });
 
-  it("grantReadWrite binds roles/storage.objectUser on the bucket", () => {
+  it("grantReadWrite binds objectViewer and objectCreator (no delete) on the bucket", () => {
     expect(synth).toHaveResourceWithProperties(StorageBucketIamMember, {
-      role: "roles/storage.objectUser",
+      role: "roles/storage.objectCreator",
       member: "serviceAccount:trainer@proj.iam.gserviceaccount.com",
     });
   });
 
   it("creates exactly one member per grant, under the bucket with stable ids", () => {
     const members = resourcesOfType(json, "google_storage_bucket_iam_member");
-    expect(Object.keys(members)).toHaveLength(2);
+    expect(Object.keys(members)).toHaveLength(3);
     const ids = Object.keys(members);
     expect(ids.some((id) => id.startsWith(`Lake_Grant-objectViewer-${reader.node.addr.slice(0, 8)}_`))).toBe(true);
-    expect(ids.some((id) => id.startsWith(`Lake_Grant-objectUser-${writer.node.addr.slice(0, 8)}_`))).toBe(true);
-    expect(Object.values(members).map((m) => m.role).sort()).toEqual(["roles/storage.objectUser", "roles/storage.objectViewer"]);
+    expect(ids.some((id) => id.startsWith(`Lake_Grant-objectCreator-${writer.node.addr.slice(0, 8)}_`))).toBe(true);
+    expect(Object.values(members).map((m) => m.role).sort()).toEqual([
+      "roles/storage.objectCreator",
+      "roles/storage.objectViewer",
+      "roles/storage.objectViewer",
+    ]);
   });
 
   it.each([
@@ -306,7 +313,7 @@ describe("S3CompatibleBucket", () => {
     (value) => {
       expect(() => new S3CompatibleBucket(bareStack(), "Lake", { bucketName: "ml-lake", endpoint: value })).toThrow(
         new Error(
-          `infra/Lake: invalid endpoint ${JSON.stringify(value)}: must be an http(s) URL such as https://minio.storage.svc:9000`,
+          `infra/Lake: invalid endpoint ${JSON.stringify(value)}: must be an https URL such as https://minio.storage.svc:9000`,
         ),
       );
     },
@@ -345,6 +352,130 @@ describe("granting the same access twice", () => {
     gcs.grantReadWrite(gcp);
     const json = synthJson(stack);
     expect(Object.keys(json.resource?.aws_iam_role_policy ?? {})).toHaveLength(1);
-    expect(Object.keys(json.resource?.google_storage_bucket_iam_member ?? {})).toHaveLength(1);
+    expect(Object.keys(json.resource?.google_storage_bucket_iam_member ?? {})).toHaveLength(2); // objectViewer + objectCreator
+  });
+});
+
+describe("least privilege on data: prefixes and delete", () => {
+  const KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+  const s3Policies = (stack: TerraformStack) =>
+    Object.values(resourcesOfType(synthJson(stack), "aws_iam_role_policy")).map((p: any) => ({ name: p.name, doc: policyDoc(p) }));
+
+  it("S3: read on inputs, write-only on the job's own prefix, with the literal partition when given", () => {
+    const stack = bareStack();
+    const lake = new S3BucketReference(stack, "Lake", { bucketName: "acme-ml-lake", partition: "aws" });
+    const trainer = new FakeIdentity(stack, "Trainer", WorkloadIdentityKind.AWS_IAM_ROLE);
+    lake.grantRead(trainer, { prefix: "datasets/" });
+    lake.grantWrite(trainer, { prefix: "runs/trainer/" });
+    const docs = s3Policies(stack).map((p) => p.doc.Statement);
+    expect(docs).toContainEqual([
+      {
+        Sid: "ListBucket",
+        Effect: "Allow",
+        Action: ["s3:ListBucket", "s3:GetBucketLocation"],
+        Resource: ["arn:aws:s3:::acme-ml-lake"],
+        Condition: { StringLike: { "s3:prefix": ["datasets/", "datasets/*"] } },
+      },
+      { Sid: "Objects", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: ["arn:aws:s3:::acme-ml-lake/datasets/*"] },
+    ]);
+    expect(docs).toContainEqual([
+      {
+        Sid: "Objects",
+        Effect: "Allow",
+        Action: ["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+        Resource: ["arn:aws:s3:::acme-ml-lake/runs/trainer/*"],
+      },
+    ]);
+    expect(JSON.stringify(docs)).not.toContain("s3:DeleteObject");
+    expect(synthJson(stack).data?.aws_partition).toBeUndefined();
+  });
+
+  it("S3: s3:DeleteObject only with allowDelete, and writers get kms:GenerateDataKey", () => {
+    const stack = bareStack();
+    const lake = new S3BucketReference(stack, "Lake", { bucketName: "acme-ml-lake", partition: "aws", kmsKeyArn: KEY });
+    const cleaner = new FakeIdentity(stack, "Cleaner", WorkloadIdentityKind.AWS_IAM_ROLE);
+    lake.grantReadWrite(cleaner, { prefix: "tmp/", allowDelete: true });
+    const [policy] = s3Policies(stack);
+    expect(policy.name).toMatch(/^strata-s3-read-write-[0-9a-f]{8}-delete-/);
+    expect(policy.doc.Statement[1].Action).toEqual([
+      "s3:GetObject",
+      "s3:GetObjectVersion",
+      "s3:PutObject",
+      "s3:AbortMultipartUpload",
+      "s3:ListMultipartUploadParts",
+      "s3:DeleteObject",
+    ]);
+    expect(policy.doc.Statement[2]).toEqual({ Sid: "BucketKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: [KEY] });
+  });
+
+  it("GCS: objectCreator for write, objectUser only with allowDelete, IAM conditions on the prefix", () => {
+    const stack = bareStack();
+    const lake = new GcsBucketReference(stack, "Lake", { bucketName: "acme-ml-lake" });
+    const trainer = new FakeIdentity(stack, "Trainer", WorkloadIdentityKind.GCP_SERVICE_ACCOUNT);
+    const janitor = new FakeIdentity(stack, "Janitor", WorkloadIdentityKind.GCP_SERVICE_ACCOUNT, "ops", "janitor");
+    lake.grantWrite(trainer, { prefix: "runs/trainer/" });
+    lake.grantWrite(janitor, { allowDelete: true });
+    const members = Object.values(resourcesOfType(synthJson(stack), "google_storage_bucket_iam_member")) as any[];
+    const creator = members.find((m) => m.role === "roles/storage.objectCreator");
+    expect(creator.member).toBe("serviceAccount:trainer@proj.iam.gserviceaccount.com");
+    expect(creator.condition).toEqual({
+      title: expect.stringMatching(/^strata-prefix-[0-9a-f]{8}$/),
+      description: "Objects under runs/trainer/",
+      expression:
+        'resource.name == "projects/_/buckets/acme-ml-lake" || resource.name.startsWith("projects/_/buckets/acme-ml-lake/objects/runs/trainer/")',
+    });
+    const user = members.find((m) => m.role === "roles/storage.objectUser");
+    expect(user.member).toBe("serviceAccount:janitor@proj.iam.gserviceaccount.com");
+    expect(user.condition).toBeUndefined();
+    expect(members).toHaveLength(2);
+  });
+
+  it("S3-compatible: the warning names the prefix and whether delete is needed", () => {
+    const stack = bareStack();
+    const lake = new S3CompatibleBucket(stack, "Lake", { bucketName: "ml-lake", endpoint: "https://minio.storage.svc:9000" });
+    lake.grantWrite(new FakeIdentity(stack, "Trainer", WorkloadIdentityKind.KUBERNETES_SECRET), { prefix: "runs/trainer/" });
+    expect(annotations(stack, "warn")).toEqual([
+      'infra/Lake: grant write on prefix "runs/trainer/" of bucket "ml-lake" to training/trainer is not enforced by Terraform: ' +
+        'give the keys in Secret "trainer-credentials" write access to runs/trainer/* in the store\'s own policy',
+    ]);
+  });
+
+  it("rejects bad prefixes, delete on a read grant, and untyped options", () => {
+    const stack = bareStack();
+    const lake = new S3BucketReference(stack, "Lake", { bucketName: "acme-ml-lake", partition: "aws" });
+    const id = new FakeIdentity(stack, "Id", WorkloadIdentityKind.AWS_IAM_ROLE);
+    const PREFIX =
+      'must be an object key prefix such as "runs/trainer/": no leading \'/\', ending with \'/\' (so "runs/a/" does not also match "runs/ab/"), ' +
+      "without wildcards, quotes, backslashes, whitespace or '//'";
+    for (const prefix of ["runs/trainer", "/runs/", "runs/*/", "", "runs//x/"]) {
+      expect(() => lake.grantWrite(id, { prefix })).toThrow(new Error(`infra/Lake: invalid prefix ${JSON.stringify(prefix)}: ${PREFIX}`));
+    }
+    expect(() => lake.grantRead(id, { allowDelete: true })).toThrow(
+      new Error("infra/Lake: invalid allowDelete true: does not apply to grantRead; use grantWrite or grantReadWrite with allowDelete: true"),
+    );
+    expect(() => lake.grantWrite(id, { allowDelete: "yes" as any })).toThrow(
+      new Error('infra/Lake: invalid allowDelete "yes": must be true or false, not a string'),
+    );
+    expect(() => lake.grantWrite(id, "runs/" as any)).toThrow(
+      new Error('infra/Lake: invalid options "runs/": must be an ObjectStoreGrantOptions object ({ prefix, allowDelete }), not a string'),
+    );
+  });
+
+  it("rejects KMS references that are not key ARNs, unknown partitions and mismatched partitions", () => {
+    const make = (props: Record<string, string>) => () => new S3BucketReference(bareStack(), "Lake", { bucketName: "acme-ml-lake", ...props });
+    expect(make({ kmsKeyArn: "alias/lake" })).toThrow(/^infra\/Lake: invalid kmsKeyArn "alias\/lake": is a KMS alias; /);
+    expect(make({ kmsKeyArn: "1234abcd-12ab-34cd-56ef-1234567890ab" })).toThrow(/invalid kmsKeyArn "1234abcd-12ab-34cd-56ef-1234567890ab": is a bare key id; /);
+    expect(make({ partition: "aws-china" })).toThrow(/^infra\/Lake: invalid partition "aws-china": must be an AWS partition: "aws", "aws-cn"/);
+    expect(make({ partition: "aws-cn", kmsKeyArn: KEY })).toThrow(
+      new Error(`infra/Lake: invalid kmsKeyArn "${KEY}": is in partition "aws", not the bucket's "aws-cn"`),
+    );
+  });
+
+  it("S3-compatible endpoints must not carry a path", () => {
+    expect(() => new S3CompatibleBucket(bareStack(), "Lake", { bucketName: "ml-lake", endpoint: "https://minio.example.com/ml-lake" })).toThrow(
+      new Error(
+        'infra/Lake: invalid endpoint "https://minio.example.com/ml-lake": must be https://<host>[:<port>] with no path, query or trailing \'/\' (the bucket is a separate prop)',
+      ),
+    );
   });
 });
