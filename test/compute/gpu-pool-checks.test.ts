@@ -119,12 +119,12 @@ describe("untyped callers", () => {
     expect(() => gke().addGpuNodePool("L4", { gpu: "nvidia-l4" as unknown as Gpu, maxNodes: 1 })).toThrow(
       'infra/Cluster/L4: invalid gpu "nvidia-l4": must be a GPU of the catalog (e.g. Gpu.NVIDIA_L4) or one made with Gpu.custom({...})',
     );
-    expect(() => eks().addGpuNodePool("L4", { gpu: undefined as unknown as Gpu, maxNodes: 1 })).toThrow("infra/Cluster/L4: invalid gpu undefined: must be a GPU of the catalog");
+    expect(() => eks().addGpuNodePool("L4", { gpu: undefined as unknown as Gpu, maxNodes: 1 })).toThrow("infra/Cluster/L4: invalid gpu undefined: must be a Gpu of the catalog");
   });
 
   test("EKS instanceTypes: a string instead of a list, and malformed or impossible names", () => {
     expect(() => eks().addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, instanceTypes: "g6.xlarge" as unknown as string[], maxNodes: 1 })).toThrow(
-      'infra/Cluster/L4: invalid instanceTypes "g6.xlarge": must be a list of EC2 instance types, e.g. ["g6.xlarge"]',
+      'infra/Cluster/L4: invalid instanceTypes "g6.xlarge": must be a list of instance types, such as ["g6.xlarge"]',
     );
     expect(() => eks().addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, instanceTypes: ["g6-xlarge"], maxNodes: 1 })).toThrow(
       'infra/Cluster/L4: invalid instanceTypes[0] "g6-xlarge": must be an EC2 instance type',
