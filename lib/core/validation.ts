@@ -65,6 +65,26 @@ export function warning(scope: IConstruct, message: string): void {
         return [];
       },
     });
+    // A validation added while its scope is being validated does not run in that pass (constructs
+    // iterates a snapshot): the app's own validation, which `app.synth()` runs after every stack,
+    // prints whatever is still pending, so a warning recorded by a validation is never lost.
+    const root = scope.node.root;
+    let printers = ROOT_PRINTERS.get(root);
+    if (!printers) {
+      const all: WarningPrinter[] = [];
+      printers = all;
+      ROOT_PRINTERS.set(root, all);
+      root.node.addValidation({
+        validate: () => {
+          for (const p of all) {
+            p.validated = true;
+            flushWarnings(p);
+          }
+          return [];
+        },
+      });
+    }
+    printers.push(created);
   }
   printer.pending.push(message);
   // A warning recorded by a later validation of an already validated scope is printed at once.
@@ -77,6 +97,7 @@ interface WarningPrinter {
 }
 
 const PRINTERS = new WeakMap<IConstruct, WarningPrinter>();
+const ROOT_PRINTERS = new WeakMap<IConstruct, WarningPrinter[]>();
 
 /** Environment variable that silences the printing (not the recording) of warnings, for test runners. */
 export const SILENCE_WARNINGS_ENV = "STRATA_SILENCE_WARNINGS";

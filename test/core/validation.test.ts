@@ -129,6 +129,17 @@ describe("validation helpers", () => {
         expect(written).toEqual(["[strata] Warning: late/Thing: first 1: early\n", "[strata] Warning: late/Thing: second 2: late\n"]);
       });
 
+      it("prints, at app synth, a warning that a scope's own validation records as its first", () => {
+        const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "strata-warn-"));
+        const app = new App({ outdir });
+        const s = bareStack(app, "own");
+        const c = new Construct(s, "Thing");
+        c.node.addValidation({ validate: () => (warn(c, "late", 1, "recorded while validating"), []) });
+        app.synth();
+        expect(written).toEqual(["[strata] Warning: own/Thing: late 1: recorded while validating\n"]);
+        fs.rmSync(outdir, { recursive: true, force: true });
+      });
+
       it("stays silent under STRATA_SILENCE_WARNINGS=1 and still records the warning", () => {
         process.env.STRATA_SILENCE_WARNINGS = "1";
         const s = bareStack(undefined, "quiet");
