@@ -44,6 +44,14 @@ export function buildAwsExample(app: App, prefix = "aws"): AwsExample {
   const cluster = new compute.EksCluster(infra, "Cluster", {
     clusterName: "ml-prod",
     zoneCount: 3,
+    // Runner access: the API endpoint stays private; CI runners in the peered tools VPC and the VPN's
+    // client range reach it on 443 (see docs/compute.md, "Reaching the private endpoint").
+    endpointAccessCidrs: ["10.100.0.0/16", "172.20.0.0/22"],
+    // System capacity: every GPU node is tainted, so operators and controllers run here. Two nodes
+    // always; the maximum is sized at synth from what the platform stack installs, and the Cluster
+    // Autoscaler (platform stack) grows the group into it.
+    systemInstanceTypes: ["m7i.xlarge"],
+    systemMinNodes: 2,
     adminRoleArns: ["arn:aws:iam::123456789012:role/platform-admins"],
     karpenter: true,
   });
@@ -68,7 +76,9 @@ export function buildAwsExample(app: App, prefix = "aws"): AwsExample {
   // The DCGM ServiceMonitor needs the prometheus-operator CRDs, which the ops layer installs.
   new compute.GpuOperator(platform, "GpuOperator", { connection: ml, serviceMonitor: false });
   new compute.Kueue(platform, "Kueue", { connection: ml });
-  new compute.KarpenterController(platform, "Karpenter", { connection: ml, infra: cluster.karpenter! });
+  new compute.KarpenterController(platform, "Karpenter", { connection: ml, infra: compute.KarpenterInfra.of(cluster) });
+  // Grows the system node group (and any managed group with minNodes < maxNodes).
+  new compute.ClusterAutoscaler(platform, "ClusterAutoscaler", { connection: ml });
 
   // 3. workloads: Karpenter GPU NodePools (from zero, consolidated when idle), then queues that
   //    fill spot capacity first.
@@ -77,7 +87,7 @@ export function buildAwsExample(app: App, prefix = "aws"): AwsExample {
   new compute.KarpenterGpuNodePools(workloads, "GpuNodePools", {
     connection: mlWorkloads,
     cluster,
-    infra: cluster.karpenter!,
+    infra: compute.KarpenterInfra.of(cluster),
     gpus: [core.Gpu.NVIDIA_L4, core.Gpu.NVIDIA_A10G],
     maxGpus: 32,
   });

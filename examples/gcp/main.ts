@@ -47,6 +47,11 @@ export function buildGcpExample(app: App, prefix = "gcp"): GcpExample {
     // from their range (10.200.0.0/16 here), from any region of the network.
     masterAuthorizedCidrs: ["10.200.0.0/16"],
     privateEndpointGlobalAccess: true,
+    // System capacity: every GPU node is tainted, so operators and controllers run here. One node per
+    // zone always; GKE's autoscaler grows the pool up to a maximum sized at synth from what the
+    // platform stack installs.
+    systemMachineType: "e2-standard-4",
+    systemMinNodes: 1,
   });
   // Serving: on-demand L4s, one warm node. Google's driver installer and the GPU Operator's device
   // plugin (both from GpuOperator below); GkeGpuDriverMode.GKE_MANAGED leaves both to GKE instead.

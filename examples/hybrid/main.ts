@@ -49,6 +49,13 @@ export function buildHybridExample(app: App, prefix = "hybrid"): HybridExample {
     clusterName: "ml-training",
     vpcCidr: "10.64.0.0/16",
     zoneCount: 2,
+    // Runner access: deploys run from the data centre's CI runners, which reach the private API
+    // endpoint over the site-to-site VPN on 443.
+    endpointAccessCidrs: ["10.0.0.0/16"],
+    // System capacity: two nodes always; the maximum is sized at synth from what the platform stack
+    // installs, and the Cluster Autoscaler (platform stack) grows the group into it.
+    systemInstanceTypes: ["m7i.xlarge"],
+    systemMinNodes: 2,
     karpenter: true,
   });
   const trainer = cloud.addWorkloadIdentity("TrainerIdentity", { namespace: "ml-training", serviceAccountName: "trainer" });
@@ -76,7 +83,8 @@ export function buildHybridExample(app: App, prefix = "hybrid"): HybridExample {
   new compute.GpuOperator(platform, "CloudGpuOperator", { connection: toCloud, serviceMonitor: false });
   new compute.GpuOperator(platform, "OnPremGpuOperator", { connection: toOnPrem, serviceMonitor: false });
   new compute.Kueue(platform, "CloudKueue", { connection: toCloud });
-  new compute.KarpenterController(platform, "CloudKarpenter", { connection: toCloud, infra: cloud.karpenter! });
+  new compute.KarpenterController(platform, "CloudKarpenter", { connection: toCloud, infra: compute.KarpenterInfra.of(cloud) });
+  new compute.ClusterAutoscaler(platform, "CloudClusterAutoscaler", { connection: toCloud });
 
   // Spot H100s, 8 per node, only while training jobs run.
   const workloads = stateInS3(app, `${prefix}-workloads`);
@@ -84,7 +92,7 @@ export function buildHybridExample(app: App, prefix = "hybrid"): HybridExample {
   new compute.KarpenterGpuNodePools(workloads, "TrainingNodePools", {
     connection: cloudWorkloads,
     cluster: cloud,
-    infra: cloud.karpenter!,
+    infra: compute.KarpenterInfra.of(cloud),
     gpus: [core.Gpu.NVIDIA_H100_80GB],
     gpusPerNode: 8,
     onDemand: false,

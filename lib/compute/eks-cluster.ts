@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Fn, ITerraformDependable, TerraformStack } from "cdktf";
+import { Fn, ITerraformDependable, Lazy, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
@@ -36,7 +36,7 @@ import { ClusterConnection } from "../core/connection";
 import { generatedName, iamPolicy } from "../core/generated-names";
 import { CAPACITY_LABEL, POOL_LABEL, PURPOSE_LABEL } from "../core/labels";
 import { NamingRule, validateName } from "../core/naming";
-import { assertNewWorkloadIdentity, NodePoolRegistry } from "../core/node-pools";
+import { assertNewWorkloadIdentity, defaultSystemMaxNodes, NodePoolRegistry } from "../core/node-pools";
 import {
   invalid,
   isUnresolved,
@@ -173,8 +173,10 @@ export interface EksClusterProps {
    */
   readonly identityMode?: EksIdentityMode;
   /**
-   * Instance types of the system node group (on-demand).
-   * @default ["m7i.large"]
+   * Instance types of the system node group (on-demand), all of one shape. Every GPU node is tainted,
+   * so operators and controllers (Karpenter, Kueue, the GPU Operator, CoreDNS, CSI controllers, later
+   * Prometheus, KServe, MLflow) run here.
+   * @default ["m7i.xlarge"] (4 vCPU, 16 GiB)
    */
   readonly systemInstanceTypes?: string[];
   /**
@@ -184,9 +186,13 @@ export interface EksClusterProps {
   readonly systemMinNodes?: number;
   /**
    * Maximum nodes in the system node group. A managed node group grows beyond its minimum only
-   * when the Kubernetes Cluster Autoscaler runs (`ClusterAutoscaler`): a maximum above the minimum
-   * without one installed for the cluster gets a synth warning.
-   * @default - `systemMinNodes` (a fixed-size group)
+   * when the Kubernetes Cluster Autoscaler runs: install `ClusterAutoscaler` in the platform stack
+   * (without it, a maximum above the minimum gets a synth warning). Set it equal to
+   * `systemMinNodes` for a fixed-size group; a maximum below what the registered system workloads
+   * request gets a synth warning.
+   * @default - sized at synth from the system workloads Strata constructs register on the cluster
+   * (`addSystemWorkload`): enough `systemInstanceTypes` nodes for their requests plus one spare, and
+   * at least `systemMinNodes + 1`
    */
   readonly systemMaxNodes?: number;
   /**
@@ -343,9 +349,14 @@ export class EksCluster extends Construct implements IKubernetesCluster {
     super(scope, id);
     const version = props.kubernetesVersion ?? "1.34";
     const identityMode = props.identityMode ?? EksIdentityMode.POD_IDENTITY;
-    const systemInstanceTypes = props.systemInstanceTypes ?? ["m7i.large"];
+    const systemInstanceTypes = props.systemInstanceTypes ?? ["m7i.xlarge"];
     const systemMin = props.systemMinNodes ?? 2;
-    const systemMax = props.systemMaxNodes ?? systemMin;
+    // The default maximum follows what the platform installs: read when the stack synthesizes, after
+    // every construct registered its system workloads. A token minimum leaves a fixed-size group.
+    const systemMaxAtSynth = (): number =>
+      props.systemMaxNodes ??
+      (isUnresolved(systemMin) ? systemMin : defaultSystemMaxNodes(this.systemWorkloads, systemInstanceTypes, systemMin, 1));
+    const systemMax = props.systemMaxNodes ?? (isUnresolved(systemMin) ? systemMin : Lazy.numberValue({ produce: systemMaxAtSynth }));
     const diskSize = props.systemDiskSizeGiB ?? 50;
     const retention = props.logRetentionDays ?? 90;
     const protect = props.deletionProtection ?? true;
@@ -762,7 +773,9 @@ export class EksCluster extends Construct implements IKubernetesCluster {
       labels: systemLabels,
       taints: [],
       minNodes: systemMin,
-      maxNodes: systemMax,
+      get maxNodes(): number {
+        return systemMaxAtSynth();
+      },
       instanceTypes: systemInstanceTypes,
     });
 

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Fn, TerraformStack, Token } from "cdktf";
+import { Fn, Lazy, TerraformStack, Token } from "cdktf";
 import { ComputeFirewall } from "@cdktf/provider-google/lib/compute-firewall";
 import { ContainerCluster } from "@cdktf/provider-google/lib/container-cluster";
 import { ContainerNodePool, ContainerNodePoolNodeConfig } from "@cdktf/provider-google/lib/container-node-pool";
@@ -29,7 +29,7 @@ import { GCP_REGIONS, GCP_ZONE_PATTERN, isKnownGcpRegion, parseGcpLocation } fro
 import { generatedName } from "../core/generated-names";
 import { CAPACITY_LABEL, POOL_LABEL, PURPOSE_LABEL } from "../core/labels";
 import { NamingRule, validateName } from "../core/naming";
-import { assertNewWorkloadIdentity, NodePoolRegistry } from "../core/node-pools";
+import { assertNewWorkloadIdentity, defaultSystemMaxNodes, NodePoolRegistry } from "../core/node-pools";
 import {
   cidrsOverlap,
   invalid,
@@ -284,8 +284,11 @@ export interface GkeClusterProps {
    */
   readonly systemMinNodes?: number;
   /**
-   * Maximum nodes of the system node pool per zone (1-1000).
-   * @default 3
+   * Maximum nodes of the system node pool per zone (1-1000). GKE's cluster autoscaler grows the pool
+   * up to it; a maximum below what the registered system workloads request gets a synth warning.
+   * @default - sized at synth from the system workloads Strata constructs register on the cluster
+   * (`addSystemWorkload`): enough `systemMachineType` nodes for their requests plus one spare, spread
+   * over the pool's zones, and at least 3 per zone
    */
   readonly systemMaxNodes?: number;
   /**
@@ -370,7 +373,11 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
     const masterCidr = props.masterIpv4CidrBlock ?? "172.16.0.0/28";
     const machineType = props.systemMachineType ?? "e2-standard-4";
     const systemMin = props.systemMinNodes ?? 1;
-    const systemMax = props.systemMaxNodes ?? 3;
+    // The default maximum follows what the platform installs: read when the stack synthesizes, after every
+    // construct registered its system workloads (per zone: GKE sizes regional pools per zone).
+    const systemMaxAtSynth = (): number =>
+      props.systemMaxNodes ?? Math.max(3, Math.ceil(defaultSystemMaxNodes(this.systemWorkloads, [machineType], 0, 0) / systemZones));
+    const systemMax = props.systemMaxNodes ?? Lazy.numberValue({ produce: systemMaxAtSynth });
     const diskSize = props.systemDiskSizeGiB ?? 100;
     const keyRingName = props.keyRingName ?? `${props.clusterName}-gke`;
     const protect = props.deletionProtection ?? true;
@@ -553,6 +560,7 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
     this.location = props.location;
     this.region = zone ? zone[1] : isUnresolved(props.location) ? Fn.regex("^[a-z]+-[a-z]+[0-9]+", props.location) : props.location;
     const regional = zone === null;
+    const systemZones = regional ? REGIONAL_ZONE_COUNT : 1;
     this.workloadPool = `${props.project}.svc.id.goog`;
     this.privateEndpointOnly = !publicEndpoint;
     this.pools = new NodePoolRegistry(this);
@@ -737,7 +745,10 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
       labels: systemLabels,
       taints: [],
       minNodes: isUnresolved(systemMin) ? systemMin : systemMin * zones,
-      maxNodes: isUnresolved(systemMax) ? systemMax : systemMax * zones,
+      get maxNodes(): number {
+        const max = systemMaxAtSynth();
+        return isUnresolved(max) ? max : max * zones;
+      },
       instanceTypes: [machineType],
     });
   }

@@ -213,6 +213,22 @@ export function systemNodesNeeded(workloads: SystemWorkload[], instanceTypes: st
 }
 
 /**
+ * Internal: the default maximum of a cloud system pool, read at synth when every construct has
+ * registered its system workloads: the nodes `systemNodesNeeded` asks for (requests plus one spare),
+ * and never fewer than `minNodes + growth`. Where the instance types are unknown to the machine-shape
+ * catalog or a pod fits no node, `minNodes + growth` (the capacity check warns about the latter).
+ */
+export function defaultSystemMaxNodes(workloads: SystemWorkload[], instanceTypes: string[], minNodes: number, growth: number): number {
+  let needed = 0;
+  try {
+    needed = systemNodesNeeded(workloads, instanceTypes);
+  } catch {
+    // Unknown shapes or an oversized pod: checkSystemCapacity reports the oversized pod by name.
+  }
+  return Math.max(minNodes + growth, needed);
+}
+
+/**
  * Internal: throws when `cluster` already has a workload identity for `namespace/serviceAccountName`
  * (two would create clashing roles and associations).
  */

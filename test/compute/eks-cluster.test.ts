@@ -345,8 +345,8 @@ describe("EksCluster with defaults (new VPC, Pod Identity)", () => {
         subnet_ids: PRIVATE_SUBNETS,
         ami_type: "AL2023_x86_64_STANDARD",
         capacity_type: "ON_DEMAND",
-        instance_types: ["m7i.large"],
-        scaling_config: { min_size: 2, max_size: 2, desired_size: 2 },
+        instance_types: ["m7i.xlarge"],
+        scaling_config: { min_size: 2, max_size: 3, desired_size: 2 },
         update_config: { max_unavailable: 1 },
         labels: { "strata.io/pool": "system", "strata.io/purpose": "system", "strata.io/capacity-type": "on-demand" },
         launch_template: {
@@ -385,8 +385,8 @@ describe("EksCluster with defaults (new VPC, Pod Identity)", () => {
           labels: { "strata.io/pool": "system", "strata.io/purpose": "system", "strata.io/capacity-type": "on-demand" },
           taints: [],
           minNodes: 2,
-          maxNodes: 2,
-          instanceTypes: ["m7i.large"],
+          maxNodes: 3,
+          instanceTypes: ["m7i.xlarge"],
         },
       ]);
     });
@@ -990,15 +990,37 @@ describe("EksCluster network policies", () => {
 });
 
 describe("EksCluster system node group sizing", () => {
-  it("is fixed-size by default; a maximum above the minimum warns at synth when no ClusterAutoscaler is installed", () => {
-    const fixed = awsStack();
-    build({}, fixed);
-    Testing.synth(fixed, true);
-    expect(annotations(fixed, "warn")).toEqual([]);
+  it("grows with the system workloads constructs register: the default maximum is read at synth", () => {
+    const stack = awsStack();
+    const cluster = build({}, stack);
+    const group = () => resourcesOfType(synthJson(stack), "aws_eks_node_group").Cluster_SystemNodeGroup_9D7AD4AB.scaling_config;
+    // The cluster's own add-ons fit on two m7i.xlarge nodes: one spare node above the minimum.
+    expect(group()).toEqual({ min_size: 2, desired_size: 2, max_size: 3 });
+    // A platform that needs more (8 vCPU, 24 GiB more: three nodes of about 3.5 vCPU each, plus a spare)
+    // raises the maximum, not the minimum.
+    cluster.addSystemWorkload({ name: "monitoring", cpuMillis: 2000, memoryMiB: 6144, replicas: 4 });
+    expect(group()).toEqual({ min_size: 2, desired_size: 2, max_size: 4 });
+    expect(cluster.nodePools.find((p) => p.name === "system")?.maxNodes).toBe(4);
+  });
+
+  it("is elastic by default, so it warns at synth without a ClusterAutoscaler; a fixed-size group (min = max) does not", () => {
     const growable = awsStack();
-    build({ systemMinNodes: 2, systemMaxNodes: 5 }, growable);
+    build({}, growable);
     Testing.synth(growable, true);
     expect(annotations(growable, "warn")).toEqual([expect.stringContaining('infra/Cluster: elastic node groups ["system"]: managed node groups grow beyond minNodes only under the Kubernetes Cluster Autoscaler')]);
+    const fixed = awsStack();
+    build({ systemMinNodes: 2, systemMaxNodes: 2 }, fixed);
+    Testing.synth(fixed, true);
+    expect(annotations(fixed, "warn")).toEqual([]);
+  });
+
+  it("warns when an explicit maximum cannot hold the registered system workloads", () => {
+    const stack = awsStack();
+    const cluster = build({ systemMinNodes: 2, systemMaxNodes: 2 }, stack);
+    cluster.addSystemWorkload({ name: "monitoring", cpuMillis: 2000, memoryMiB: 6144, replicas: 4 });
+    Testing.synth(stack, true);
+    expect(annotations(stack, "warn")).toEqual([expect.stringContaining('infra/Cluster: system capacity')]);
+    expect(annotations(stack, "warn")[0]).toContain('Raise maxNodes of pool "system" to at least 4');
   });
 });
 

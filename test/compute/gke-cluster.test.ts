@@ -389,6 +389,21 @@ describe("GkeCluster: options", () => {
     expect(pool.node_config).toMatchObject({ machine_type: "n2-standard-8", disk_size_gb: 200 });
   });
 
+  test("the default system pool maximum grows with the system workloads constructs register (per zone, read at synth)", () => {
+    const app = new App();
+    const stack = new TerraformStack(app, "infra");
+    new GcsBackend(stack, { bucket: "state", prefix: "infra" });
+    new GoogleProvider(stack, "google", { project: "acme-ml-prod", region: "us-central1" });
+    const cluster = new GkeCluster(stack, "Cluster", BASE);
+    const max = () => (Object.values(JSON.parse(Testing.synth(stack)).resource.google_container_node_pool) as any[])[0].autoscaling.max_node_count;
+    expect(max()).toBe(3);
+    // 40 pods of 1 vCPU, 2 GiB: 11 e2-standard-4 nodes (about 3.7 vCPU allocatable each) and a spare,
+    // over three zones.
+    cluster.addSystemWorkload({ name: "big-platform", cpuMillis: 1000, memoryMiB: 2048, replicas: 40 });
+    expect(max()).toBe(4);
+    expect(cluster.nodePools.find((p) => p.name === "system")?.maxNodes).toBe(12);
+  });
+
   test("deletionProtection: false lifts GKE and Terraform protection from the cluster and keys", () => {
     const c = only(json, "google_container_cluster");
     expect(c.deletion_protection).toBe(false);

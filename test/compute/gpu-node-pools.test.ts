@@ -400,7 +400,9 @@ describe("availability checks against the GPU catalog", () => {
   });
 
   test("EKS: a pool that could grow, with no ClusterAutoscaler installed, warns at synth naming the groups; a fixed-size one does not", () => {
-    const fixed = awsIn("us-east-1");
+    // The default system group grows with the platform (see eks-cluster.test.ts): fixed here.
+    const fixedStack = awsStack();
+    const fixed = { stack: fixedStack, cluster: new EksCluster(fixedStack, "Cluster", { clusterName: "ml", subnetIds: ["subnet-a", "subnet-b"], systemMinNodes: 2, systemMaxNodes: 2 }) };
     fixed.cluster.addGpuNodePool("Fixed", { gpu: Gpu.NVIDIA_L4, name: "fixed", minNodes: 2, maxNodes: 2 });
     Testing.synth(fixed.stack, true);
     expect(annotations(fixed.stack, "warn")).toEqual([]);
@@ -409,7 +411,7 @@ describe("availability checks against the GPU catalog", () => {
     cluster.addSpotTrainingPool("Spot", { gpu: Gpu.NVIDIA_L4, maxNodes: 3 });
     Testing.synth(stack, true);
     expect(annotations(stack, "warn")).toEqual([
-      'infra/Cluster: elastic node groups ["nvidia-l4-spot-training"]: managed node groups grow beyond minNodes only under the Kubernetes Cluster Autoscaler, ' +
+      'infra/Cluster: elastic node groups ["system","nvidia-l4-spot-training"]: managed node groups grow beyond minNodes only under the Kubernetes Cluster Autoscaler, ' +
         'and no ClusterAutoscaler is installed for this cluster; install it: new ClusterAutoscaler(platform, "ClusterAutoscaler", { connection }) in the platform stack, ' +
         "make the groups fixed-size (minNodes = maxNodes), or use KarpenterGpuNodePools for elastic GPU capacity",
     ]);

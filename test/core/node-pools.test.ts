@@ -85,7 +85,7 @@ describe("systemCapacityShortfall", () => {
 });
 
 describe("the lazy check on every cluster", () => {
-  test("EKS: warns at synth when the default system pool is too small for the registered workloads", () => {
+  test("EKS: warns at synth when a system pool of small nodes cannot hold a registered pod", () => {
     const stack = awsStack();
     const cluster = new EksCluster(stack, "Cluster", { clusterName: "ml", subnetIds: ["subnet-a", "subnet-b"] });
     cluster.addSystemWorkload({ name: "kueue-controller-manager", cpuMillis: 500, memoryMiB: 512, replicas: 2 });
@@ -93,7 +93,7 @@ describe("the lazy check on every cluster", () => {
     expect(annotations(cluster).filter((a) => a.includes("system capacity"))).toEqual([]);
 
     const stack2 = awsStack();
-    const small = new EksCluster(stack2, "Cluster", { clusterName: "ml", subnetIds: ["subnet-a", "subnet-b"] });
+    const small = new EksCluster(stack2, "Cluster", { clusterName: "ml", subnetIds: ["subnet-a", "subnet-b"], systemInstanceTypes: ["m7i.large"] });
     small.addSystemWorkload({ name: "prometheus", cpuMillis: 2000, memoryMiB: 4096, replicas: 1 });
     small.addSystemWorkload({ name: "operators", cpuMillis: 1000, memoryMiB: 1024, replicas: 2 });
     Testing.synth(stack2, true);
@@ -105,7 +105,7 @@ describe("the lazy check on every cluster", () => {
 
   test("the warning is printed to stderr once, with the construct path", () => {
     const stack = awsStack();
-    const cluster = new EksCluster(stack, "Cluster", { clusterName: "ml", subnetIds: ["subnet-a", "subnet-b"], systemMinNodes: 1, systemMaxNodes: 1 });
+    const cluster = new EksCluster(stack, "Cluster", { clusterName: "ml", subnetIds: ["subnet-a", "subnet-b"], systemInstanceTypes: ["m7i.large"], systemMinNodes: 1, systemMaxNodes: 1 });
     cluster.addSystemWorkload({ name: "operators", cpuMillis: 1000, memoryMiB: 1024, replicas: 2 });
     const writes: string[] = [];
     const spy = jest.spyOn(process.stderr, "write").mockImplementation((chunk: any) => {
