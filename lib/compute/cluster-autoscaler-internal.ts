@@ -1,4 +1,4 @@
-import { Gpu } from "../core/gpu";
+import { IConstruct } from "constructs";
 import { isUnresolved, warn } from "../core/validation";
 import { ClusterAutoscaler } from "./cluster-autoscaler";
 import type { EksCluster } from "./eks-cluster";
@@ -7,27 +7,12 @@ import type { EksCluster } from "./eks-cluster";
  * Internal (not exported from the package): what the Cluster Autoscaler needs to know of EKS node groups.
  */
 
-/** vCPUs and memory of an instance type. */
-export interface InstanceShape {
-  readonly vcpus: number;
-  readonly memoryGiB: number;
-}
-
-/**
- * vCPUs and memory (GiB) of an AWS GPU instance type, read from the GPU catalog's instance entries
- * (g4dn, g5, g6, g6e, p4d, p4de, p5, p5e, p5en); undefined for a type the catalog does not list. The lead
- * replaces this with the shared machine-shape catalog (lib/core/machine-types.ts) once it lands: same
- * name and answer.
- */
-export function awsInstanceShape(instanceType: string): InstanceShape | undefined {
-  for (const gpu of Gpu.all()) {
-    const entry = gpu.awsInstanceType(instanceType);
-    if (entry) return { vcpus: entry.vcpus, memoryGiB: entry.memoryGiB };
-  }
-  return undefined;
-}
-
 const WATCHED = new WeakSet<EksCluster>();
+
+/** True when a `ClusterAutoscaler` anywhere in the app is installed for `cluster` (read at synth). */
+export function hasClusterAutoscaler(cluster: IConstruct): boolean {
+  return cluster.node.root.node.findAll().some((c) => c instanceof ClusterAutoscaler && c.cluster === cluster);
+}
 
 /**
  * Registers, once per cluster, the synth-time check that warns when the cluster has managed node groups that
@@ -47,8 +32,7 @@ export function watchElasticNodeGroups(cluster: EksCluster): void {
         .filter((p) => !isUnresolved(p.minNodes) && !isUnresolved(p.maxNodes) && p.minNodes < p.maxNodes)
         .map((p) => p.name);
       if (elastic.length === 0) return [];
-      const installed = cluster.node.root.node.findAll().some((c) => c instanceof ClusterAutoscaler && c.cluster === cluster);
-      if (installed) return [];
+      if (hasClusterAutoscaler(cluster)) return [];
       warned = true;
       const fix =
         cluster.clusterAutoscaler === undefined

@@ -6,7 +6,7 @@ import { NodePoolInfo } from "../core/cluster";
 import { generatedName } from "../core/generated-names";
 import { Gpu } from "../core/gpu";
 import { invalid, isUnresolved } from "../core/validation";
-import { awsInstanceShape, InstanceShape } from "./cluster-autoscaler-internal";
+import { MachineShape, tryMachineShape } from "../core/machine-types";
 import type { EksCluster } from "./eks-cluster";
 import { checkAwsRegionOffers, secureLaunchTemplate } from "./eks-internal";
 import { GpuNodePoolOptions } from "./gpu-pool-options";
@@ -183,8 +183,8 @@ export class EksGpuNodePool extends Construct {
 /** The node label by which the Cluster Autoscaler (AWS) recognises GPU nodes whose GPUs are not yet advertised. */
 const ACCELERATOR_LABEL = "k8s.amazonaws.com/accelerator";
 
-function shapeOf(instanceType: string): InstanceShape | undefined {
-  return awsInstanceShape(instanceType);
+function shapeOf(instanceType: string): MachineShape | undefined {
+  return tryMachineShape(instanceType);
 }
 
 /** Every candidate of the smallest shape (fewest vCPUs, then least memory), in catalog order. */

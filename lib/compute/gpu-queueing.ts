@@ -1,9 +1,10 @@
 import { Construct } from "constructs";
-import { CapacityType, ClusterTarget, NodePoolInfo, NodePoolPurpose, TaintEffect, Toleration } from "../core/cluster";
+import { CapacityType, ClusterTarget, IKubernetesCluster, NodePoolInfo, NodePoolPurpose, TaintEffect, Toleration } from "../core/cluster";
 import { ClusterConnection } from "../core/connection";
 import { NamingRule, validateName } from "../core/naming";
 import { Scheduling } from "../core/scheduling";
 import { invalid, isUnresolved, validateInteger, warn } from "../core/validation";
+import { hasClusterAutoscaler } from "./cluster-autoscaler-internal";
 import { perGpuShape, requireList } from "./gpu-pools-internal";
 import { KarpenterGpuNodePools } from "./karpenter-node-pools";
 import {
@@ -117,6 +118,8 @@ export class GpuQueueing extends Construct {
   public readonly localQueues: KueueLocalQueue[];
   /** The workload priority classes. */
   public readonly priorityClasses: KueueWorkloadPriorityClass[];
+
+  private warnedManagedNodeGroups = false;
   /** The cohort of the team queues. */
   public readonly cohortName: string;
 
@@ -207,7 +210,8 @@ export class GpuQueueing extends Construct {
       }
     }
     pools = [...pools.filter((p) => p.capacityType === CapacityType.SPOT), ...pools.filter((p) => p.capacityType !== CapacityType.SPOT)];
-    if (cluster.target === ClusterTarget.AWS_EKS) this.warnManagedNodeGroups(pools);
+    // Read at synth: the ClusterAutoscaler may be created after the queues.
+    if (cluster.target === ClusterTarget.AWS_EKS) this.node.addValidation({ validate: () => (this.warnManagedNodeGroups(cluster, pools), []) });
 
     this.cohortName = cohortName;
     this.flavors = pools.map((p) => KueueResourceFlavor.fromPool(this, `Flavor-${p.name}`, props.connection, p));
@@ -274,11 +278,13 @@ export class GpuQueueing extends Construct {
   }
 
   /**
-   * Warns for each queued EKS managed node group (a pool with instance types that Karpenter does not
-   * manage) whose size may vary: nothing Strata installs grows it beyond `minNodes`, so quota for
-   * its `maxNodes` admits jobs that wait for nodes until the Kubernetes Cluster Autoscaler runs.
+   * Warns, when no `ClusterAutoscaler` is installed for the cluster, for each queued EKS managed node
+   * group (a pool with instance types that Karpenter does not manage) whose size may vary: nothing
+   * grows it beyond `minNodes`, so quota for its `maxNodes` admits jobs that wait for nodes.
    */
-  private warnManagedNodeGroups(pools: NodePoolInfo[]): void {
+  private warnManagedNodeGroups(cluster: IKubernetesCluster, pools: NodePoolInfo[]): void {
+    if (this.warnedManagedNodeGroups || hasClusterAutoscaler(cluster)) return;
+    this.warnedManagedNodeGroups = true;
     for (const p of pools) {
       if ((p.instanceTypes ?? []).length === 0 || KarpenterGpuNodePools.isKarpenterPool(p)) continue;
       if (isUnresolved(p.minNodes) || isUnresolved(p.maxNodes) || p.minNodes >= p.maxNodes) continue;
@@ -286,9 +292,9 @@ export class GpuQueueing extends Construct {
         this,
         `pool "${p.name}"`,
         { minNodes: p.minNodes, maxNodes: p.maxNodes },
-        `is an EKS managed node group, which grows beyond minNodes only when the Kubernetes Cluster Autoscaler runs in the cluster ` +
-          "(Strata does not install it); until then jobs admitted on its flavor beyond minNodes wait for nodes that never come. " +
-          "Install the autoscaler, make the pool fixed-size (minNodes = maxNodes), or queue onto KarpenterGpuNodePools",
+        `is an EKS managed node group, which grows beyond minNodes only when the Kubernetes Cluster Autoscaler runs in the cluster, ` +
+          "and no ClusterAutoscaler is installed for it; until then jobs admitted on its flavor beyond minNodes wait for nodes that never come. " +
+          "Install ClusterAutoscaler in the platform stack, make the pool fixed-size (minNodes = maxNodes), or queue onto KarpenterGpuNodePools",
       );
     }
   }

@@ -3,7 +3,7 @@ import { Release } from "@cdktf/provider-helm/lib/release";
 import { NodePoolPurpose } from "../../lib/core/cluster";
 import { Gpu } from "../../lib/core/gpu";
 import { ClusterAutoscaler, ClusterAutoscalerExpander, ClusterAutoscalerInfra } from "../../lib/compute/cluster-autoscaler";
-import { awsInstanceShape } from "../../lib/compute/cluster-autoscaler-internal";
+import { tryMachineShape } from "../../lib/core/machine-types";
 import { EksCluster, EksClusterProps, EksIdentityMode } from "../../lib/compute/eks-cluster";
 import { ExistingCluster } from "../../lib/compute/existing-cluster";
 import { PINNED_CHART_VALUES } from "../support/charts";
@@ -244,12 +244,13 @@ describe("rejects bad input", () => {
   });
 });
 
-describe("awsInstanceShape", () => {
-  test("vCPUs and memory of the catalog's GPU instance types", () => {
-    expect(awsInstanceShape("g5.xlarge")).toEqual({ vcpus: 4, memoryGiB: 16 });
-    expect(awsInstanceShape("g6e.xlarge")).toEqual({ vcpus: 4, memoryGiB: 32 });
-    expect(awsInstanceShape("p4d.24xlarge")).toEqual({ vcpus: 96, memoryGiB: 1152 });
-    expect(awsInstanceShape("p5.48xlarge")).toEqual({ vcpus: 192, memoryGiB: 2048 });
-    expect(awsInstanceShape("m7i-large")).toBeUndefined();
+describe("instance shapes for one-shape spot groups", () => {
+  test("the machine-shape catalog agrees with the GPU catalog on every GPU instance type", () => {
+    for (const gpu of Gpu.all()) {
+      for (const t of gpu.awsInstanceTypes) {
+        expect({ type: t.instanceType, ...tryMachineShape(t.instanceType) }).toMatchObject({ type: t.instanceType, vcpus: t.vcpus, memoryGiB: t.memoryGiB });
+      }
+    }
+    expect(tryMachineShape("m7i-large")).toBeUndefined();
   });
 });

@@ -8,6 +8,7 @@ import { CapacityType, NodePoolInfo, NodePoolPurpose, TaintEffect } from "../../
 import { ClusterConnection } from "../../lib/core/connection";
 import { Gpu } from "../../lib/core/gpu";
 import { Scheduling } from "../../lib/core/scheduling";
+import { ClusterAutoscaler } from "../../lib/compute/cluster-autoscaler";
 import { EksCluster } from "../../lib/compute/eks-cluster";
 import { ExistingCluster, ExistingGpuNodes } from "../../lib/compute/existing-cluster";
 import { GpuQueueing, GpuQueueingProps, GpuQueueingTeam } from "../../lib/compute/gpu-queueing";
@@ -948,6 +949,7 @@ describe("GpuQueueing", () => {
       cluster.addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, minNodes: 2, maxNodes: 2 });
       const workloads = bareStack(app, "workloads");
       const conn = cluster.connect(workloads, "Ml");
+      conn.addNamespace("a");
       new KarpenterGpuNodePools(workloads, "Pools", { connection: conn, cluster, infra: cluster.karpenter!, maxGpus: 8 });
       const make = (props: Partial<GpuQueueingProps> = {}) =>
         new GpuQueueing(workloads, "Queues", { connection: conn, teams: [{ name: "a", namespaces: ["a"], gpuQuota: 4 }], ...props });
@@ -955,14 +957,24 @@ describe("GpuQueueing", () => {
     }
     const autoscalerWarning =
       'workloads/Queues: pool "nvidia-a10g-spot-training" {"minNodes":0,"maxNodes":4}: is an EKS managed node group, which grows beyond minNodes ' +
-      "only when the Kubernetes Cluster Autoscaler runs in the cluster (Strata does not install it); until then jobs admitted on its flavor beyond " +
-      "minNodes wait for nodes that never come. Install the autoscaler, make the pool fixed-size (minNodes = maxNodes), or queue onto KarpenterGpuNodePools";
+      "only when the Kubernetes Cluster Autoscaler runs in the cluster, and no ClusterAutoscaler is installed for it; until then jobs admitted on its flavor beyond " +
+      "minNodes wait for nodes that never come. Install ClusterAutoscaler in the platform stack, make the pool fixed-size (minNodes = maxNodes), or queue onto KarpenterGpuNodePools";
 
     test("the default pools are the TRAINING ones: the managed spot node group and Karpenter's spot pool", () => {
       const e = eks();
       const q = e.make();
       expect(q.flavors.map((f) => f.flavorName)).toEqual(["nvidia-a10g-spot-training", "gpu-spot"]);
+      Testing.synth(e.workloads, true);
       expect(annotations(e.workloads)).toEqual([autoscalerWarning]);
+    });
+
+    test("does not warn when a ClusterAutoscaler grows the managed node groups, even one created after the queues", () => {
+      const e = eks();
+      e.make();
+      const platform = bareStack(e.cluster.node.root as App, "platform");
+      new ClusterAutoscaler(platform, "ClusterAutoscaler", { connection: e.cluster.connect(platform, "Ml") });
+      Testing.synth(e.workloads, true);
+      expect(annotations(e.workloads)).toEqual([]);
     });
 
     test("warns for a queued managed node group that can grow, not for a fixed-size one or Karpenter pools", () => {
