@@ -10,7 +10,8 @@ import { awsInstanceShape, InstanceShape } from "./cluster-autoscaler-internal";
 import type { EksCluster } from "./eks-cluster";
 import { checkAwsRegionOffers, secureLaunchTemplate } from "./eks-internal";
 import { GpuNodePoolOptions } from "./gpu-pool-options";
-import { cloudTaintEffect, gpuPoolInfo, resolveGpuPool, validateAwsInstanceTypeList } from "./gpu-pools-internal";
+import { cloudTaintEffect, gpuPoolInfo, resolveGpuPool } from "./gpu-pools-internal";
+import { validateAwsInstanceTypeList } from "../core/machine-types";
 
 /** The EKS-optimized AMI family of GPU nodes (AL2 is end of life and not offered). */
 export enum EksGpuAmi {

@@ -3,9 +3,8 @@ import { ComputeNetwork } from "@cdktf/provider-google/lib/compute-network";
 import { ComputeRouter } from "@cdktf/provider-google/lib/compute-router";
 import { ComputeRouterNat } from "@cdktf/provider-google/lib/compute-router-nat";
 import { ComputeSubnetwork } from "@cdktf/provider-google/lib/compute-subnetwork";
-import { validateGcpRegion } from "../core/gcp-regions";
 import { NamingRule, validateName } from "../core/naming";
-import { cidrsOverlap, invalid, isUnresolved, validateCidr, validateMinMax, validateNonEmpty, validateOneOf } from "../core/validation";
+import { cidrsOverlap, invalid, isUnresolved, validateCidr, validateGcpRegion, validateMinMax, validateNonEmpty, validateOneOf } from "../core/validation";
 
 /** How often VPC flow logs aggregate a connection's packets into one entry: longer is fewer entries and a smaller bill. */
 export enum FlowLogAggregationInterval {

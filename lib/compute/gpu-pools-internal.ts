@@ -113,19 +113,6 @@ export function gpuPoolInfo(pool: ResolvedGpuPool, gpu: Gpu, instanceTypes: stri
 }
 
 /**
- * Internal: checks a list of EC2 instance types from an untyped caller: an array (not a string),
- * each entry a well-formed instance type of a size its family has (`validateAwsInstanceType`).
- * Skips undefined and unresolved tokens.
- */
-export function validateAwsInstanceTypeList(scope: IConstruct, prop: string, value: unknown): void {
-  if (value === undefined || isUnresolved(value)) return;
-  if (!Array.isArray(value)) {
-    invalid(scope, prop, value, "must be a list of EC2 instance types, e.g. [\"g6.xlarge\"]");
-  }
-  value.forEach((v, i) => validateAwsInstanceType(scope, `${prop}[${i}]`, v));
-}
-
-/**
  * GCP's limits for T4 GPUs on N1 machines (Compute Engine GPU documentation, N1 + T4 table, as
  * remembered when this was written): 1 or 2 GPUs with up to 48 vCPUs and 312 GB, 4 GPUs with up to
  * 96 vCPUs and 624 GB.
