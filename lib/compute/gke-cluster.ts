@@ -32,17 +32,17 @@ import { NamingRule, validateName } from "../core/naming";
 import { assertNewWorkloadIdentity, NodePoolRegistry } from "../core/node-pools";
 import {
   cidrsOverlap,
+  GCP_ZONE_PATTERN,
   invalid,
   isUnresolved,
   parseIpv4Cidr,
   validateCidr,
-  validateInteger,
-  validateMinMax,
+  validateEnum,
   validateGcpLocation,
+  validateInteger,
   validateList,
-  validateOneOf,
+  validateMinMax,
   validateUniqueList,
-  GCP_ZONE_PATTERN,
 } from "../core/validation";
 import { FlowLogAggregationInterval, GcpNetwork } from "./gcp-network";
 import { GkeGpuNodePool, GkeGpuNodePoolOptions } from "./gke-gpu-node-pool";
@@ -386,12 +386,12 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
     }
     validateGcpLocation(this, "location", props.location);
     const zone = isUnresolved(props.location) ? undefined : GCP_ZONE_PATTERN.exec(props.location);
-    validateOneOf(this, "releaseChannel", releaseChannel, Object.values(GkeReleaseChannel));
+    validateEnum(this, "releaseChannel", releaseChannel, GkeReleaseChannel, "GkeReleaseChannel");
     const loggingComponents = props.loggingComponents ?? [GkeLoggingComponent.SYSTEM_COMPONENTS];
     validateList(this, "loggingComponents", loggingComponents, `["${GkeLoggingComponent.SYSTEM_COMPONENTS}"]`);
     validateUniqueList(this, "loggingComponents", loggingComponents, "component");
     loggingComponents.forEach((c, i) => {
-      validateOneOf(this, `loggingComponents[${i}]`, c, Object.values(GkeLoggingComponent));
+      validateEnum(this, `loggingComponents[${i}]`, c, GkeLoggingComponent, "GkeLoggingComponent");
     });
     if (!isUnresolved(loggingComponents) && !loggingComponents.includes(GkeLoggingComponent.SYSTEM_COMPONENTS)) {
       invalid(this, "loggingComponents", loggingComponents, "must include SYSTEM_COMPONENTS, which GKE requires for every other component (and which keeps node and system logs)");

@@ -216,15 +216,6 @@ function warnGkeProvisioning(scope: IConstruct, gpu: Gpu, machineType: string, c
 }
 
 /**
- * Internal: throws the standard error unless `value` is an array (a JavaScript, JSON or YAML
- * caller may pass a string where a list is expected). Skips unresolved tokens.
- */
-export function requireList(scope: IConstruct, prop: string, value: unknown, example: string): void {
-  if (value === undefined || isUnresolved(value)) return;
-  if (!Array.isArray(value)) invalid(scope, prop, value, `must be a list, e.g. ${example}`);
-}
-
-/**
  * Cores and GiB of memory per GPU of quota on a pool whose machine shape is unknown (on-prem nodes
  * declared without instance types, or types outside the machine-shape catalog).
  */

@@ -717,8 +717,8 @@ describe("GkeCluster: rejected input", () => {
       `infra/Cluster: invalid location "us-central9": is not a Google Cloud region Strata knows (its list is dated 2025-11-01 and may be out of date); check the spelling, or if Google has opened this region since, accept it with the app context key "strata:extraGcpRegions": ["us-central9"]`,
     ],
     ["a zone of an unknown region", { location: "europe-west99-b" }, `invalid location "europe-west99-b": is in the region "europe-west99", which is not a Google Cloud region Strata knows`],
-    ["a release channel in the wrong case", { releaseChannel: "regular" as any }, `infra/Cluster: invalid releaseChannel "regular": must be one of "RAPID", "REGULAR", "STABLE"`],
-    ["a release channel that does not exist", { releaseChannel: "EXTENDED" as any }, `invalid releaseChannel "EXTENDED": must be one of "RAPID", "REGULAR", "STABLE"`],
+    ["a release channel in the wrong case", { releaseChannel: "regular" as any }, `infra/Cluster: invalid releaseChannel "regular": must be one of GkeReleaseChannel.RAPID ("RAPID"), GkeReleaseChannel.REGULAR ("REGULAR"), GkeReleaseChannel.STABLE ("STABLE") (values are case-sensitive)`],
+    ["a release channel that does not exist", { releaseChannel: "EXTENDED" as any }, `invalid releaseChannel "EXTENDED": must be one of GkeReleaseChannel.RAPID ("RAPID"), GkeReleaseChannel.REGULAR ("REGULAR"), GkeReleaseChannel.STABLE ("STABLE")`],
     ["a malformed system machine type", { systemMachineType: "e2standard4" }, `infra/Cluster: invalid systemMachineType "e2standard4": must be a Compute Engine machine type such as n2-standard-8 or g2-standard-8 (series, kind, size)`],
     [
       "a single CIDR string where a list belongs",
@@ -742,7 +742,7 @@ describe("GkeCluster: rejected input", () => {
       `invalid masterAuthorizedCidrs "101 CIDRs": GKE accepts at most 100 authorized networks on a private-only endpoint`,
     ],
     ["logging components as a single string", { loggingComponents: "WORKLOADS" as any }, `infra/Cluster: invalid loggingComponents "WORKLOADS": must be a list such as ["SYSTEM_COMPONENTS"], not a string`],
-    ["a logging component in the wrong case", { loggingComponents: ["SYSTEM_COMPONENTS", "workloads" as any] }, `infra/Cluster: invalid loggingComponents[1] "workloads": must be one of "SYSTEM_COMPONENTS", "APISERVER"`],
+    ["a logging component in the wrong case", { loggingComponents: ["SYSTEM_COMPONENTS", "workloads" as any] }, `infra/Cluster: invalid loggingComponents[1] "workloads": must be one of GkeLoggingComponent.SYSTEM_COMPONENTS ("SYSTEM_COMPONENTS"), GkeLoggingComponent.APISERVER ("APISERVER")`],
     [
       "logging components without SYSTEM_COMPONENTS",
       { loggingComponents: [GkeLoggingComponent.WORKLOADS] },
@@ -756,7 +756,7 @@ describe("GkeCluster: rejected input", () => {
     ["flow log sampling above 1", { flowLogSampling: 1.5 }, `invalid flowLogSampling 1.5: must be a number greater than 0 and at most 1`],
     ["flow log sampling as a percentage string", { flowLogSampling: "10%" as any }, `invalid flowLogSampling "10%": must be a number greater than 0 and at most 1`],
     ["flow log settings with flow logs off", { flowLogs: false, flowLogSampling: 0.5 }, `infra/Cluster/Network: invalid flowLogSampling 0.5: only applies with flowLogs: true`],
-    ["a flow log interval in the wrong case", { flowLogAggregationInterval: "interval_5_sec" as any }, `invalid flowLogAggregationInterval "interval_5_sec": must be one of "INTERVAL_5_SEC"`],
+    ["a flow log interval in the wrong case", { flowLogAggregationInterval: "interval_5_sec" as any }, `invalid flowLogAggregationInterval "interval_5_sec": must be one of FlowLogAggregationInterval.INTERVAL_5_SEC ("INTERVAL_5_SEC")`],
     [
       "NAT settings with an existing network",
       { network: "shared", subnetwork: "ml", podsRangeName: "p", servicesRangeName: "s", natMinPortsPerVm: 128 },
