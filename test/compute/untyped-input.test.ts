@@ -227,6 +227,9 @@ const ROWS: Array<[string, Props, string, unknown, string]> = [
   ["KueueResourceFlavor", { pool: undefined, poolName: ["l40s-spot"] }, "poolName", ["l40s-spot"], "must be a non-empty string, not a list"],
   // KueueClusterQueue
   ["KueueClusterQueue", { flavors: "spot" }, "flavors", "spot", 'must be a list such as [{ flavor, gpus: 8, cpuCores: 64, memoryGiB: 512 }], not a string'],
+  // a non-object entry reached f.flavor.flavorName (a TypeError) before the entry check
+  ["KueueClusterQueue", { flavors: ["spot"] }, "flavors[0]", "spot", "must be a flavor quota such as { flavor, gpus: 8, cpuCores: 64, memoryGiB: 512 } (flavor a KueueResourceFlavor)"],
+  ["KueueClusterQueue", { flavor0: { cpuCores: "32" } }, "flavors[0].cpuCores", "32", "must be a number, not a string"],
   ["KueueClusterQueue", { flavor0: { gpus: "8" } }, "flavors[0].gpus", "8", INT("an integer >= 0", "a string")],
   ["KueueClusterQueue", { namespaces: "research" }, "namespaces", "research", 'must be a list such as ["research"], not a string'],
   ["KueueClusterQueue", { namespaces: ["Research"] }, "namespaces[0]", "Research", DNS_LABEL],
@@ -272,6 +275,9 @@ const ROWS: Array<[string, Props, string, unknown, string]> = [
   // ClusterAutoscaler
   ["ClusterAutoscaler", { scaleDownUnneededMinutes: "10" }, "scaleDownUnneededMinutes", "10", INT("an integer from 1 to 1440", "a string")],
   // ExistingCluster
+  // entries that are not node groups, and (next row but two) a string for the list, ended in TypeErrors before these checks
+  ["ExistingCluster", { gpuNodes: ["l4"] }, "gpuNodes[0]", "l4", 'must be a GPU node group such as { name: "l4", gpu: Gpu.NVIDIA_L4, nodeCount: 2, gpusPerNode: 1 }'],
+  ["ExistingCluster", { node0: { gpu: "nvidia-l4" } }, "gpuNodes[0].gpu", "nvidia-l4", "must be a Gpu of the catalog, such as Gpu.NVIDIA_L4 (or Gpu.fromProductLabel(...))"],
   ["ExistingCluster", { gpuNodes: "l4" }, "gpuNodes", "l4", 'must be a list such as [{ name: "l4", gpu: Gpu.NVIDIA_L4, nodeCount: 2, gpusPerNode: 1 }], not a string'],
   ["ExistingCluster", { node0: { nodeCount: "2" } }, "gpuNodes[0].nodeCount", "2", INT("an integer >= 1", "a string")],
   ["ExistingCluster", { node0: { nodeSelector: { "node type": "gpu" } } }, "gpuNodes[0].nodeSelector key", "node type", QUALIFIED],
