@@ -4,7 +4,7 @@ import { IWorkloadIdentity, NodePoolPurpose } from "../core/cluster";
 import { ClusterConnection } from "../core/connection";
 import { iamPolicy } from "../core/generated-names";
 import { HelmChart, PinnedChart } from "../core/helm-chart";
-import { invalid, isUnresolved, validateEnum, validateInteger } from "../core/validation";
+import { invalid, validateEnum, validateInteger } from "../core/validation";
 import { EksCluster } from "./eks-cluster";
 
 /** Namespace the Cluster Autoscaler runs in. */

@@ -2,7 +2,7 @@ import { IConstruct } from "constructs";
 import { CapacityType, NodePoolInfo, NodePoolPurpose, NodeTaint } from "../core/cluster";
 import { GkeProvisioning, Gpu } from "../core/gpu";
 import { CAPACITY_LABEL, POOL_LABEL, PURPOSE_LABEL } from "../core/labels";
-import { tryMachineShape, validateAwsInstanceType, validateGcpMachineType } from "../core/machine-types";
+import { tryMachineShape, validateGcpMachineType } from "../core/machine-types";
 import { Scheduling } from "../core/scheduling";
 import { invalid, isUnresolved, validateInteger, validateMinMax, warn } from "../core/validation";
 import { GpuNodePoolOptions } from "./gpu-pool-options";
