@@ -13,8 +13,7 @@ import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { invalid, isUnresolved, parseIpv4Cidr, validateCidr, validateInteger } from "../core/validation";
-import { validateEnumValue, validateNoDuplicates } from "./eks-internal";
+import { invalid, isUnresolved, parseIpv4Cidr, validateCidr, validateEnum, validateInteger, validateList, validateUniqueList } from "../core/validation";
 
 /**
  * How many NAT gateways give the private subnets their egress. `SINGLE` is the cheap default (one
@@ -118,12 +117,10 @@ export class AwsVpc extends Construct {
     const zoneCount = props.zoneCount ?? 3;
     const natMode = props.natGateways ?? NatGatewayMode.SINGLE;
     const interfaceEndpoints = props.interfaceEndpoints ?? [];
-    validateEnumValue(this, "natGateways", props.natGateways, "NatGatewayMode", NatGatewayMode);
-    if (!Array.isArray(interfaceEndpoints) && !isUnresolved(interfaceEndpoints)) {
-      invalid(this, "interfaceEndpoints", interfaceEndpoints, 'must be a list such as [VpcInterfaceEndpoint.ECR_API] ("ecr.api")');
-    }
-    interfaceEndpoints.forEach((e, i) => validateEnumValue(this, `interfaceEndpoints[${i}]`, e, "VpcInterfaceEndpoint", VpcInterfaceEndpoint));
-    validateNoDuplicates(this, "interfaceEndpoints", interfaceEndpoints);
+    validateEnum(this, "natGateways", props.natGateways, NatGatewayMode, "NatGatewayMode");
+    validateList(this, "interfaceEndpoints", interfaceEndpoints, '[VpcInterfaceEndpoint.ECR_API] ("ecr.api")');
+    interfaceEndpoints.forEach((e, i) => validateEnum(this, `interfaceEndpoints[${i}]`, e, VpcInterfaceEndpoint, "VpcInterfaceEndpoint"));
+    validateUniqueList(this, "interfaceEndpoints", interfaceEndpoints);
     if (isUnresolved(cidr) || isUnresolved(zoneCount)) {
       invalid(this, isUnresolved(cidr) ? "cidr" : "zoneCount", "<token>", "must be a literal value: subnets are laid out at synth time");
     }

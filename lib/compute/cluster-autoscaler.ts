@@ -4,7 +4,7 @@ import { IWorkloadIdentity, NodePoolPurpose } from "../core/cluster";
 import { ClusterConnection } from "../core/connection";
 import { iamPolicy } from "../core/generated-names";
 import { HelmChart, PinnedChart } from "../core/helm-chart";
-import { invalid, isUnresolved, validateInteger } from "../core/validation";
+import { invalid, validateEnum, validateInteger } from "../core/validation";
 import { EksCluster } from "./eks-cluster";
 
 /** Namespace the Cluster Autoscaler runs in. */
@@ -191,10 +191,7 @@ export class ClusterAutoscaler extends Construct {
         `connects to ${cluster.node.path}, which was created with clusterAutoscaler: false; set clusterAutoscaler: true (the default) on the EksCluster for the autoscaler's identity`,
       );
     }
-    const expanders: string[] = Object.values(ClusterAutoscalerExpander);
-    if (!isUnresolved(expander) && !expanders.includes(expander)) {
-      invalid(this, "expander", expander, `must be one of ${expanders.map((e) => JSON.stringify(e)).join(", ")} (a ClusterAutoscalerExpander)`);
-    }
+    validateEnum(this, "expander", expander, ClusterAutoscalerExpander, "ClusterAutoscalerExpander");
     validateInteger(this, "scaleDownUnneededMinutes", unneededMinutes, 1, 1440);
     const twin = this.node.root.node.findAll().find((c) => c instanceof ClusterAutoscaler && c !== this && c.cluster === cluster);
     if (twin) {

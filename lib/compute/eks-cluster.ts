@@ -42,12 +42,16 @@ import {
   isUnresolved,
   validateCidr,
   validateCidrList,
+  validateEnum,
+  validateIamPrincipalArn,
   validateInteger,
   validateMinMax,
-  validateNonEmpty,
   validateOneOf,
+  validateStringList,
+  validateUniqueList,
   warn,
 } from "../core/validation";
+import { validateAwsInstanceType } from "../core/machine-types";
 import { AwsVpc, NatGatewayMode, VpcInterfaceEndpoint } from "./aws-vpc";
 import { EksGpuNodePool, EksGpuNodePoolOptions } from "./eks-gpu-node-pool";
 import {
@@ -56,10 +60,6 @@ import {
   EKS_ADDONS,
   EKS_SYSTEM_WORKLOADS,
   secureLaunchTemplate,
-  validateEnumValue,
-  validateIamPrincipalArn,
-  validateNoDuplicates,
-  validateStringList,
 } from "./eks-internal";
 import { EksWorkloadIdentity } from "./eks-workload-identity";
 import { ClusterAutoscalerInfra } from "./cluster-autoscaler";
@@ -364,19 +364,19 @@ export class EksCluster extends Construct implements IKubernetesCluster {
 
     // Shapes first: JavaScript, JSON and YAML callers may pass a string where a list belongs.
     const lists: Array<[string, unknown, string]> = [
-      ["subnetIds", props.subnetIds, "subnet-0123456789abcdef0"],
-      ["systemInstanceTypes", props.systemInstanceTypes, "m7i.large"],
-      ["publicEndpointCidrs", props.publicEndpointCidrs, "203.0.113.0/24"],
-      ["endpointAccessCidrs", props.endpointAccessCidrs, "10.100.0.0/16"],
-      ["adminRoleArns", props.adminRoleArns, "arn:aws:iam::123456789012:role/platform-admins"],
-      ["keyAdministratorArns", props.keyAdministratorArns, "arn:aws:iam::123456789012:role/key-admins"],
-      ["keyUserArns", props.keyUserArns, "arn:aws:iam::123456789012:role/backup"],
-      ["controlPlaneLogTypes", props.controlPlaneLogTypes, "audit"],
-      ["interfaceEndpoints", props.interfaceEndpoints, "ecr.api"],
+      ["subnetIds", props.subnetIds, '["subnet-0123456789abcdef0"]'],
+      ["systemInstanceTypes", props.systemInstanceTypes, '["m7i.large"]'],
+      ["publicEndpointCidrs", props.publicEndpointCidrs, '["203.0.113.0/24"]'],
+      ["endpointAccessCidrs", props.endpointAccessCidrs, '["10.100.0.0/16"]'],
+      ["adminRoleArns", props.adminRoleArns, '["arn:aws:iam::123456789012:role/platform-admins"]'],
+      ["keyAdministratorArns", props.keyAdministratorArns, '["arn:aws:iam::123456789012:role/key-admins"]'],
+      ["keyUserArns", props.keyUserArns, '["arn:aws:iam::123456789012:role/backup"]'],
+      ["controlPlaneLogTypes", props.controlPlaneLogTypes, '["audit"]'],
+      ["interfaceEndpoints", props.interfaceEndpoints, '["ecr.api"]'],
     ];
     for (const [prop, value, example] of lists) validateStringList(this, prop, value, example);
-    validateEnumValue(this, "identityMode", props.identityMode, "EksIdentityMode", EksIdentityMode);
-    validateEnumValue(this, "natGateways", props.natGateways, "NatGatewayMode", NatGatewayMode);
+    validateEnum(this, "identityMode", props.identityMode, EksIdentityMode, "EksIdentityMode");
+    validateEnum(this, "natGateways", props.natGateways, NatGatewayMode, "NatGatewayMode");
     const addonVersionsProp: unknown = props.addonVersions;
     if (addonVersionsProp !== undefined && !isUnresolved(addonVersionsProp) && (typeof addonVersionsProp !== "object" || Array.isArray(addonVersionsProp) || addonVersionsProp === null)) {
       invalid(this, "addonVersions", addonVersionsProp, 'must be a map from add-on name to version, such as {"coredns": "v1.12.4-eksbuild.1"}');
@@ -402,9 +402,9 @@ export class EksCluster extends Construct implements IKubernetesCluster {
     if (props.endpointAccessCidrs !== undefined && !isUnresolved(props.endpointAccessCidrs) && props.endpointAccessCidrs.length === 0) {
       invalid(this, "endpointAccessCidrs", props.endpointAccessCidrs, "must list at least one CIDR; omit it to admit only the cluster security group");
     }
-    validateNoDuplicates(this, "endpointAccessCidrs", props.endpointAccessCidrs);
-    validateNoDuplicates(this, "publicEndpointCidrs", props.publicEndpointCidrs);
-    validateNoDuplicates(this, "subnetIds", props.subnetIds);
+    validateUniqueList(this, "endpointAccessCidrs", props.endpointAccessCidrs);
+    validateUniqueList(this, "publicEndpointCidrs", props.publicEndpointCidrs);
+    validateUniqueList(this, "subnetIds", props.subnetIds);
     validateCidrList(this, "publicEndpointCidrs", props.publicEndpointCidrs, {
       allowAnywhere: false,
       anywhereHint: "must not be 0.0.0.0/0: list the CIDRs of your CI runners and VPN egress, or keep the endpoint private",
@@ -430,13 +430,7 @@ export class EksCluster extends Construct implements IKubernetesCluster {
     if (systemInstanceTypes.length === 0) {
       invalid(this, "systemInstanceTypes", systemInstanceTypes, "must list at least one instance type");
     }
-    systemInstanceTypes.forEach((t, i) => {
-      validateNonEmpty(this, `systemInstanceTypes[${i}]`, t);
-      // Syntax only: <family>.<size>, e.g. m7i.large, m7i-flex.xlarge, u-6tb1.metal (catches "m7i-large").
-      if (!isUnresolved(t) && t.trim().length > 0 && !/^[a-z][a-z0-9-]*\.[a-z0-9-]+$/.test(t)) {
-        invalid(this, `systemInstanceTypes[${i}]`, t, 'must be an EC2 instance type: <family>.<size>, such as "m7i.large"');
-      }
-    });
+    systemInstanceTypes.forEach((t, i) => validateAwsInstanceType(this, `systemInstanceTypes[${i}]`, t));
     validateInteger(this, "systemMinNodes", systemMin, 1, 450);
     validateInteger(this, "systemMaxNodes", systemMax, 1, 450);
     validateMinMax(this, "systemMinNodes", systemMin, "systemMaxNodes", systemMax);
@@ -448,18 +442,18 @@ export class EksCluster extends Construct implements IKubernetesCluster {
       if (logTypes.length === 0) {
         invalid(this, "controlPlaneLogTypes", logTypes, "must list at least one log type (audit logs are the record of who did what); the default is audit and authenticator");
       }
-      logTypes.forEach((t, i) => validateEnumValue(this, `controlPlaneLogTypes[${i}]`, t, "EksControlPlaneLogType", EksControlPlaneLogType));
-      validateNoDuplicates(this, "controlPlaneLogTypes", logTypes);
+      logTypes.forEach((t, i) => validateEnum(this, `controlPlaneLogTypes[${i}]`, t, EksControlPlaneLogType, "EksControlPlaneLogType"));
+      validateUniqueList(this, "controlPlaneLogTypes", logTypes);
       if (!logTypes.includes(EksControlPlaneLogType.AUDIT)) {
         warn(this, "controlPlaneLogTypes", logTypes, "has no audit logs: nothing records who changed what in the cluster");
       }
     }
     (props.adminRoleArns ?? []).forEach((arn, i) => validateIamPrincipalArn(this, `adminRoleArns[${i}]`, arn, ["role"]));
-    validateNoDuplicates(this, "adminRoleArns", props.adminRoleArns);
+    validateUniqueList(this, "adminRoleArns", props.adminRoleArns);
     (props.keyAdministratorArns ?? []).forEach((arn, i) => validateIamPrincipalArn(this, `keyAdministratorArns[${i}]`, arn, ["role", "user", "root"]));
-    validateNoDuplicates(this, "keyAdministratorArns", props.keyAdministratorArns);
+    validateUniqueList(this, "keyAdministratorArns", props.keyAdministratorArns);
     (props.keyUserArns ?? []).forEach((arn, i) => validateIamPrincipalArn(this, `keyUserArns[${i}]`, arn, ["role", "user"]));
-    validateNoDuplicates(this, "keyUserArns", props.keyUserArns);
+    validateUniqueList(this, "keyUserArns", props.keyUserArns);
     for (const [addon, addonVersion] of Object.entries(props.addonVersions ?? {})) {
       validateOneOf(this, "addonVersions key", addon, EKS_ADDONS);
       if (isUnresolved(addonVersion)) continue;

@@ -5,12 +5,13 @@ import { EksNodeGroup } from "@cdktf/provider-aws/lib/eks-node-group";
 import { NodePoolInfo } from "../core/cluster";
 import { generatedName } from "../core/generated-names";
 import { Gpu } from "../core/gpu";
-import { invalid, isUnresolved } from "../core/validation";
+import { invalid, isUnresolved, validateBoolean, validateEnum, validateList } from "../core/validation";
 import { MachineShape, tryMachineShape } from "../core/machine-types";
 import type { EksCluster } from "./eks-cluster";
 import { checkAwsRegionOffers, secureLaunchTemplate } from "./eks-internal";
 import { GpuNodePoolOptions } from "./gpu-pool-options";
-import { cloudTaintEffect, gpuPoolInfo, resolveGpuPool, validateAwsInstanceTypeList } from "./gpu-pools-internal";
+import { cloudTaintEffect, gpuPoolInfo, resolveGpuPool } from "./gpu-pools-internal";
+import { validateAwsInstanceTypeList } from "../core/machine-types";
 
 /** The EKS-optimized AMI family of GPU nodes (AL2 is end of life and not offered). */
 export enum EksGpuAmi {
@@ -82,13 +83,9 @@ export class EksGpuNodePool extends Construct {
     if (!(props.gpu instanceof Gpu)) {
       invalid(this, "gpu", props.gpu, "must be a Gpu of the catalog, such as Gpu.NVIDIA_L4 (or Gpu.fromProductLabel(...))");
     }
-    const amis: string[] = Object.values(EksGpuAmi);
-    if (props.ami !== undefined && !isUnresolved(props.ami) && !amis.includes(props.ami)) {
-      invalid(this, "ami", props.ami, `must be one of ${amis.map((a) => JSON.stringify(a)).join(", ")} (an EksGpuAmi)`);
-    }
-    if (props.instanceTypes !== undefined && !isUnresolved(props.instanceTypes) && !Array.isArray(props.instanceTypes)) {
-      invalid(this, "instanceTypes", props.instanceTypes, 'must be a list of instance types, such as ["g6.xlarge"]');
-    }
+    validateBoolean(this, "spotTraining", props.spotTraining);
+    validateEnum(this, "ami", props.ami, EksGpuAmi, "EksGpuAmi");
+    validateList(this, "instanceTypes", props.instanceTypes, '["g6.xlarge"]');
     const resolved = resolveGpuPool(this, props, training);
     // Bottlerocket NVIDIA images run their own device plugin: keep the GPU Operator's off those nodes.
     const pool =

@@ -5,7 +5,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IWorkloadIdentity, WorkloadIdentityKind } from "../core/cluster";
 import { generatedName, iamPolicy } from "../core/generated-names";
 import { NamingRule, validateName } from "../core/naming";
-import { invalid } from "../core/validation";
+import { invalid, validateBoolean } from "../core/validation";
 import type { EksCluster } from "./eks-cluster";
 
 /** Props of `EksWorkloadIdentity`. */
@@ -58,6 +58,7 @@ export class EksWorkloadIdentity extends Construct implements IWorkloadIdentity 
     super(scope, id);
     validateName(this, "namespace", props.namespace, NamingRule.DNS1123_LABEL);
     validateName(this, "serviceAccountName", props.serviceAccountName, NamingRule.DNS1123_SUBDOMAIN);
+    validateBoolean(this, "managedByAddon", props.managedByAddon);
     if (props.credentialsSecretName !== undefined) {
       invalid(this, "credentialsSecretName", props.credentialsSecretName, "is only for on-prem clusters; EKS workloads use an IAM role");
     }

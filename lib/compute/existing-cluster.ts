@@ -11,6 +11,7 @@ import {
   NodePoolPurpose,
   NodeTaint,
   SystemWorkload,
+  TaintEffect,
   WorkloadIdentityKind,
   WorkloadIdentityOptions,
 } from "../core/cluster";
@@ -19,7 +20,17 @@ import { Gpu } from "../core/gpu";
 import { GPU_PRODUCT_LABEL } from "../core/labels";
 import { NamingRule, validateName } from "../core/naming";
 import { assertNewWorkloadIdentity, NodePoolRegistry } from "../core/node-pools";
-import { invalid, isUnresolved, validateInteger, validateNonEmpty } from "../core/validation";
+import {
+  invalid,
+  isUnresolved,
+  validateEnum,
+  validateInteger,
+  validateLabels,
+  validateLabelValue,
+  validateList,
+  validateNonEmpty,
+  validateTaintKey,
+} from "../core/validation";
 
 /** GPU nodes that already exist in an on-prem cluster, declared so later layers can schedule onto them. */
 export interface ExistingGpuNodes {
@@ -140,6 +151,7 @@ export class ExistingCluster extends Construct implements IKubernetesCluster {
     this.kubeconfigContext = props.kubeconfigContext;
     this.pools = new NodePoolRegistry(this);
 
+    validateList(this, "gpuNodes", props.gpuNodes, '[{ name: "l4", gpu: Gpu.NVIDIA_L4, nodeCount: 2, gpusPerNode: 1 }]');
     (props.gpuNodes ?? []).forEach((group, i) => this.declareGpuNodes(group, `gpuNodes[${i}]`));
   }
 
@@ -188,8 +200,28 @@ export class ExistingCluster extends Construct implements IKubernetesCluster {
   }
 
   private declareGpuNodes(group: ExistingGpuNodes, prop: string): void {
+    if (group === null || typeof group !== "object" || Array.isArray(group)) {
+      invalid(this, prop, group, 'must be a GPU node group such as { name: "l4", gpu: Gpu.NVIDIA_L4, nodeCount: 2, gpusPerNode: 1 }');
+    }
+    if (!(group.gpu instanceof Gpu)) {
+      invalid(this, `${prop}.gpu`, group.gpu, "must be a Gpu of the catalog, such as Gpu.NVIDIA_L4 (or Gpu.fromProductLabel(...))");
+    }
     validateInteger(this, `${prop}.nodeCount`, group.nodeCount, 1);
     validateInteger(this, `${prop}.gpusPerNode`, group.gpusPerNode, 1, 16);
+    validateEnum(this, `${prop}.purpose`, group.purpose, NodePoolPurpose, "NodePoolPurpose");
+    validateLabels(this, `${prop}.nodeSelector`, group.nodeSelector);
+    validateList(this, `${prop}.taints`, group.taints, "[Scheduling.gpuTaint()]");
+    (group.taints ?? []).forEach((taint, j) => {
+      const at = `${prop}.taints[${j}]`;
+      if (taint === null || typeof taint !== "object" || Array.isArray(taint)) {
+        invalid(this, at, taint, 'must be a taint such as { key: "nvidia.com/gpu", value: "present", effect: TaintEffect.NO_SCHEDULE }');
+      }
+      validateTaintKey(this, `${at}.key`, taint.key);
+      if (taint.key === undefined) invalid(this, `${at}.key`, taint.key, "is required: a taint key such as \"nvidia.com/gpu\"");
+      validateLabelValue(this, `${at}.value`, taint.value);
+      validateEnum(this, `${at}.effect`, taint.effect, TaintEffect, "TaintEffect");
+      if (taint.effect === undefined) invalid(this, `${at}.effect`, taint.effect, "is required: TaintEffect.NO_SCHEDULE, PREFER_NO_SCHEDULE or NO_EXECUTE");
+    });
     const selector = group.nodeSelector ?? { [GPU_PRODUCT_LABEL]: group.gpu.productLabel };
     const product = selector[GPU_PRODUCT_LABEL];
     if (product === undefined) {

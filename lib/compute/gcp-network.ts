@@ -3,9 +3,8 @@ import { ComputeNetwork } from "@cdktf/provider-google/lib/compute-network";
 import { ComputeRouter } from "@cdktf/provider-google/lib/compute-router";
 import { ComputeRouterNat } from "@cdktf/provider-google/lib/compute-router-nat";
 import { ComputeSubnetwork } from "@cdktf/provider-google/lib/compute-subnetwork";
-import { validateGcpRegion } from "../core/gcp-regions";
 import { NamingRule, validateName } from "../core/naming";
-import { cidrsOverlap, invalid, isUnresolved, validateCidr, validateMinMax, validateNonEmpty, validateOneOf } from "../core/validation";
+import { cidrsOverlap, invalid, isUnresolved, validateCidr, validateEnum, validateGcpRegion, validateMinMax, validateNonEmpty } from "../core/validation";
 
 /** How often VPC flow logs aggregate a connection's packets into one entry: longer is fewer entries and a smaller bill. */
 export enum FlowLogAggregationInterval {
@@ -175,7 +174,7 @@ export class GcpNetwork extends Construct {
       invalid(this, "flowLogSampling", sampling, "must be a number greater than 0 and at most 1 (the share of flows logged); set flowLogs: false to turn flow logs off");
     }
     const aggregation = props.flowLogAggregationInterval ?? FlowLogAggregationInterval.INTERVAL_10_MIN;
-    validateOneOf(this, "flowLogAggregationInterval", aggregation, Object.values(FlowLogAggregationInterval));
+    validateEnum(this, "flowLogAggregationInterval", aggregation, FlowLogAggregationInterval, "FlowLogAggregationInterval");
     if (!flowLogs) {
       for (const [prop, value] of Object.entries({ flowLogSampling: props.flowLogSampling, flowLogAggregationInterval: props.flowLogAggregationInterval })) {
         if (value !== undefined) invalid(this, prop, value, "only applies with flowLogs: true; remove it, or turn flow logs on");

@@ -25,20 +25,24 @@ import {
   WorkloadIdentityOptions,
 } from "../core/cluster";
 import { ClusterConnection } from "../core/connection";
-import { GCP_REGIONS, GCP_ZONE_PATTERN, isKnownGcpRegion, parseGcpLocation } from "../core/gcp-regions";
 import { generatedName } from "../core/generated-names";
+import { validateGcpMachineType } from "../core/machine-types";
 import { CAPACITY_LABEL, POOL_LABEL, PURPOSE_LABEL } from "../core/labels";
 import { NamingRule, validateName } from "../core/naming";
 import { assertNewWorkloadIdentity, defaultSystemMaxNodes, NodePoolRegistry } from "../core/node-pools";
 import {
   cidrsOverlap,
+  GCP_ZONE_PATTERN,
   invalid,
   isUnresolved,
   parseIpv4Cidr,
   validateCidr,
+  validateEnum,
+  validateGcpLocation,
   validateInteger,
+  validateList,
   validateMinMax,
-  validateOneOf,
+  validateUniqueList,
 } from "../core/validation";
 import { FlowLogAggregationInterval, GcpNetwork } from "./gcp-network";
 import { GkeGpuNodePool, GkeGpuNodePoolOptions } from "./gke-gpu-node-pool";
@@ -94,7 +98,6 @@ const PROJECT_ID = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]
 const MAX_AUTHORIZED_CIDRS_PUBLIC = 50;
 const MAX_AUTHORIZED_CIDRS_PRIVATE = 100;
 /** Compute Engine machine types (`e2-standard-4`, `n2-highmem-8`, `custom-4-8192`). */
-const MACHINE_TYPE = /^[a-z][a-z0-9]*(-[a-z0-9]+)+$/;
 /** Cloud KMS key ring names. */
 const KEY_RING_NAME = /^[a-zA-Z0-9_-]{1,63}$/;
 /** Zones GKE spreads a regional cluster's nodes over when no node locations are given. */
@@ -122,15 +125,6 @@ const INTERNAL_RANGES = [
 const DEFAULT_WEBHOOK_PORTS = [8443, 9443];
 /** A network given by path (`projects/<project>/global/networks/<name>`, optionally a full self link); group 1 is its project. */
 const NETWORK_PATH = /(?:^|\/)projects\/([^/]+)\/global\/networks\/[^/]+$/;
-
-/**
- * A list, not a single value where a list belongs (JavaScript callers): a local helper, until the
- * generic one in `core/validation.ts` lands. Skips tokens and undefined.
- */
-function validateList(scope: Construct, prop: string, value: unknown, example: string): void {
-  if (value === undefined || isUnresolved(value)) return;
-  if (!Array.isArray(value)) invalid(scope, prop, value, `must be a list, ${example}, not a single value`);
-}
 
 /** True when `cidr` lies entirely inside one of the internal ranges. */
 function isInternalCidr(cidr: string): boolean {
@@ -397,28 +391,14 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
           "must be a Google Cloud project ID: 6 to 30 lowercase letters, digits and '-', starting with a letter and not ending with '-' (e.g. \"acme-ml-prod\"), optionally after a domain (\"example.com:acme-ml\")",
       );
     }
-    const location = isUnresolved(props.location) ? undefined : typeof props.location === "string" ? parseGcpLocation(props.location) : undefined;
-    if (!isUnresolved(props.location) && location === undefined) {
-      invalid(this, "location", props.location, 'must be a region such as "us-central1" (regional cluster) or a zone such as "us-central1-a" (zonal cluster)');
-    }
-    if (location?.zone !== undefined && !/-[a-z]$/.test(location.zone)) {
-      invalid(this, "location", props.location, 'must be a region such as "us-central1" (regional cluster) or a zone such as "us-central1-a" (zonal cluster)');
-    }
-    if (location !== undefined && !isKnownGcpRegion(location.region)) {
-      invalid(
-        this,
-        "location",
-        props.location,
-        `is in no Google Cloud region Strata knows (${location.region}); regions as of 2025-10-01: ${GCP_REGIONS.join(", ")}`,
-      );
-    }
+    validateGcpLocation(this, "location", props.location);
     const zone = isUnresolved(props.location) ? undefined : GCP_ZONE_PATTERN.exec(props.location);
-    validateOneOf(this, "releaseChannel", releaseChannel, Object.values(GkeReleaseChannel));
+    validateEnum(this, "releaseChannel", releaseChannel, GkeReleaseChannel, "GkeReleaseChannel");
     const loggingComponents = props.loggingComponents ?? [GkeLoggingComponent.SYSTEM_COMPONENTS];
-    validateList(this, "loggingComponents", loggingComponents, `such as ["${GkeLoggingComponent.SYSTEM_COMPONENTS}"]`);
+    validateList(this, "loggingComponents", loggingComponents, `["${GkeLoggingComponent.SYSTEM_COMPONENTS}"]`);
+    validateUniqueList(this, "loggingComponents", loggingComponents, "component");
     loggingComponents.forEach((c, i) => {
-      validateOneOf(this, `loggingComponents[${i}]`, c, Object.values(GkeLoggingComponent));
-      if (loggingComponents.indexOf(c) !== i) invalid(this, `loggingComponents[${i}]`, c, "is listed twice; list each component once");
+      validateEnum(this, `loggingComponents[${i}]`, c, GkeLoggingComponent, "GkeLoggingComponent");
     });
     if (!isUnresolved(loggingComponents) && !loggingComponents.includes(GkeLoggingComponent.SYSTEM_COMPONENTS)) {
       invalid(this, "loggingComponents", loggingComponents, "must include SYSTEM_COMPONENTS, which GKE requires for every other component (and which keeps node and system logs)");
@@ -438,7 +418,7 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
       );
     }
     if (authorizedCidrs !== undefined) {
-      validateList(this, "masterAuthorizedCidrs", authorizedCidrs, 'such as ["10.200.0.0/16"]');
+      validateList(this, "masterAuthorizedCidrs", authorizedCidrs, '["10.200.0.0/16"]');
       // Each entry becomes a cidr_blocks block, so the list itself must be literal (its entries may be tokens).
       if (Token.isUnresolved(authorizedCidrs)) {
         invalid(this, "masterAuthorizedCidrs", authorizedCidrs, "must be a list written out in code (its entries may be tokens), not a single list token");
@@ -462,12 +442,10 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
           `GKE accepts at most ${maxCidrs} authorized networks ${publicEndpoint ? "with a public endpoint" : "on a private-only endpoint"}; summarise ranges`,
         );
       }
+      validateUniqueList(this, "masterAuthorizedCidrs", authorizedCidrs, "CIDR");
       authorizedCidrs.forEach((cidr, i) => {
         validateCidr(this, `masterAuthorizedCidrs[${i}]`, cidr);
         if (isUnresolved(cidr)) return;
-        if (authorizedCidrs.indexOf(cidr) !== i) {
-          invalid(this, `masterAuthorizedCidrs[${i}]`, cidr, `is already listed as masterAuthorizedCidrs[${authorizedCidrs.indexOf(cidr)}]; list each CIDR once`);
-        }
         if (parseIpv4Cidr(cidr)?.prefix === 0) {
           invalid(
             this,
@@ -488,16 +466,12 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
       });
     }
     const webhookPorts = props.webhookPorts ?? DEFAULT_WEBHOOK_PORTS;
-    validateList(this, "webhookPorts", webhookPorts, "such as [8443, 9443]");
+    validateList(this, "webhookPorts", webhookPorts, "[8443, 9443]");
     if (Token.isUnresolved(webhookPorts)) {
       invalid(this, "webhookPorts", webhookPorts, "must be a list written out in code (its entries may be tokens), not a single list token");
     }
-    webhookPorts.forEach((port, i) => {
-      validateInteger(this, `webhookPorts[${i}]`, port, 1, 65535);
-      if (!isUnresolved(port) && webhookPorts.indexOf(port) !== i) {
-        invalid(this, `webhookPorts[${i}]`, port, `is already listed as webhookPorts[${webhookPorts.indexOf(port)}]; list each port once`);
-      }
-    });
+    webhookPorts.forEach((port, i) => validateInteger(this, `webhookPorts[${i}]`, port, 1, 65535));
+    validateUniqueList(this, "webhookPorts", webhookPorts, "port");
     if (ownNetwork) {
       const byoOnly = { subnetwork: props.subnetwork, podsRangeName: props.podsRangeName, servicesRangeName: props.servicesRangeName };
       for (const [prop, value] of Object.entries(byoOnly)) {
@@ -532,9 +506,7 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
         }
       }
     }
-    if (!isUnresolved(machineType) && !MACHINE_TYPE.test(machineType)) {
-      invalid(this, "systemMachineType", machineType, 'must be a Compute Engine machine type such as "e2-standard-4"');
-    }
+    validateGcpMachineType(this, "systemMachineType", machineType);
     validateInteger(this, "systemMinNodes", systemMin, 1, 1000);
     validateInteger(this, "systemMaxNodes", systemMax, 1, 1000);
     validateMinMax(this, "systemMinNodes", systemMin, "systemMaxNodes", systemMax);

@@ -4,7 +4,7 @@ import { ContainerNodePool } from "@cdktf/provider-google/lib/container-node-poo
 import { NodePoolInfo } from "../core/cluster";
 import { GKE_NO_DEFAULT_DEVICE_PLUGIN_LABEL, GPU_OPERATOR_OPERANDS_LABEL } from "../core/labels";
 import { GpuAvailability } from "../core/gpu";
-import { invalid, isUnresolved, validateOneOf, warn } from "../core/validation";
+import { invalid, isUnresolved, validateBoolean, validateEnum, validateList, warn } from "../core/validation";
 import type { GkeCluster } from "./gke-cluster";
 import { GpuNodePoolOptions } from "./gpu-pool-options";
 import { cloudTaintEffect, gpuPoolInfo, resolveGkeMachineType, resolveGpuPool } from "./gpu-pools-internal";
@@ -142,8 +142,9 @@ export class GkeGpuNodePool extends Construct {
         "was replaced by driverMode: use GkeGpuDriverMode.OPERATOR_DEVICE_PLUGIN (the GPU Operator's device plugin, Google's driver installer) or GkeGpuDriverMode.GKE_MANAGED (GKE's driver and device plugin)",
       );
     }
-    validateOneOf(this, "driverMode", driverMode, Object.values(GkeGpuDriverMode));
-    validateOneOf(this, "driverVersion", props.driverVersion, Object.values(GkeGpuDriverVersion));
+    validateBoolean(this, "spotTraining", props.spotTraining);
+    validateEnum(this, "driverMode", driverMode, GkeGpuDriverMode, "GkeGpuDriverMode");
+    validateEnum(this, "driverVersion", props.driverVersion, GkeGpuDriverVersion, "GkeGpuDriverVersion");
     if (driverMode === GkeGpuDriverMode.OPERATOR_DEVICE_PLUGIN && props.driverVersion !== undefined) {
       invalid(
         this,
@@ -220,9 +221,7 @@ export class GkeGpuNodePool extends Construct {
   private resolveZones(props: GkeGpuNodePoolProps, cluster: GkeCluster): string[] | undefined {
     const gpu = props.gpu;
     if (props.zones !== undefined) {
-      if (!Array.isArray(props.zones)) {
-        invalid(this, "zones", props.zones, `must be a list of zones, such as ["${cluster.region}-a"], not a single string`);
-      }
+      validateList(this, "zones", props.zones, `["${cluster.region}-a"]`);
       if (props.zones.length === 0) invalid(this, "zones", props.zones, "must list at least one zone, or be omitted");
       props.zones.forEach((zone, i) => {
         if (isUnresolved(zone)) return;

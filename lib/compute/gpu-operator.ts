@@ -11,7 +11,7 @@ import { HelmChart, PinnedChart } from "../core/helm-chart";
 import { GKE_NO_DEFAULT_DEVICE_PLUGIN_LABEL, GPU_OPERATOR_OPERANDS_LABEL, MANAGED_BY_LABELS } from "../core/labels";
 import { NamingRule, validateName } from "../core/naming";
 import { Scheduling } from "../core/scheduling";
-import { invalid, validateOneOf, warn } from "../core/validation";
+import { invalid, validateBoolean, validateEnum, warn } from "../core/validation";
 
 /** Which NVIDIA software the GPU operator chart deploys on the GPU nodes. */
 export enum GpuSoftware {
@@ -278,9 +278,12 @@ export class GpuOperator extends Construct {
     const devicePluginOnly = software === GpuSoftware.DEVICE_PLUGIN_ONLY;
 
     // Validation.
-    validateOneOf(this, "software", software, Object.values(GpuSoftware));
-    validateOneOf(this, "driver", driverMode, Object.values(GpuDriverMode));
-    validateOneOf(this, "migStrategy", migStrategy, Object.values(MigStrategy));
+    validateEnum(this, "software", software, GpuSoftware, "GpuSoftware");
+    validateEnum(this, "driver", driverMode, GpuDriverMode, "GpuDriverMode");
+    validateEnum(this, "migStrategy", migStrategy, MigStrategy, "MigStrategy");
+    validateBoolean(this, "dcgmExporter", props.dcgmExporter);
+    validateBoolean(this, "serviceMonitor", props.serviceMonitor);
+    validateBoolean(this, "gkeDriverInstaller", props.gkeDriverInstaller);
     validateName(this, "namespace", namespace, NamingRule.DNS1123_LABEL);
     if (RESERVED_NAMESPACES.includes(namespace)) {
       invalid(

@@ -2,7 +2,7 @@ import { IConstruct } from "constructs";
 import { CapacityType, NodePoolInfo, NodePoolPurpose, NodeTaint } from "../core/cluster";
 import { GkeProvisioning, Gpu } from "../core/gpu";
 import { CAPACITY_LABEL, POOL_LABEL, PURPOSE_LABEL } from "../core/labels";
-import { tryMachineShape, validateAwsInstanceType, validateGcpMachineType } from "../core/machine-types";
+import { tryMachineShape, validateGcpMachineType } from "../core/machine-types";
 import { Scheduling } from "../core/scheduling";
 import { invalid, isUnresolved, validateInteger, validateMinMax, warn } from "../core/validation";
 import { GpuNodePoolOptions } from "./gpu-pool-options";
@@ -113,19 +113,6 @@ export function gpuPoolInfo(pool: ResolvedGpuPool, gpu: Gpu, instanceTypes: stri
 }
 
 /**
- * Internal: checks a list of EC2 instance types from an untyped caller: an array (not a string),
- * each entry a well-formed instance type of a size its family has (`validateAwsInstanceType`).
- * Skips undefined and unresolved tokens.
- */
-export function validateAwsInstanceTypeList(scope: IConstruct, prop: string, value: unknown): void {
-  if (value === undefined || isUnresolved(value)) return;
-  if (!Array.isArray(value)) {
-    invalid(scope, prop, value, "must be a list of EC2 instance types, e.g. [\"g6.xlarge\"]");
-  }
-  value.forEach((v, i) => validateAwsInstanceType(scope, `${prop}[${i}]`, v));
-}
-
-/**
  * GCP's limits for T4 GPUs on N1 machines (Compute Engine GPU documentation, N1 + T4 table, as
  * remembered when this was written): 1 or 2 GPUs with up to 48 vCPUs and 312 GB, 4 GPUs with up to
  * 96 vCPUs and 624 GB.
@@ -226,15 +213,6 @@ function warnGkeProvisioning(scope: IConstruct, gpu: Gpu, machineType: string, c
       "the pool may get no nodes. Use a reservation for on-demand capacity, a spot training pool, or a machine type offered on-demand " +
       "(see the GPU catalog's provisioning notes)",
   );
-}
-
-/**
- * Internal: throws the standard error unless `value` is an array (a JavaScript, JSON or YAML
- * caller may pass a string where a list is expected). Skips unresolved tokens.
- */
-export function requireList(scope: IConstruct, prop: string, value: unknown, example: string): void {
-  if (value === undefined || isUnresolved(value)) return;
-  if (!Array.isArray(value)) invalid(scope, prop, value, `must be a list, e.g. ${example}`);
 }
 
 /**

@@ -3,9 +3,9 @@ import { CapacityType, ClusterTarget, IKubernetesCluster, NodePoolInfo, NodePool
 import { ClusterConnection } from "../core/connection";
 import { NamingRule, validateName } from "../core/naming";
 import { Scheduling } from "../core/scheduling";
-import { invalid, isUnresolved, validateInteger, warn } from "../core/validation";
+import { invalid, isUnresolved, validateInteger, validateList, validateNumber, validateStringList, warn } from "../core/validation";
 import { hasClusterAutoscaler } from "./cluster-autoscaler-internal";
-import { perGpuShape, requireList } from "./gpu-pools-internal";
+import { perGpuShape } from "./gpu-pools-internal";
 import { KarpenterGpuNodePools } from "./karpenter-node-pools";
 import {
   KueueClusterQueue,
@@ -134,9 +134,10 @@ export class GpuQueueing extends Construct {
     ];
 
     // Teams.
-    requireList(this, "teams", props.teams, '[{ name: "research", namespaces: ["research"], gpuQuota: 8 }]');
-    requireList(this, "poolNames", props.poolNames, '["gpu-spot"]');
-    requireList(this, "priorityClasses", props.priorityClasses, '[{ priorityClassName: "production", value: 1000 }]');
+    validateList(this, "teams", props.teams, '[{ name: "research", namespaces: ["research"], gpuQuota: 8 }]');
+    validateList(this, "poolNames", props.poolNames, '["gpu-spot"]');
+    validateList(this, "priorityClasses", props.priorityClasses, '[{ priorityClassName: "production", value: 1000 }]');
+    validateStringList(this, "poolNames", props.poolNames, '["gpu-spot"]');
     if (props.teams === undefined || props.teams.length === 0) invalid(this, "teams", props.teams, "must list at least one team");
     const teamNames = new Set<string>();
     const namespaceOwner = new Map<string, string>();
@@ -146,7 +147,7 @@ export class GpuQueueing extends Construct {
       validateName(this, `${at}.name`, t.name, NamingRule.DNS1123_LABEL);
       if (teamNames.has(t.name)) invalid(this, `${at}.name`, t.name, "is listed twice; team names must be unique");
       teamNames.add(t.name);
-      requireList(this, `${at}.namespaces`, t.namespaces, '["research"]');
+      validateList(this, `${at}.namespaces`, t.namespaces, '["research"]');
       if (t.namespaces === undefined || t.namespaces.length === 0) invalid(this, `${at}.namespaces`, t.namespaces, "must list at least one namespace");
       t.namespaces.forEach((ns, j) => {
         validateName(this, `${at}.namespaces[${j}]`, ns, NamingRule.DNS1123_LABEL);
@@ -157,6 +158,7 @@ export class GpuQueueing extends Construct {
         namespaceOwner.set(ns, t.name);
       });
       validateInteger(this, `${at}.gpuQuota`, t.gpuQuota, 0);
+      validateNumber(this, `${at}.cpuQuota`, t.cpuQuota);
       validateInteger(this, `${at}.memoryGiBQuota`, t.memoryGiBQuota, 0);
       validateInteger(this, `${at}.borrowingLimitGpus`, t.borrowingLimitGpus, 0);
       const cpu = t.cpuQuota;

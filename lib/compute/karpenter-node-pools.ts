@@ -7,7 +7,7 @@ import { Gpu } from "../core/gpu";
 import { MANAGED_BY_LABELS } from "../core/labels";
 import { Scheduling } from "../core/scheduling";
 import { StrataTags } from "../core/tags";
-import { describeValue, invalid, isUnresolved, validateInteger } from "../core/validation";
+import { describeValue, invalid, isUnresolved, validateBoolean, validateInteger, validateList, validateRecord } from "../core/validation";
 import { EksCluster } from "./eks-cluster";
 import { checkAwsRegionOffers } from "./eks-internal";
 import type { KarpenterInfra } from "./karpenter";
@@ -286,12 +286,12 @@ export class KarpenterGpuNodePools extends Construct {
         `must be a multiple of gpusPerNode (${gpusPerNode}): nodes come whole; use ${Math.floor(maxGpus / gpusPerNode) * gpusPerNode} or ${Math.ceil(maxGpus / gpusPerNode) * gpusPerNode}`,
       );
     }
+    validateBoolean(this, "onDemand", onDemand);
+    validateBoolean(this, "spot", spot);
     if (!onDemand && !spot) {
       invalid(this, "spot", spot, "must be true when onDemand is false: at least one of the two pools is needed");
     }
-    if (!Array.isArray(gpus)) {
-      invalid(this, "gpus", gpus, "must be a list of Gpu values, such as [Gpu.NVIDIA_L4]");
-    }
+    validateList(this, "gpus", gpus, "[Gpu.NVIDIA_L4]");
     if (gpus.length === 0) {
       invalid(this, "gpus", gpus.map((g) => g.id), "must list at least one GPU");
     }
@@ -350,6 +350,7 @@ export class KarpenterGpuNodePools extends Construct {
     const strataTags = clusterStackTags(cluster);
     const tags = props.tags ?? strataTags;
     if (props.tags !== undefined) {
+      validateRecord(this, "tags", props.tags);
       validateTags(this, props.tags);
     } else {
       // A StrataTags applied after this construct would tag the cluster but not what Karpenter launches.

@@ -5,8 +5,7 @@ import { CustomResource } from "../core/custom-resource";
 import { MANAGED_BY_LABELS } from "../core/labels";
 import { NamingRule, validateName } from "../core/naming";
 import { Scheduling } from "../core/scheduling";
-import { invalid, isUnresolved, validateInteger, validateOneOf, warn } from "../core/validation";
-import { requireList } from "./gpu-pools-internal";
+import { invalid, isUnresolved, typeName, validateEnum, validateInteger, validateLabels, validateList, validateNumber, warn } from "../core/validation";
 import { Kueue, KueueLocalQueue, KueueResourceFlavor } from "./kueue";
 
 // -------------------------------------------------------------------------------------------------
@@ -201,18 +200,22 @@ export class KueueClusterQueue extends Construct {
     super(scope, id);
     validateName(this, "queueName", props.queueName, NamingRule.DNS1123_LABEL);
     if (props.cohortName !== undefined) validateName(this, "cohortName", props.cohortName, NamingRule.DNS1123_SUBDOMAIN);
+    if (props.preemption !== undefined && (props.preemption === null || typeof props.preemption !== "object" || Array.isArray(props.preemption))) {
+      invalid(this, "preemption", props.preemption, `must be an object such as { reclaimWithinCohort: KueueReclaimWithinCohort.ANY }, not ${typeName(props.preemption)}`);
+    }
     const preemption = props.preemption ?? {};
     const reclaim = preemption.reclaimWithinCohort ?? KueueReclaimWithinCohort.ANY;
     const borrow = preemption.borrowWithinCohort ?? KueueBorrowWithinCohort.NEVER;
     const within = preemption.withinClusterQueue ?? KueueWithinClusterQueue.LOWER_PRIORITY;
     // Enum values from untyped callers (JavaScript, JSON, YAML): exact spelling, case included.
-    validateOneOf(this, "preemption.reclaimWithinCohort", reclaim, Object.values(KueueReclaimWithinCohort));
-    validateOneOf(this, "preemption.borrowWithinCohort", borrow, Object.values(KueueBorrowWithinCohort));
-    validateOneOf(this, "preemption.withinClusterQueue", within, Object.values(KueueWithinClusterQueue));
-    validateOneOf(this, "queueingStrategy", props.queueingStrategy, Object.values(KueueQueueingStrategy));
-    validateOneOf(this, "flavorOrder", props.flavorOrder, Object.values(KueueFlavorOrder));
-    requireList(this, "namespaces", props.namespaces, '["research"]');
-    requireList(this, "flavors", props.flavors, "[{ flavor, gpus: 8, cpuCores: 64, memoryGiB: 512 }]");
+    validateEnum(this, "preemption.reclaimWithinCohort", reclaim, KueueReclaimWithinCohort, "KueueReclaimWithinCohort");
+    validateEnum(this, "preemption.borrowWithinCohort", borrow, KueueBorrowWithinCohort, "KueueBorrowWithinCohort");
+    validateEnum(this, "preemption.withinClusterQueue", within, KueueWithinClusterQueue, "KueueWithinClusterQueue");
+    validateEnum(this, "queueingStrategy", props.queueingStrategy, KueueQueueingStrategy, "KueueQueueingStrategy");
+    validateEnum(this, "flavorOrder", props.flavorOrder, KueueFlavorOrder, "KueueFlavorOrder");
+    validateList(this, "namespaces", props.namespaces, '["research"]');
+    validateList(this, "flavors", props.flavors, "[{ flavor, gpus: 8, cpuCores: 64, memoryGiB: 512 }]");
+    validateLabels(this, "namespaceLabels", props.namespaceLabels);
     if (props.flavors === undefined) invalid(this, "flavors", props.flavors, "is required: list 1 to 64 flavors");
     if (reclaim === KueueReclaimWithinCohort.NEVER && borrow !== KueueBorrowWithinCohort.NEVER) {
       invalid(this, "preemption.borrowWithinCohort", borrow, "needs preemption.reclaimWithinCohort other than NEVER (Kueue rejects the combination)");
@@ -246,6 +249,9 @@ export class KueueClusterQueue extends Construct {
     }
     const seen = new Set<string>();
     props.flavors.forEach((f, i) => {
+      if (f === null || typeof f !== "object" || f.flavor === null || typeof f.flavor !== "object") {
+        invalid(this, `flavors[${i}]`, f, "must be a flavor quota such as { flavor, gpus: 8, cpuCores: 64, memoryGiB: 512 } (flavor a KueueResourceFlavor)");
+      }
       if (seen.has(f.flavor.flavorName)) invalid(this, `flavors[${i}].flavor`, f.flavor.flavorName, "appears twice; list each flavor once");
       seen.add(f.flavor.flavorName);
     });
@@ -295,6 +301,10 @@ export class KueueClusterQueue extends Construct {
   private flavorQuotas(f: KueueFlavorQuota, i: number, cohortName: string | undefined): Record<string, any> {
     const at = `flavors[${i}]`;
     validateInteger(this, `${at}.gpus`, f.gpus, 0);
+    validateNumber(this, `${at}.cpuCores`, f.cpuCores);
+    validateNumber(this, `${at}.memoryGiB`, f.memoryGiB);
+    validateNumber(this, `${at}.cpuBorrowingLimitCores`, f.cpuBorrowingLimitCores);
+    validateNumber(this, `${at}.memoryBorrowingLimitGiB`, f.memoryBorrowingLimitGiB);
     const limits: [string, number | undefined][] = [
       ["gpuBorrowingLimit", f.gpuBorrowingLimit],
       ["cpuBorrowingLimitCores", f.cpuBorrowingLimitCores],

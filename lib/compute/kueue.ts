@@ -8,7 +8,7 @@ import { HelmChart, PinnedChart } from "../core/helm-chart";
 import { MANAGED_BY_LABELS, POOL_LABEL } from "../core/labels";
 import { NamingRule, validateName } from "../core/naming";
 import { Scheduling } from "../core/scheduling";
-import { invalid, isUnresolved, validateInteger, warn } from "../core/validation";
+import { invalid, isUnresolved, validateBoolean, validateInteger, validateNamespaceName, validateNonEmpty, warn } from "../core/validation";
 
 /** The Kueue API version Strata emits: the stored version at Kueue v0.19 (v1beta1 is deprecated). */
 const API_VERSION = "kueue.x-k8s.io/v1beta2";
@@ -150,6 +150,11 @@ export class Kueue extends Construct {
     const namespace = props.namespace ?? "kueue-system";
     const releaseName = props.releaseName ?? "kueue";
     validateInteger(this, "replicas", replicas, 1, 10);
+    validateBoolean(this, "enablePrometheus", props.enablePrometheus);
+    validateNamespaceName(this, "namespace", namespace);
+    validateNonEmpty(this, "releaseName", releaseName);
+    validateInteger(this, "timeoutSeconds", props.timeoutSeconds, 1, 86400);
+    if (props.systemPoolName !== undefined) validateNonEmpty(this, "systemPoolName", props.systemPoolName);
     if (props.prometheusNamespace !== undefined) {
       validateName(this, "prometheusNamespace", props.prometheusNamespace, NamingRule.DNS1123_LABEL);
       if (props.enablePrometheus !== true) {
@@ -311,6 +316,11 @@ export class KueueResourceFlavor extends Construct {
     if ((props.pool === undefined) === (props.poolName === undefined)) {
       invalid(this, "pool", props.pool?.name ?? props.poolName, "give exactly one of pool and poolName");
     }
+    if (props.pool !== undefined && (props.pool === null || typeof props.pool !== "object")) {
+      invalid(this, "pool", props.pool, "must be a NodePoolInfo (a pool of the cluster, e.g. cluster.nodePools[0]); give a pool's name as poolName");
+    }
+    if (props.poolName !== undefined) validateNonEmpty(this, "poolName", props.poolName);
+    validateBoolean(this, "tolerateTaints", props.tolerateTaints);
     const wanted = props.pool?.name ?? props.poolName!;
     const pool = cluster.nodePools.find((p) => p.name === wanted);
     if (!pool) {
@@ -456,6 +466,7 @@ export class KueueWorkloadPriorityClass extends Construct {
     super(scope, id);
     validateName(this, "priorityClassName", props.priorityClassName, NamingRule.DNS1123_LABEL);
     validateInteger(this, "value", props.value, -2147483648, 2147483647);
+    if (props.description !== undefined) validateNonEmpty(this, "description", props.description);
     if (props.description !== undefined && !isUnresolved(props.description) && props.description.length > 2048) {
       invalid(this, "description", `${props.description.slice(0, 20)}...`, `must be at most 2048 characters (got ${props.description.length})`);
     }

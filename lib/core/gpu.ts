@@ -19,6 +19,8 @@
  * catalog knows", not as a guarantee.
  */
 
+import { GCP_REGION_PATTERN, GCP_ZONE_PATTERN } from "./validation";
+
 /** Whether a GPU is offered in a location, as far as the catalog's availability data knows. */
 export enum GpuAvailability {
   /** The availability data lists the GPU in this location. */
@@ -77,14 +79,9 @@ const GKE_REGIONS_COVERED: readonly string[] = [
   "asia-southeast1",
 ];
 
-/** A GCP region name, e.g. `us-central1` or `northamerica-northeast2`. */
-const GCP_REGION = /^[a-z]+(?:-[a-z]+)+\d+$/;
-/** A GCP zone name: a region, a dash and a zone suffix, e.g. `us-central1-a`. */
-const GCP_ZONE = /^([a-z]+(?:-[a-z]+)+\d+)-[a-z0-9]+$/;
-
 /** The region of a GCP zone name, or undefined when `zone` is not one. */
 function gcpRegionOfZone(zone: string): string | undefined {
-  return GCP_ZONE.exec(zone)?.[1];
+  return GCP_ZONE_PATTERN.exec(zone)?.[1];
 }
 
 /** An AWS EC2 instance type that carries a given GPU. */
@@ -879,7 +876,7 @@ export class Gpu {
     if (zoneRegion !== undefined) {
       region = zoneRegion;
       offered = this.gkeZones.includes(location);
-    } else if (GCP_REGION.test(location)) {
+    } else if (GCP_REGION_PATTERN.test(location)) {
       region = location;
       offered = this.gkeZonesIn(location).length > 0;
     } else {

@@ -1,6 +1,6 @@
 import { IConstruct } from "constructs";
 import { Gpu } from "./gpu";
-import { invalid, isUnresolved } from "./validation";
+import { invalid, isUnresolved, validateList } from "./validation";
 
 /*
  * Internal (not exported from the package): vCPUs and memory of AWS instance types and GCP
@@ -242,6 +242,16 @@ export function validateAwsInstanceType(scope: IConstruct, prop: string, value: 
   if (sizes !== undefined && tryMachineShape(value) === undefined && !/^metal/.test(value.slice(family.length + 1))) {
     invalid(scope, prop, value, `is not a size of the ${family} family; it has ${sizes.map((s) => `${family}.${s}`).join(", ")}`);
   }
+}
+
+/**
+ * Checks a list of EC2 instance types from an untyped caller: a list (not a string), each entry
+ * checked by `validateAwsInstanceType`. Skips undefined and unresolved tokens.
+ */
+export function validateAwsInstanceTypeList(scope: IConstruct, prop: string, value: unknown): void {
+  if (value === undefined || isUnresolved(value)) return;
+  validateList(scope, prop, value, '["g6.xlarge"]');
+  (value as unknown[]).forEach((v, i) => validateAwsInstanceType(scope, `${prop}[${i}]`, v));
 }
 
 /** The series of a GCP machine type (`n2-standard` of `n2-standard-8`), or undefined for shared-core and custom types. */

@@ -239,14 +239,18 @@ export function typeName(value: unknown): string {
  * this check the construct would fail later with "forEach is not a function". Token lists
  * (`Token.asList`, `Fn.split`) pass. Skips undefined.
  */
-export function validateList(scope: IConstruct, prop: string, value: unknown): void {
+export function validateList(scope: IConstruct, prop: string, value: unknown, example?: string): void {
   if (value === undefined || isUnresolved(value)) return;
-  if (!Array.isArray(value)) invalid(scope, prop, value, `must be a list, not ${typeName(value)}`);
+  if (!Array.isArray(value)) invalid(scope, prop, value, `must be a list${example ? ` such as ${example}` : ""}, not ${typeName(value)}`);
 }
 
-/** A list of strings (each entry a string or a string token). Skips undefined. */
-export function validateStringList(scope: IConstruct, prop: string, value: unknown): void {
-  validateList(scope, prop, value);
+/**
+ * A list of strings (each entry a string or a string token). Skips undefined.
+ *
+ * @param example an example list for the message, written as code (`'["subnet-0123456789abcdef0"]'`)
+ */
+export function validateStringList(scope: IConstruct, prop: string, value: unknown, example?: string): void {
+  validateList(scope, prop, value, example);
   if (value === undefined || !Array.isArray(value)) return;
   value.forEach((entry, i) => {
     if (typeof entry !== "string") invalid(scope, `${prop}[${i}]`, entry, `must be a string, not ${typeName(entry)}`);
@@ -256,7 +260,8 @@ export function validateStringList(scope: IConstruct, prop: string, value: unkno
 /**
  * A string value of a string enum, compared exactly (case-sensitive). The error lists every
  * member with its value, e.g. `must be one of EksIdentityMode.POD_IDENTITY ("pod-identity"), ...`,
- * and says so when only the case is wrong. Skips undefined and tokens.
+ * and says so when only the case is wrong, or when the value is a member's name (`"POD_IDENTITY"`,
+ * as JSON and YAML configs write it) rather than its value. Skips undefined and tokens.
  *
  * @param enumObject the enum itself (`EksIdentityMode`)
  * @param enumName its name for the message (`"EksIdentityMode"`)
@@ -266,9 +271,12 @@ export function validateEnum(scope: IConstruct, prop: string, value: unknown, en
   const members = Object.entries(enumObject).filter(([, v]) => typeof v === "string") as [string, string][];
   if (typeof value === "string" && members.some(([, v]) => v === value)) return;
   const allowed = `must be one of ${members.map(([k, v]) => `${enumName}.${k} (${JSON.stringify(v)})`).join(", ")}`;
-  const caseOnly =
-    typeof value === "string" && members.some(([k, v]) => v.toLowerCase() === value.toLowerCase() || k.toLowerCase() === value.toLowerCase());
-  invalid(scope, prop, value, caseOnly ? `${allowed} (values are case-sensitive)` : allowed);
+  if (typeof value === "string") {
+    if (members.some(([, v]) => v.toLowerCase() === value.toLowerCase())) invalid(scope, prop, value, `${allowed} (values are case-sensitive)`);
+    const byName = members.find(([k]) => k.toLowerCase() === value.toLowerCase());
+    if (byName) invalid(scope, prop, value, `${allowed} (${JSON.stringify(value)} names the member ${enumName}.${byName[0]}; give its value ${JSON.stringify(byName[1])})`);
+  }
+  invalid(scope, prop, value, allowed);
 }
 
 /** `true` or `false` (not `"true"`, not 1). Skips undefined and tokens. */
@@ -294,15 +302,20 @@ export function validateRecord(scope: IConstruct, prop: string, value: unknown):
   }
 }
 
-/** A list without duplicate entries (subnet ids, CIDRs, zones). Skips undefined, tokens and non-lists. */
-export function validateUniqueList(scope: IConstruct, prop: string, values: unknown): void {
-  if (!Array.isArray(values) || isUnresolved(values)) return;
+/**
+ * A list without duplicate entries (subnet ids, CIDRs, zones). Skips undefined, token lists and
+ * non-lists; token entries are not compared.
+ *
+ * @param what what an entry is, for the message ("list each CIDR once"); default "entry"
+ */
+export function validateUniqueList(scope: IConstruct, prop: string, values: unknown, what = "entry"): void {
+  if (!Array.isArray(values) || Token.isUnresolved(values)) return;
   const seen = new Map<string, number>();
   values.forEach((v, i) => {
     if (isUnresolved(v)) return;
     const key = JSON.stringify(v);
     const first = seen.get(key);
-    if (first !== undefined) invalid(scope, `${prop}[${i}]`, v, `is a duplicate of ${prop}[${first}]; list each entry once`);
+    if (first !== undefined) invalid(scope, `${prop}[${i}]`, v, `is a duplicate of ${prop}[${first}]; list each ${what} once`);
     seen.set(key, i);
   });
 }
@@ -542,6 +555,32 @@ export function validateIamRoleArn(scope: IConstruct, prop: string, value: unkno
   if (!AWS_PARTITIONS.includes(m[1])) invalid(scope, prop, value, `has an unknown partition ${JSON.stringify(m[1])}; ${allowed}`);
 }
 
+/** Kinds of IAM principal that `validateIamPrincipalArn` accepts. */
+export type IamPrincipalKind = "role" | "user" | "root";
+
+/**
+ * An IAM principal ARN in a known partition. `kinds` lists what may follow `iam::<account>:`
+ * (`role/...`, `user/...`, `root`). Session ARNs (`arn:aws:sts::...:assumed-role/...`) and KMS
+ * aliases are rejected. Skips undefined and tokens.
+ */
+export function validateIamPrincipalArn(scope: IConstruct, prop: string, value: unknown, kinds: readonly IamPrincipalKind[]): void {
+  if (value === undefined || isUnresolved(value)) return;
+  const example = kinds.includes("role") ? "arn:aws:iam::123456789012:role/platform-admins" : "arn:aws:iam::123456789012:user/alice";
+  const what = kinds.map((k) => (k === "root" ? "an account root" : `an IAM ${k}`)).join(" or ");
+  if (typeof value !== "string") invalid(scope, prop, value, `must be ${what} ARN such as ${example}, not ${typeName(value)}`);
+  const partition = /^arn:([^:]*):/.exec(value)?.[1];
+  if (partition !== undefined && !AWS_PARTITIONS.includes(partition)) {
+    invalid(scope, prop, value, `names the unknown partition ${JSON.stringify(partition)}; AWS partitions are ${AWS_PARTITIONS.join(", ")}`);
+  }
+  const body = /^arn:[a-z-]+:iam::\d{12}:(.*)$/.exec(value)?.[1];
+  const ok =
+    body !== undefined &&
+    ((kinds.includes("root") && body === "root") ||
+      (kinds.includes("role") && /^role\/[\w+=,.@/-]+$/.test(body)) ||
+      (kinds.includes("user") && /^user\/[\w+=,.@/-]+$/.test(body)));
+  if (!ok) invalid(scope, prop, value, `must be ${what} ARN such as ${example}`);
+}
+
 // -------------------------------------------------------------------------------------------------
 // Helm and URLs
 // -------------------------------------------------------------------------------------------------
@@ -603,9 +642,12 @@ export function validateUrlWithoutPath(scope: IConstruct, prop: string, value: u
 // -------------------------------------------------------------------------------------------------
 
 /**
- * Google Cloud regions, as listed on cloud.google.com/about/locations on 2025-11-01. Regions
- * opened after that date are rejected until the list is updated: set the app context key
- * `strata:extraGcpRegions` (a list) to accept them meanwhile.
+ * Google Cloud regions, as listed on cloud.google.com/about/locations on 2025-11-01 (the one list:
+ * it replaces a second list written on 2025-10-01 from the "Regions and zones" page,
+ * cloud.google.com/compute/docs/regions-zones, which held the same 42 regions). Regions opened
+ * after that date are rejected until the list is updated: set the app context key
+ * `strata:extraGcpRegions` (a list) to accept them meanwhile. The GPU catalog (`gpu.ts`) keeps its
+ * own, smaller list of the regions whose GPU offerings it read.
  */
 export const GCP_REGIONS: readonly string[] = [
   "africa-south1", "asia-east1", "asia-east2", "asia-northeast1", "asia-northeast2", "asia-northeast3", "asia-south1",
@@ -616,8 +658,48 @@ export const GCP_REGIONS: readonly string[] = [
   "us-central1", "us-east1", "us-east4", "us-east5", "us-south1", "us-west1", "us-west2", "us-west3", "us-west4",
 ];
 
-const GCP_REGION_SHAPE = /^[a-z]+-[a-z]+\d+$/;
-const GCP_ZONE_SHAPE = /^([a-z]+-[a-z]+\d+)-[a-z]$/;
+/**
+ * The shape of a Google Cloud region name, e.g. `us-central1` or `northamerica-northeast2` (one
+ * pattern for every check, the GPU catalog's included).
+ */
+export const GCP_REGION_PATTERN = /^[a-z]+(?:-[a-z]+)+\d+$/;
+/**
+ * The shape of a Google Cloud zone name: a region, a dash and one letter, e.g. `us-central1-a`;
+ * group 1 is the region. Every public zone on the 2025-11-01 locations page ends in one letter;
+ * zones with other suffixes (if Google adds any) are not accepted until this pattern changes.
+ */
+export const GCP_ZONE_PATTERN = /^([a-z]+(?:-[a-z]+)+\d+)-[a-z]$/;
+
+/** How a location string reads: a region, or a zone and its region. */
+export interface GcpLocation {
+  /** The region (the location itself, or the zone's region). */
+  readonly region: string;
+  /** The zone, when the location is one. */
+  readonly zone?: string;
+}
+
+/** The region and zone of `location`, or undefined when it is not a well-formed region or zone name. */
+export function parseGcpLocation(location: string): GcpLocation | undefined {
+  if (typeof location !== "string") return undefined;
+  if (GCP_REGION_PATTERN.test(location)) return { region: location };
+  const zone = GCP_ZONE_PATTERN.exec(location);
+  return zone ? { region: zone[1], zone: location } : undefined;
+}
+
+/** True when `region` is on the list of known regions, or added with `strata:extraGcpRegions` in `scope`'s context. */
+export function isKnownGcpRegion(scope: IConstruct, region: string): boolean {
+  return GCP_REGIONS.includes(region) || extraRegions(scope, EXTRA_GCP_REGIONS_CONTEXT).includes(region);
+}
+
+function unknownGcpRegion(scope: IConstruct, prop: string, value: unknown, region: string): never {
+  return invalid(
+    scope,
+    prop,
+    value,
+    `${value === region ? "is not" : `is in the region ${JSON.stringify(region)}, which is not`} a Google Cloud region Strata knows (its list is dated 2025-11-01 and may be out of date); ` +
+      `check the spelling, or if Google has opened this region since, accept it with the app context key "${EXTRA_GCP_REGIONS_CONTEXT}": ["${region}"] (cdktf.json "context")`,
+  );
+}
 
 /**
  * A Google Cloud project id: 6-30 lowercase letters, digits and '-', starting with a letter and
@@ -639,26 +721,32 @@ export function validateGcpProjectId(scope: IConstruct, prop: string, value: unk
 export function validateGcpRegion(scope: IConstruct, prop: string, value: unknown): void {
   if (value === undefined || isUnresolved(value)) return;
   if (typeof value !== "string") invalid(scope, prop, value, `must be a Google Cloud region name (a string), not ${typeName(value)}`);
-  const zone = GCP_ZONE_SHAPE.exec(value);
+  const zone = GCP_ZONE_PATTERN.exec(value);
   if (zone) invalid(scope, prop, value, `is a zone; give its region (${JSON.stringify(zone[1])})`);
-  if (!GCP_REGION_SHAPE.test(value)) invalid(scope, prop, value, 'must be a Google Cloud region such as "us-central1"');
-  if (!GCP_REGIONS.includes(value) && !extraRegions(scope, EXTRA_GCP_REGIONS_CONTEXT).includes(value)) {
-    invalid(
-      scope,
-      prop,
-      value,
-      "is not a Google Cloud region Strata knows (its list is dated 2025-11-01 and may be out of date); check the spelling, or if " +
-        `Google has opened this region since, accept it with the app context key "${EXTRA_GCP_REGIONS_CONTEXT}": ["${value}"] (cdktf.json "context")`,
-    );
-  }
+  if (!GCP_REGION_PATTERN.test(value)) invalid(scope, prop, value, 'must be a Google Cloud region such as "us-central1"');
+  if (!isKnownGcpRegion(scope, value)) unknownGcpRegion(scope, prop, value, value);
 }
 
 /** A Google Cloud zone (`<region>-<letter>`) in a known region; a region gets its own message. Skips undefined and tokens. */
 export function validateGcpZone(scope: IConstruct, prop: string, value: unknown): void {
   if (value === undefined || isUnresolved(value)) return;
   if (typeof value !== "string") invalid(scope, prop, value, `must be a Google Cloud zone name (a string), not ${typeName(value)}`);
-  if (GCP_REGION_SHAPE.test(value)) invalid(scope, prop, value, `is a region; give one of its zones, e.g. ${JSON.stringify(`${value}-a`)}`);
-  const zone = GCP_ZONE_SHAPE.exec(value);
+  if (GCP_REGION_PATTERN.test(value)) invalid(scope, prop, value, `is a region; give one of its zones, e.g. ${JSON.stringify(`${value}-a`)}`);
+  const zone = GCP_ZONE_PATTERN.exec(value);
   if (!zone) invalid(scope, prop, value, 'must be a Google Cloud zone such as "us-central1-a"');
   validateGcpRegion(scope, `${prop} (its region)`, zone[1]);
+}
+
+/**
+ * A Google Cloud location: a known region (a regional resource) or a zone of one (a zonal
+ * resource), returned parsed. Skips tokens (returns undefined).
+ */
+export function validateGcpLocation(scope: IConstruct, prop: string, value: unknown): GcpLocation | undefined {
+  if (isUnresolved(value)) return undefined;
+  const allowed = 'must be a region such as "us-central1" (regional) or a zone such as "us-central1-a" (zonal)';
+  if (typeof value !== "string") invalid(scope, prop, value, `${allowed}, not ${typeName(value)}`);
+  const location = parseGcpLocation(value);
+  if (location === undefined) invalid(scope, prop, value, allowed);
+  if (!isKnownGcpRegion(scope, location.region)) unknownGcpRegion(scope, prop, value, location.region);
+  return location;
 }

@@ -58,10 +58,10 @@ describe("AwsVpc endpoints", () => {
   const ENDPOINTS =
     'VpcInterfaceEndpoint.ECR_API ("ecr.api"), VpcInterfaceEndpoint.ECR_DKR ("ecr.dkr"), VpcInterfaceEndpoint.STS ("sts"), VpcInterfaceEndpoint.EC2 ("ec2"), VpcInterfaceEndpoint.LOGS ("logs"), VpcInterfaceEndpoint.SQS ("sqs"), VpcInterfaceEndpoint.ELASTIC_LOAD_BALANCING ("elasticloadbalancing")';
   it.each([
-    [{ interfaceEndpoints: ["ECR_API"] }, `invalid interfaceEndpoints[0] "ECR_API": must be one of ${ENDPOINTS}`],
-    [{ interfaceEndpoints: ["sts", "sts"] }, 'invalid interfaceEndpoints[1] "sts": is already listed as interfaceEndpoints[0]; list each value once'],
-    [{ interfaceEndpoints: "sts" }, 'invalid interfaceEndpoints "sts": must be a list such as [VpcInterfaceEndpoint.ECR_API] ("ecr.api")'],
-    [{ natGateways: "one_per_zone" }, 'invalid natGateways "one_per_zone": must be one of NatGatewayMode.SINGLE ("single"), NatGatewayMode.ONE_PER_ZONE ("one-per-zone")'],
+    [{ interfaceEndpoints: ["ECR_API"] }, `invalid interfaceEndpoints[0] "ECR_API": must be one of ${ENDPOINTS} ("ECR_API" names the member VpcInterfaceEndpoint.ECR_API; give its value "ecr.api")`],
+    [{ interfaceEndpoints: ["sts", "sts"] }, 'invalid interfaceEndpoints[1] "sts": is a duplicate of interfaceEndpoints[0]; list each entry once'],
+    [{ interfaceEndpoints: "sts" }, 'invalid interfaceEndpoints "sts": must be a list such as [VpcInterfaceEndpoint.ECR_API] ("ecr.api"), not a string'],
+    [{ natGateways: "one_per_zone" }, 'invalid natGateways "one_per_zone": must be one of NatGatewayMode.SINGLE ("single"), NatGatewayMode.ONE_PER_ZONE ("one-per-zone") ("one_per_zone" names the member NatGatewayMode.ONE_PER_ZONE; give its value "one-per-zone")'],
   ])("rejects %p", (props, message) => {
     expect(() => new AwsVpc(awsStack(), "Vpc", { name: "ml", ...(props as any) })).toThrow(new Error(`infra/Vpc: ${message}`));
   });

@@ -225,7 +225,8 @@ describe("rejects bad input", () => {
     const s = setup({}, false);
     const connection = s.cluster.connect(s.platform, "Ml");
     expect(() => new ClusterAutoscaler(s.platform, "A", { connection, expander: "LEAST_WASTE" as any })).toThrow(
-      'platform/A: invalid expander "LEAST_WASTE": must be one of "least-waste", "most-pods", "random" (a ClusterAutoscalerExpander)',
+      'platform/A: invalid expander "LEAST_WASTE": must be one of ClusterAutoscalerExpander.LEAST_WASTE ("least-waste"), ClusterAutoscalerExpander.MOST_PODS ("most-pods"), ' +
+        'ClusterAutoscalerExpander.RANDOM ("random") ("LEAST_WASTE" names the member ClusterAutoscalerExpander.LEAST_WASTE; give its value "least-waste")',
     );
     expect(() => new ClusterAutoscaler(s.platform, "B", { connection, scaleDownUnneededMinutes: 0 })).toThrow(
       "platform/B: invalid scaleDownUnneededMinutes 0: must be an integer from 1 to 1440",

@@ -923,7 +923,7 @@ describe("EksCluster rejects invalid props", () => {
     ["one subnet", { subnetIds: ["subnet-a"] }, 'invalid subnetIds ["subnet-a"]: must list at least two private subnets in different availability zones'],
     ["no subnets", { subnetIds: [] }, "invalid subnetIds []: must list at least two private subnets in different availability zones"],
     ["empty systemInstanceTypes", { systemInstanceTypes: [] }, "invalid systemInstanceTypes []: must list at least one instance type"],
-    ["a blank instance type", { systemInstanceTypes: ["m7i.large", " "] }, 'invalid systemInstanceTypes[1] " ": must be a non-empty string'],
+    ["a blank instance type", { systemInstanceTypes: ["m7i.large", " "] }, 'invalid systemInstanceTypes[1] " ": must be an EC2 instance type such as m7i.xlarge or g6.2xlarge (family, a dot, a size)'],
     ["systemMinNodes 0", { systemMinNodes: 0 }, "invalid systemMinNodes 0: must be an integer from 1 to 450"],
     ["fractional systemMinNodes", { systemMinNodes: 1.5 }, "invalid systemMinNodes 1.5: must be an integer from 1 to 450"],
     ["systemMaxNodes 451", { systemMaxNodes: 451 }, "invalid systemMaxNodes 451: must be an integer from 1 to 450"],
@@ -1065,9 +1065,9 @@ describe("EksCluster private endpoint access (runners over VPN or peering)", () 
   it.each([
     [["0.0.0.0/0"], `invalid endpointAccessCidrs[0] "0.0.0.0/0": must not be 0.0.0.0/0: list the CIDRs of your CI runners' network and VPN clients`],
     [[], "invalid endpointAccessCidrs []: must list at least one CIDR; omit it to admit only the cluster security group"],
-    [["10.1.0.0/16", "10.1.0.0/16"], 'invalid endpointAccessCidrs[1] "10.1.0.0/16": is already listed as endpointAccessCidrs[0]; list each value once'],
+    [["10.1.0.0/16", "10.1.0.0/16"], 'invalid endpointAccessCidrs[1] "10.1.0.0/16": is a duplicate of endpointAccessCidrs[0]; list each entry once'],
     [["10.1.0.1/16"], 'invalid endpointAccessCidrs[0] "10.1.0.1/16": must be an IPv4 CIDR block such as 10.0.0.0/16, with no host bits set'],
-    ["10.1.0.0/16", 'invalid endpointAccessCidrs "10.1.0.0/16": must be a list of strings, such as ["10.100.0.0/16"]'],
+    ["10.1.0.0/16", 'invalid endpointAccessCidrs "10.1.0.0/16": must be a list such as ["10.100.0.0/16"], not a string'],
   ])("rejects endpointAccessCidrs %p", (cidrs, message) => {
     expect(() => build({ endpointAccessCidrs: cidrs as any })).toThrow(new Error(`infra/Cluster: ${message}`));
   });
@@ -1119,8 +1119,8 @@ describe("EksCluster key administrators and users", () => {
     [{ keyAdministratorArns: ["alias/admins"] }, 'invalid keyAdministratorArns[0] "alias/admins": must be an IAM role or an IAM user or an account root ARN such as arn:aws:iam::123456789012:role/platform-admins'],
     [{ keyUserArns: ["arn:aws:iam::123456789012:root"] }, 'invalid keyUserArns[0] "arn:aws:iam::123456789012:root": must be an IAM role or an IAM user ARN such as arn:aws:iam::123456789012:role/platform-admins'],
     [{ keyUserArns: ["arn:aws:sts::123456789012:assumed-role/ci/session"] }, 'invalid keyUserArns[0] "arn:aws:sts::123456789012:assumed-role/ci/session": must be an IAM role or an IAM user ARN such as arn:aws:iam::123456789012:role/platform-admins'],
-    [{ keyUserArns: [USER, USER] }, `invalid keyUserArns[1] "${USER}": is already listed as keyUserArns[0]; list each value once`],
-    [{ keyUserArns: USER as any }, `invalid keyUserArns "${USER}": must be a list of strings, such as ["arn:aws:iam::123456789012:role/backup"]`],
+    [{ keyUserArns: [USER, USER] }, `invalid keyUserArns[1] "${USER}": is a duplicate of keyUserArns[0]; list each entry once`],
+    [{ keyUserArns: USER as any }, `invalid keyUserArns "${USER}": must be a list such as ["arn:aws:iam::123456789012:role/backup"], not a string`],
     [{ adminRoleArns: ["arn:aws-xx:iam::123456789012:role/a"] }, `invalid adminRoleArns[0] "arn:aws-xx:iam::123456789012:role/a": names the unknown partition "aws-xx"; AWS partitions are ${PARTITIONS}`],
   ])("rejects %p", (props, message) => {
     expect(() => build(props)).toThrow(new Error(`infra/Cluster: ${message}`));
@@ -1154,11 +1154,11 @@ describe("EksCluster control-plane logs", () => {
   const TYPES =
     'EksControlPlaneLogType.API ("api"), EksControlPlaneLogType.AUDIT ("audit"), EksControlPlaneLogType.AUTHENTICATOR ("authenticator"), EksControlPlaneLogType.CONTROLLER_MANAGER ("controllerManager"), EksControlPlaneLogType.SCHEDULER ("scheduler")';
   it.each([
-    [["AUDIT"], `invalid controlPlaneLogTypes[0] "AUDIT": must be one of ${TYPES}`],
+    [["AUDIT"], `invalid controlPlaneLogTypes[0] "AUDIT": must be one of ${TYPES} (values are case-sensitive)`],
     [["audit", "controller-manager"], `invalid controlPlaneLogTypes[1] "controller-manager": must be one of ${TYPES}`],
     [[], "invalid controlPlaneLogTypes []: must list at least one log type (audit logs are the record of who did what); the default is audit and authenticator"],
-    [["audit", "audit"], 'invalid controlPlaneLogTypes[1] "audit": is already listed as controlPlaneLogTypes[0]; list each value once'],
-    ["audit", 'invalid controlPlaneLogTypes "audit": must be a list of strings, such as ["audit"]'],
+    [["audit", "audit"], 'invalid controlPlaneLogTypes[1] "audit": is a duplicate of controlPlaneLogTypes[0]; list each entry once'],
+    ["audit", 'invalid controlPlaneLogTypes "audit": must be a list such as ["audit"], not a string'],
   ])("rejects controlPlaneLogTypes %p", (types, message) => {
     expect(() => build({ controlPlaneLogTypes: types as any })).toThrow(new Error(`infra/Cluster: ${message}`));
   });
@@ -1213,17 +1213,17 @@ describe("EksCluster add-on versions", () => {
 
 describe("EksCluster input from untyped callers", () => {
   it.each([
-    [{ subnetIds: "subnet-aaa" }, 'invalid subnetIds "subnet-aaa": must be a list of strings, such as ["subnet-0123456789abcdef0"]'],
-    [{ systemInstanceTypes: "m7i.large" }, 'invalid systemInstanceTypes "m7i.large": must be a list of strings, such as ["m7i.large"]'],
-    [{ systemInstanceTypes: [42] }, "invalid systemInstanceTypes[0] 42: must be a string"],
-    [{ adminRoleArns: "arn:aws:iam::123456789012:role/ci" }, 'invalid adminRoleArns "arn:aws:iam::123456789012:role/ci": must be a list of strings, such as ["arn:aws:iam::123456789012:role/platform-admins"]'],
-    [{ publicEndpointCidrs: "203.0.113.0/24" }, 'invalid publicEndpointCidrs "203.0.113.0/24": must be a list of strings, such as ["203.0.113.0/24"]'],
-    [{ identityMode: "IRSA" }, 'invalid identityMode "IRSA": must be one of EksIdentityMode.POD_IDENTITY ("pod-identity"), EksIdentityMode.IRSA ("irsa")'],
+    [{ subnetIds: "subnet-aaa" }, 'invalid subnetIds "subnet-aaa": must be a list such as ["subnet-0123456789abcdef0"], not a string'],
+    [{ systemInstanceTypes: "m7i.large" }, 'invalid systemInstanceTypes "m7i.large": must be a list such as ["m7i.large"], not a string'],
+    [{ systemInstanceTypes: [42] }, "invalid systemInstanceTypes[0] 42: must be a string, not a number"],
+    [{ adminRoleArns: "arn:aws:iam::123456789012:role/ci" }, 'invalid adminRoleArns "arn:aws:iam::123456789012:role/ci": must be a list such as ["arn:aws:iam::123456789012:role/platform-admins"], not a string'],
+    [{ publicEndpointCidrs: "203.0.113.0/24" }, 'invalid publicEndpointCidrs "203.0.113.0/24": must be a list such as ["203.0.113.0/24"], not a string'],
+    [{ identityMode: "IRSA" }, 'invalid identityMode "IRSA": must be one of EksIdentityMode.POD_IDENTITY ("pod-identity"), EksIdentityMode.IRSA ("irsa") (values are case-sensitive)'],
     [{ identityMode: "podIdentity" }, 'invalid identityMode "podIdentity": must be one of EksIdentityMode.POD_IDENTITY ("pod-identity"), EksIdentityMode.IRSA ("irsa")'],
-    [{ subnetIds: undefined, natGateways: "SINGLE" }, 'invalid natGateways "SINGLE": must be one of NatGatewayMode.SINGLE ("single"), NatGatewayMode.ONE_PER_ZONE ("one-per-zone")'],
-    [{ subnetIds: ["subnet-aaa", "subnet-bbb", "subnet-aaa"] }, 'invalid subnetIds[2] "subnet-aaa": is already listed as subnetIds[0]; list each value once'],
-    [{ systemInstanceTypes: ["m7i-large"] }, 'invalid systemInstanceTypes[0] "m7i-large": must be an EC2 instance type: <family>.<size>, such as "m7i.large"'],
-    [{ systemInstanceTypes: ["M7i.large"] }, 'invalid systemInstanceTypes[0] "M7i.large": must be an EC2 instance type: <family>.<size>, such as "m7i.large"'],
+    [{ subnetIds: undefined, natGateways: "SINGLE" }, 'invalid natGateways "SINGLE": must be one of NatGatewayMode.SINGLE ("single"), NatGatewayMode.ONE_PER_ZONE ("one-per-zone") (values are case-sensitive)'],
+    [{ subnetIds: ["subnet-aaa", "subnet-bbb", "subnet-aaa"] }, 'invalid subnetIds[2] "subnet-aaa": is a duplicate of subnetIds[0]; list each entry once'],
+    [{ systemInstanceTypes: ["m7i-large"] }, 'invalid systemInstanceTypes[0] "m7i-large": must be an EC2 instance type such as m7i.xlarge or g6.2xlarge (family, a dot, a size)'],
+    [{ systemInstanceTypes: ["M7i.large"] }, 'invalid systemInstanceTypes[0] "M7i.large": must be an EC2 instance type such as m7i.xlarge or g6.2xlarge (family, a dot, a size)'],
     [{ interfaceEndpoints: ["ecr.api"] }, 'invalid interfaceEndpoints ["ecr.api"]: applies only to the VPC Strata creates; omit it with subnetIds (your VPC is yours to lay out)'],
   ])("rejects %p with the standard error", (props, message) => {
     expect(() => build(props as any)).toThrow(new Error(`infra/Cluster: ${message}`));

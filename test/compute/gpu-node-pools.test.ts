@@ -147,13 +147,13 @@ describe("EKS GPU node pools", () => {
     });
     test("untyped callers: a string for a list, a string for a Gpu, an AMI in the wrong case", () => {
       expect(() => eks().addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, instanceTypes: "g6.xlarge" as any, maxNodes: 1 })).toThrow(
-        'infra/Cluster/L4: invalid instanceTypes "g6.xlarge": must be a list of instance types, such as ["g6.xlarge"]',
+        'infra/Cluster/L4: invalid instanceTypes "g6.xlarge": must be a list such as ["g6.xlarge"], not a string',
       );
       expect(() => eks().addGpuNodePool("L4", { gpu: "nvidia-l4" as any, maxNodes: 1 })).toThrow(
         'infra/Cluster/L4: invalid gpu "nvidia-l4": must be a Gpu of the catalog, such as Gpu.NVIDIA_L4',
       );
       expect(() => eks().addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, ami: "al2023_x86_64_nvidia" as any, maxNodes: 1 })).toThrow(
-        'infra/Cluster/L4: invalid ami "al2023_x86_64_nvidia": must be one of "AL2023_x86_64_NVIDIA", "BOTTLEROCKET_x86_64_NVIDIA" (an EksGpuAmi)',
+        'infra/Cluster/L4: invalid ami "al2023_x86_64_nvidia": must be one of EksGpuAmi.AL2023_NVIDIA ("AL2023_x86_64_NVIDIA"), EksGpuAmi.BOTTLEROCKET_NVIDIA ("BOTTLEROCKET_x86_64_NVIDIA") (values are case-sensitive)',
       );
     });
     test("an instance type without the GPU", () => {
@@ -279,9 +279,9 @@ describe("GKE GPU node pools", () => {
         'infra/Cluster/L4: invalid driverVersion "LATEST": applies only to driverMode GkeGpuDriverMode.GKE_MANAGED; with OPERATOR_DEVICE_PLUGIN',
       );
       expect(() => add({ driverMode: "operator_device_plugin" })).toThrow(
-        'infra/Cluster/L4: invalid driverMode "operator_device_plugin": must be one of "GKE_MANAGED", "OPERATOR_DEVICE_PLUGIN"',
+        'infra/Cluster/L4: invalid driverMode "operator_device_plugin": must be one of GkeGpuDriverMode.GKE_MANAGED ("GKE_MANAGED"), GkeGpuDriverMode.OPERATOR_DEVICE_PLUGIN ("OPERATOR_DEVICE_PLUGIN") (values are case-sensitive)',
       );
-      expect(() => add({ driverVersion: "latest" })).toThrow('infra/Cluster/L4: invalid driverVersion "latest": must be one of "DEFAULT", "LATEST"');
+      expect(() => add({ driverVersion: "latest" })).toThrow('infra/Cluster/L4: invalid driverVersion "latest": must be one of GkeGpuDriverVersion.DEFAULT ("DEFAULT"), GkeGpuDriverVersion.LATEST ("LATEST") (values are case-sensitive)');
       expect(() => add({ gpuOperatorDevicePlugin: true })).toThrow(
         "infra/Cluster/L4: invalid gpuOperatorDevicePlugin true: was replaced by driverMode: use GkeGpuDriverMode.OPERATOR_DEVICE_PLUGIN",
       );
@@ -360,7 +360,7 @@ describe("GKE GPU node pools", () => {
 
     test("a single zone string where a list belongs", () => {
       expect(() => gke().addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, zones: "us-central1-a" as any, maxNodes: 1 })).toThrow(
-        'infra/Cluster/L4: invalid zones "us-central1-a": must be a list of zones, such as ["us-central1-a"], not a single string',
+        'infra/Cluster/L4: invalid zones "us-central1-a": must be a list such as ["us-central1-a"], not a string',
       );
     });
   });

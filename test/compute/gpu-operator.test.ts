@@ -709,13 +709,13 @@ describe("GpuOperator", () => {
 
     test("enum values from other jsii languages are checked", () => {
       expect(build({ software: "everything" as GpuSoftware })).toThrow(
-        'platform/Gpu: invalid software "everything": must be one of "operator", "device-plugin-only"',
+        'platform/Gpu: invalid software "everything": must be one of GpuSoftware.OPERATOR ("operator"), GpuSoftware.DEVICE_PLUGIN_ONLY ("device-plugin-only")',
       );
       expect(build({ driver: "dkms" as GpuDriverMode })).toThrow(
-        'platform/Gpu: invalid driver "dkms": must be one of "auto", "operator-managed", "preinstalled"',
+        'platform/Gpu: invalid driver "dkms": must be one of GpuDriverMode.AUTO ("auto"), GpuDriverMode.OPERATOR_MANAGED ("operator-managed"), GpuDriverMode.PREINSTALLED ("preinstalled")',
       );
       expect(build({ migStrategy: "all" as MigStrategy })).toThrow(
-        'platform/Gpu: invalid migStrategy "all": must be one of "none", "single", "mixed"',
+        'platform/Gpu: invalid migStrategy "all": must be one of MigStrategy.NONE ("none"), MigStrategy.SINGLE ("single"), MigStrategy.MIXED ("mixed")',
       );
     });
   });

@@ -124,7 +124,7 @@ describe("untyped callers", () => {
 
   test("EKS instanceTypes: a string instead of a list, and malformed or impossible names", () => {
     expect(() => eks().addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, instanceTypes: "g6.xlarge" as unknown as string[], maxNodes: 1 })).toThrow(
-      'infra/Cluster/L4: invalid instanceTypes "g6.xlarge": must be a list of instance types, such as ["g6.xlarge"]',
+      'infra/Cluster/L4: invalid instanceTypes "g6.xlarge": must be a list such as ["g6.xlarge"], not a string',
     );
     expect(() => eks().addGpuNodePool("L4", { gpu: Gpu.NVIDIA_L4, instanceTypes: ["g6-xlarge"], maxNodes: 1 })).toThrow(
       'infra/Cluster/L4: invalid instanceTypes[0] "g6-xlarge": must be an EC2 instance type',

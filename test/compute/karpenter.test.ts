@@ -1052,7 +1052,7 @@ describe("Karpenter on a cluster created without karpenter: true", () => {
 describe("KarpenterGpuNodePools from untyped callers", () => {
   it("a string where the list of GPUs belongs, and a GPU id string in the list", () => {
     expect(() => setup({ pools: { gpus: "nvidia-l4" as any } })).toThrow(
-      'workloads/GpuPools: invalid gpus "nvidia-l4": must be a list of Gpu values, such as [Gpu.NVIDIA_L4]',
+      'workloads/GpuPools: invalid gpus "nvidia-l4": must be a list such as [Gpu.NVIDIA_L4], not a string',
     );
     expect(() => setup({ pools: { gpus: [Gpu.NVIDIA_L4, "nvidia-a10g" as any] } })).toThrow(
       'workloads/GpuPools: invalid gpus[1] "nvidia-a10g": must be a Gpu of the catalog, such as Gpu.NVIDIA_L4',

@@ -1145,10 +1145,10 @@ describe("issue 6: quotas from machine shapes, namespaces, system workloads, unt
     const e = env();
     let n = 0;
     const bad = (props: Record<string, unknown>) => () => new GpuQueueing(e.workloads, `Q${n++}`, { connection: e.conn, teams: TEAMS, ...props } as GpuQueueingProps);
-    expect(bad({ teams: "research" })).toThrow('invalid teams "research": must be a list, e.g. [{ name: "research", namespaces: ["research"], gpuQuota: 8 }]');
-    expect(bad({ teams: [{ name: "a", namespaces: "a", gpuQuota: 1 }] })).toThrow('invalid teams[0].namespaces "a": must be a list, e.g. ["research"]');
+    expect(bad({ teams: "research" })).toThrow('invalid teams "research": must be a list such as [{ name: "research", namespaces: ["research"], gpuQuota: 8 }], not a string');
+    expect(bad({ teams: [{ name: "a", namespaces: "a", gpuQuota: 1 }] })).toThrow('invalid teams[0].namespaces "a": must be a list such as ["research"], not a string');
     expect(bad({ teams: ["research"] })).toThrow('invalid teams[0] "research": must be a team');
-    expect(bad({ poolNames: "l40s" })).toThrow('invalid poolNames "l40s": must be a list, e.g. ["gpu-spot"]');
+    expect(bad({ poolNames: "l40s" })).toThrow('invalid poolNames "l40s": must be a list such as ["gpu-spot"], not a string');
     expect(bad({ priorityClasses: "production" })).toThrow('invalid priorityClasses "production": must be a list');
   });
 
@@ -1158,12 +1158,12 @@ describe("issue 6: quotas from machine shapes, namespaces, system workloads, unt
     const cq = (id: string, props: Record<string, unknown>) => () =>
       new KueueClusterQueue(e.workloads, id, { connection: e.conn, queueName: "q", flavors: [{ flavor: spot, gpus: 1, cpuCores: 1, memoryGiB: 1 }], ...props } as KueueClusterQueueProps);
     expect(cq("A", { queueingStrategy: "besteffortfifo" })).toThrow(
-      'workloads/A: invalid queueingStrategy "besteffortfifo": must be one of "BestEffortFIFO", "StrictFIFO"',
+      'workloads/A: invalid queueingStrategy "besteffortfifo": must be one of KueueQueueingStrategy.BEST_EFFORT_FIFO ("BestEffortFIFO"), KueueQueueingStrategy.STRICT_FIFO ("StrictFIFO") (values are case-sensitive)',
     );
-    expect(cq("B", { preemption: { reclaimWithinCohort: "any" } })).toThrow('workloads/B: invalid preemption.reclaimWithinCohort "any": must be one of "Never"');
+    expect(cq("B", { preemption: { reclaimWithinCohort: "any" } })).toThrow('workloads/B: invalid preemption.reclaimWithinCohort "any": must be one of KueueReclaimWithinCohort.NEVER ("Never")');
     expect(cq("C", { preemption: { withinClusterQueue: "LOWER_PRIORITY" } })).toThrow('invalid preemption.withinClusterQueue "LOWER_PRIORITY"');
-    expect(cq("D", { flavorOrder: "SPOT_FIRST" })).toThrow('invalid flavorOrder "SPOT_FIRST": must be one of "spot-first", "as-given"');
-    expect(cq("E", { namespaces: "research" })).toThrow('workloads/E: invalid namespaces "research": must be a list, e.g. ["research"]');
+    expect(cq("D", { flavorOrder: "SPOT_FIRST" })).toThrow('invalid flavorOrder "SPOT_FIRST": must be one of KueueFlavorOrder.SPOT_FIRST ("spot-first"), KueueFlavorOrder.AS_GIVEN ("as-given") ("SPOT_FIRST" names the member KueueFlavorOrder.SPOT_FIRST; give its value "spot-first")');
+    expect(cq("E", { namespaces: "research" })).toThrow('workloads/E: invalid namespaces "research": must be a list such as ["research"], not a string');
     expect(cq("F", { flavors: "spot" })).toThrow('workloads/F: invalid flavors "spot": must be a list');
   });
 });

@@ -3,6 +3,8 @@ import { App, Fn, Lazy, Token } from "cdktf";
 import {
   AWS_REGIONS,
   GCP_REGIONS,
+  GCP_ZONE_PATTERN,
+  parseGcpLocation,
   validateAnnotations,
   validateAwsPartition,
   validateAwsRegion,
@@ -13,6 +15,8 @@ import {
   validateGcpRegion,
   validateGcpZone,
   validateHelmChartVersion,
+  validateGcpLocation,
+  validateIamPrincipalArn,
   validateIamRoleArn,
   validateInteger,
   validateKmsKeyArn,
@@ -58,6 +62,11 @@ describe("untyped callers", () => {
     expect(() => validateList(scope, "subnetIds", undefined)).not.toThrow();
   });
 
+  it("validateList and validateStringList: an example list in the message when given", () => {
+    expectInvalid(() => validateList(scope, "webhookPorts", 9443, "[8443, 9443]"), "webhookPorts", 9443, "must be a list such as [8443, 9443], not a number");
+    expectInvalid(() => validateStringList(scope, "subnetIds", "subnet-a", '["subnet-1"]'), "subnetIds", "subnet-a", 'must be a list such as ["subnet-1"], not a string');
+  });
+
   it("validateStringList: every entry a string", () => {
     expectInvalid(() => validateStringList(scope, "zones", ["a", 3]), "zones[1]", 3, "must be a string, not a number");
     expect(() => validateStringList(scope, "zones", ["a", strToken()])).not.toThrow();
@@ -67,6 +76,12 @@ describe("untyped callers", () => {
     const members = 'must be one of Mode.POD_IDENTITY ("pod-identity"), Mode.IRSA ("irsa")';
     expectInvalid(() => validateEnum(scope, "identityMode", "IRSA", Mode, "Mode"), "identityMode", "IRSA", `${members} (values are case-sensitive)`);
     expectInvalid(() => validateEnum(scope, "identityMode", "Pod-Identity", Mode, "Mode"), "identityMode", "Pod-Identity", `${members} (values are case-sensitive)`);
+    expectInvalid(
+      () => validateEnum(scope, "identityMode", "POD_IDENTITY", Mode, "Mode"),
+      "identityMode",
+      "POD_IDENTITY",
+      `${members} ("POD_IDENTITY" names the member Mode.POD_IDENTITY; give its value "pod-identity")`,
+    );
     expectInvalid(() => validateEnum(scope, "identityMode", "oidc", Mode, "Mode"), "identityMode", "oidc", members);
     expectInvalid(() => validateEnum(scope, "identityMode", 1, Mode, "Mode"), "identityMode", 1, members);
     expect(() => validateEnum(scope, "identityMode", Mode.IRSA, Mode, "Mode")).not.toThrow();
@@ -314,5 +329,47 @@ describe("GCP", () => {
     expectInvalid(() => validateGcpZone(scope, "zone", "us-central1"), "zone", "us-central1", 'is a region; give one of its zones, e.g. "us-central1-a"');
     expectInvalid(() => validateGcpZone(scope, "zone", "us-central1a"), "zone", "us-central1a", 'must be a Google Cloud zone such as "us-central1-a"');
     expect(() => validateGcpZone(scope, "zone", "mars-north1-a")).toThrow(/invalid zone \(its region\) "mars-north1": is not a Google Cloud region Strata knows/);
+  });
+});
+
+describe("merged helpers (formerly local to the EKS and GKE files)", () => {
+  it("validateIamPrincipalArn: the kinds asked for, a known partition", () => {
+    const both = "must be an IAM role or an IAM user ARN such as arn:aws:iam::123456789012:role/platform-admins";
+    expect(() => validateIamPrincipalArn(scope, "arns[0]", "arn:aws:iam::123456789012:role/a/b", ["role"])).not.toThrow();
+    expect(() => validateIamPrincipalArn(scope, "arns[0]", "arn:aws-cn:iam::123456789012:root", ["root"])).not.toThrow();
+    expectInvalid(() => validateIamPrincipalArn(scope, "arns[0]", "arn:aws:iam::123456789012:root", ["role", "user"]), "arns[0]", "arn:aws:iam::123456789012:root", both);
+    expectInvalid(() => validateIamPrincipalArn(scope, "arns[0]", 42, ["role", "user"]), "arns[0]", 42, `${both}, not a number`);
+    expectInvalid(
+      () => validateIamPrincipalArn(scope, "arns[0]", "arn:amazon:iam::123456789012:role/a", ["role"]),
+      "arns[0]",
+      "arn:amazon:iam::123456789012:role/a",
+      'names the unknown partition "amazon"; AWS partitions are aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-iso-e, aws-iso-f, aws-eusc',
+    );
+    expect(() => validateIamPrincipalArn(scope, "arns[0]", strToken(), ["role"])).not.toThrow();
+  });
+
+  it("validateUniqueList names what an entry is", () => {
+    expectInvalid(() => validateUniqueList(scope, "cidrs", ["10.0.0.0/8", "10.0.0.0/8"], "CIDR"), "cidrs[1]", "10.0.0.0/8", "is a duplicate of cidrs[0]; list each CIDR once");
+  });
+
+  it("one GCP zone pattern: a region, a dash and one letter", () => {
+    expect(GCP_ZONE_PATTERN.exec("northamerica-northeast2-b")?.[1]).toBe("northamerica-northeast2");
+    expect(GCP_ZONE_PATTERN.test("us-central1-1")).toBe(false);
+    expect(parseGcpLocation("us-central1")).toEqual({ region: "us-central1" });
+    expect(parseGcpLocation("us-central1-a")).toEqual({ region: "us-central1", zone: "us-central1-a" });
+    expect(parseGcpLocation("us-central")).toBeUndefined();
+  });
+
+  it("validateGcpLocation: a known region or a zone of one; the context escape hatch works for zones too", () => {
+    const allowed = 'must be a region such as "us-central1" (regional) or a zone such as "us-central1-a" (zonal)';
+    expect(validateGcpLocation(scope, "location", "europe-west4-a")).toEqual({ region: "europe-west4", zone: "europe-west4-a" });
+    expectInvalid(() => validateGcpLocation(scope, "location", "us-central"), "location", "us-central", allowed);
+    expectInvalid(() => validateGcpLocation(scope, "location", ["us-central1"]), "location", ["us-central1"], `${allowed}, not a list`);
+    expect(() => validateGcpLocation(scope, "location", "mars-north1-a")).toThrow(
+      'invalid location "mars-north1-a": is in the region "mars-north1", which is not a Google Cloud region Strata knows',
+    );
+    const app = new App({ context: { "strata:extraGcpRegions": ["mars-north1"] } });
+    const inApp = new Construct(app, "Thing");
+    expect(validateGcpLocation(inApp, "location", "mars-north1-a")).toEqual({ region: "mars-north1", zone: "mars-north1-a" });
   });
 });
