@@ -69,10 +69,11 @@ if (name === "examples") {
   report(loaded);
 } else if (name === "scale") {
   // Scale case: 10 EKS clusters in one infra stack, each with 20 workload identities, and a
-  // platform stack with 10 connections, 20 namespaces and 200 service accounts.
+  // platform stack with 10 connections, 10 Cluster Autoscalers, 20 namespaces and 200 service accounts.
   const { App, S3Backend, TerraformStack } = require("cdktf") as typeof import("cdktf");
   const { AwsProvider } = require("@cdktf/provider-aws/lib/provider") as typeof import("@cdktf/provider-aws/lib/provider");
   const { EksCluster } = require("../../lib/compute/eks-cluster") as typeof import("../../lib/compute/eks-cluster");
+  const { ClusterAutoscaler } = require("../../lib/compute/cluster-autoscaler") as typeof import("../../lib/compute/cluster-autoscaler");
   const loaded = performance.now();
   const app = new App({ outdir });
   const infra = new TerraformStack(app, "scale-infra");
@@ -85,6 +86,7 @@ if (name === "examples") {
     const conn = cluster.connect(platform, `Conn${c}`, { alias: `c${c}` });
     conn.addNamespace(`team-a-${c}`);
     conn.addNamespace(`team-b-${c}`);
+    new ClusterAutoscaler(platform, `Autoscaler${c}`, { connection: conn });
     for (let i = 0; i < 20; i++) {
       conn.addServiceAccount(cluster.addWorkloadIdentity(`Id${i}`, { namespace: i % 2 ? `team-a-${c}` : `team-b-${c}`, serviceAccountName: `sa-${i}` }));
     }
