@@ -4,15 +4,34 @@ import { IWorkloadIdentity, NodePoolPurpose } from "../core/cluster";
 import { ClusterConnection } from "../core/connection";
 import { iamPolicy } from "../core/generated-names";
 import { HelmChart, PinnedChart } from "../core/helm-chart";
-import { invalid, validateEnum, validateInteger } from "../core/validation";
+import { invalid, isUnresolved, validateEnum, validateInteger, warn } from "../core/validation";
 import { EksCluster } from "./eks-cluster";
 
 /** Namespace the Cluster Autoscaler runs in. */
 const NAMESPACE = "kube-system";
 /** Service account of the Cluster Autoscaler (the chart's `rbac.serviceAccount.name`). */
 const SERVICE_ACCOUNT = "cluster-autoscaler";
-/** The image of chart 9.59.0's appVersion, pinned explicitly. */
-const IMAGE = { repository: "registry.k8s.io/autoscaling/cluster-autoscaler", tag: "v1.35.0" };
+/** The autoscaler's image repository (the chart's default). */
+const IMAGE_REPOSITORY = "registry.k8s.io/autoscaling/cluster-autoscaler";
+/** The image tag of chart 9.59.0's appVersion (1.35.0): the default for a cluster minor the catalog lacks. */
+const CHART_APP_IMAGE_TAG = "v1.35.0";
+/**
+ * The autoscaler release per Kubernetes minor (EKS versions Strata supports). The autoscaler ships one
+ * release series per Kubernetes minor and asks that the two match (kubernetes/autoscaler README,
+ * "Releases": "Kubernetes Version 1.34.x - CA Version 1.34.x", chart 9.51.0+ for 1.34). Patch releases as
+ * the AWS EKS Blueprints add-ons module pins them: v1.31.2 and v1.32.1 in its `cluster_autoscaler_image_tag`
+ * map (aws-ia/terraform-aws-eks-blueprints-addons main.tf), v1.33.5 and v1.34.4 from its PR #516 ("per the
+ * autoscaler releases page", merged 2026-07). Not checked against the registry from here (no network):
+ * `crane ls registry.k8s.io/autoscaling/cluster-autoscaler` confirms them, and `imageTag` overrides.
+ */
+const IMAGE_TAGS: { [kubernetesMinor: string]: string } = {
+  "1.31": "v1.31.2",
+  "1.32": "v1.32.1",
+  "1.33": "v1.33.5",
+  "1.34": "v1.34.4",
+};
+/** A cluster-autoscaler release tag: `v<major>.<minor>.<patch>`. */
+const IMAGE_TAG_FORM = /^v(\d+\.\d+)\.\d+$/;
 /** Requests (and limits) of the one autoscaler pod. */
 const CPU_MILLIS = 100;
 const MEMORY_MIB = 600;
@@ -144,11 +163,21 @@ export interface ClusterAutoscalerProps {
    * @default 10
    */
   readonly scaleDownUnneededMinutes?: number;
+  /**
+   * Tag of the autoscaler image (`registry.k8s.io/autoscaling/cluster-autoscaler`), `v<major>.<minor>.<patch>`
+   * such as `"v1.34.4"`. Keep its minor at the cluster's Kubernetes minor (the autoscaler project tests only
+   * matching minors); a different minor is a synth warning.
+   * @default - the catalog's release for the cluster's `kubernetesVersion` (1.31: v1.31.2, 1.32: v1.32.1,
+   * 1.33: v1.33.5, 1.34: v1.34.4); the chart's appVersion tag (v1.35.0) for a version the catalog lacks, with a
+   * warning when its minor is not the cluster's
+   */
+  readonly imageTag?: string;
 }
 
 /**
- * The Kubernetes Cluster Autoscaler (platform stack): the pinned `cluster-autoscaler` chart 9.59.0
- * (image v1.35.0) in `kube-system`, discovering the cluster's managed node groups by the tags EKS gives
+ * The Kubernetes Cluster Autoscaler (platform stack): the pinned `cluster-autoscaler` chart 9.59.0 in
+ * `kube-system` with the autoscaler image of the cluster's Kubernetes minor (v1.34.4 on a 1.34 cluster; the
+ * chart's own v1.35.0 would be a minor ahead), discovering the cluster's managed node groups by the tags EKS gives
  * their Auto Scaling groups, running as the `cluster-autoscaler` service account bound to the identity of
  * `ClusterAutoscalerInfra` (`cluster.clusterAutoscaler`). It is what grows an EKS managed node group whose
  * `minNodes` is below its `maxNodes` (system, GPU and spot training groups; Karpenter's NodePools are
@@ -168,6 +197,8 @@ export class ClusterAutoscaler extends Construct {
   public readonly cluster: EksCluster;
   /** The Helm release. */
   public readonly chart: HelmChart;
+  /** The autoscaler image tag in use (`imageTag`, or the one picked for the cluster's Kubernetes minor). */
+  public readonly imageTag: string;
 
   constructor(scope: Construct, id: string, props: ClusterAutoscalerProps) {
     super(scope, id);
@@ -202,6 +233,7 @@ export class ClusterAutoscaler extends Construct {
       invalid(this, "connection", props.connection.node.path, "must reach a cluster with a system node pool for the autoscaler");
     }
     this.cluster = cluster;
+    this.imageTag = this.resolveImageTag(props.imageTag, cluster.kubernetesVersion);
 
     const identity = infra.identity;
     const annotations = identity.serviceAccountAnnotations;
@@ -217,7 +249,7 @@ export class ClusterAutoscaler extends Construct {
         // hop limit of 1 keeps from pods anyway.
         awsRegion: cluster.region,
         autoDiscovery: { clusterName: cluster.clusterName },
-        image: { ...IMAGE },
+        image: { repository: IMAGE_REPOSITORY, tag: this.imageTag },
         rbac: {
           serviceAccount: {
             create: true,
@@ -236,5 +268,44 @@ export class ClusterAutoscaler extends Construct {
       },
     });
     cluster.addSystemWorkload({ name: "cluster-autoscaler", cpuMillis: CPU_MILLIS, memoryMiB: MEMORY_MIB, replicas: 1 });
+  }
+
+  /** `imageTag` validated, or the catalog's tag for the cluster's minor (warning where none matches it). */
+  private resolveImageTag(imageTag: unknown, kubernetesVersion: string): string {
+    const clusterMinor = isUnresolved(kubernetesVersion) ? undefined : kubernetesVersion;
+    if (imageTag !== undefined) {
+      if (isUnresolved(imageTag)) return imageTag as string;
+      const match = typeof imageTag === "string" ? IMAGE_TAG_FORM.exec(imageTag) : null;
+      if (!match) {
+        invalid(
+          this,
+          "imageTag",
+          imageTag,
+          `must be a cluster-autoscaler release tag v<major>.<minor>.<patch>, such as "${IMAGE_TAGS[clusterMinor ?? ""] ?? CHART_APP_IMAGE_TAG}" (no "latest": the image is pinned)`,
+        );
+      }
+      if (clusterMinor !== undefined && match[1] !== clusterMinor) {
+        warn(
+          this,
+          "imageTag",
+          imageTag,
+          `is a ${match[1]} release on a Kubernetes ${clusterMinor} cluster; the Cluster Autoscaler project tests only matching minors: use a v${clusterMinor}.x tag`,
+        );
+      }
+      return imageTag as string;
+    }
+    const fromCatalog = clusterMinor === undefined ? undefined : IMAGE_TAGS[clusterMinor];
+    if (fromCatalog !== undefined) return fromCatalog;
+    const chartMinor = IMAGE_TAG_FORM.exec(CHART_APP_IMAGE_TAG)![1];
+    if (clusterMinor !== chartMinor) {
+      warn(
+        this,
+        "kubernetesVersion",
+        kubernetesVersion,
+        `has no entry in Strata's Cluster Autoscaler image catalog (${Object.keys(IMAGE_TAGS).join(", ")}), so the image is the chart's ${CHART_APP_IMAGE_TAG}, ` +
+          `which may not match the cluster's minor; set imageTag to a release of the cluster's minor (v<minor>.x)`,
+      );
+    }
+    return CHART_APP_IMAGE_TAG;
   }
 }

@@ -31,8 +31,10 @@ export interface EksWorkloadIdentityProps {
 
 /**
  * An IAM role for one Kubernetes service account of an EKS cluster: trusted by EKS Pod Identity
- * (with a pod identity association, and source-account and source-cluster conditions) or by the
- * cluster's OIDC provider for exactly `system:serviceaccount:<namespace>:<name>` (IRSA).
+ * (with a pod identity association, and conditions on the session tags EKS Pod Identity sets:
+ * `eks-cluster-arn`, `kubernetes-namespace` and `kubernetes-service-account`, so only this service
+ * account of this cluster assumes it) or by the cluster's OIDC provider for exactly
+ * `system:serviceaccount:<namespace>:<name>` (IRSA).
  * Usually created with `EksCluster.addWorkloadIdentity`.
  *
  * @example
@@ -82,13 +84,28 @@ export class EksWorkloadIdentity extends Construct implements IWorkloadIdentity 
         },
       };
     } else {
+      // The trust policy the Amazon EKS User Guide documents for EKS Pod Identity ("Create IAM role with trust
+      // policy required by EKS Pod Identity", docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html):
+      // `pods.eks.amazonaws.com` with `sts:AssumeRole` and `sts:TagSession`, narrowed with the session tags EKS
+      // Pod Identity adds to every AssumeRole request ("List of session tags added by EKS Pod Identity",
+      // .../userguide/pod-id-abac.html: eks-cluster-arn, eks-cluster-name, kubernetes-namespace,
+      // kubernetes-service-account, kubernetes-pod-name, kubernetes-pod-uid). Only EKS sets these tags (the
+      // principal is the EKS service), so they pin the role to this cluster (its ARN names the account and the
+      // region: the confused-deputy protection) and to this one service account, where a bare service
+      // principal would let any pod identity association in the account assume the role. No `aws:SourceArn`:
+      // the guide does not say what EKS puts there (a user report has it as the association's ARN, not the
+      // cluster's: awslabs/mountpoint-s3-csi-driver#781), so a cluster-ARN condition on it may never match.
+      // The tags require session tags on the association (`disableSessionTags` false, set below).
       trust = {
         Effect: "Allow",
         Principal: { Service: "pods.eks.amazonaws.com" },
         Action: ["sts:AssumeRole", "sts:TagSession"],
         Condition: {
-          StringEquals: { "aws:SourceAccount": cluster.accountId },
-          ArnEquals: { "aws:SourceArn": cluster.resource.arn },
+          StringEquals: {
+            "aws:RequestTag/eks-cluster-arn": cluster.resource.arn,
+            "aws:RequestTag/kubernetes-namespace": props.namespace,
+            "aws:RequestTag/kubernetes-service-account": props.serviceAccountName,
+          },
         },
       };
     }
@@ -107,6 +124,8 @@ export class EksWorkloadIdentity extends Construct implements IWorkloadIdentity 
         namespace: props.namespace,
         serviceAccount: props.serviceAccountName,
         roleArn: this.role.arn,
+        // The trust policy matches the session tags; keep them on even if someone turns them off by hand.
+        disableSessionTags: false,
       });
     }
   }

@@ -441,7 +441,9 @@ export interface KarpenterControllerProps {
  * The Karpenter controller (platform stack): Karpenter's CRDs (NodePool, NodeClaim, EC2NodeClass) from the
  * pinned `karpenter-crd` chart, so that they upgrade with Karpenter, then the pinned Karpenter chart in
  * `kube-system` with its own copy of the CRDs skipped (`skip_crds`), the cluster name, the interruption
- * queue and the `karpenter` service account of `KarpenterInfra`, two replicas with CPU and memory requests
+ * queue and the `karpenter` service account of `KarpenterInfra`, the cluster's region as `AWS_REGION` (Karpenter
+ * does not depend on the instance metadata service, which the nodes' hop limit of 1 keeps from pods), two
+ * replicas with CPU and memory requests
  * and limits (registered as system workloads of the cluster), pinned to the cluster's system node pool so that
  * Karpenter never runs on nodes it manages. The chart's default affinity puts the replicas on different nodes
  * spread over zones: the system pool needs as many nodes (in as many zones) as there are replicas. Create node
@@ -496,6 +498,17 @@ export class KarpenterController extends Construct {
         },
         replicas,
         controller: {
+          // The region, so that Karpenter never asks the instance metadata service for it: pods reach IMDS only
+          // through the host network or a hop limit above 1, and the system nodes' launch template keeps the hop
+          // limit at 1 (Karpenter v1 without a region panics at start: karpenter-provider-aws #6295, #8219). The
+          // chart's values declare `controller.env` as a list of name/value pairs, with AWS_REGION as the
+          // example. The value is the cluster's region, a cross-stack reference when this stack is not the
+          // cluster's.
+          env: [{ name: "AWS_REGION", value: cluster.region }],
+          // No `controller.image` here: Karpenter's release script (hack/release/common.sh, `buildImages`) writes
+          // the release's image tag and digest into the chart's values before packaging it, so the pinned OCI
+          // chart version pins the controller image by digest. (The chart's values.yaml at the git tag still
+          // names the previous release's image; only the published chart carries the new digest.)
           resources: { requests: { ...CONTROLLER_RESOURCES }, limits: { ...CONTROLLER_RESOURCES } },
         },
         nodeSelector: { ...system.labels },

@@ -1,4 +1,4 @@
-import { App, Testing, TerraformStack } from "cdktf";
+import { App, Testing, TerraformStack, TerraformVariable } from "cdktf";
 import { Release } from "@cdktf/provider-helm/lib/release";
 import { NodePoolPurpose } from "../../lib/core/cluster";
 import { Gpu } from "../../lib/core/gpu";
@@ -124,7 +124,8 @@ describe("ClusterAutoscaler (platform stack)", () => {
       cloudProvider: "aws",
       awsRegion: expect.stringMatching(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-infra\.outputs\..*region\}$/),
       autoDiscovery: { clusterName: "ml-prod" },
-      image: { repository: "registry.k8s.io/autoscaling/cluster-autoscaler", tag: "v1.35.0" },
+      // The release of the cluster's minor (1.34 by default), not the chart's v1.35.0.
+      image: { repository: "registry.k8s.io/autoscaling/cluster-autoscaler", tag: "v1.34.4" },
       rbac: { serviceAccount: { create: true, name: "cluster-autoscaler" } },
       replicaCount: 1,
       customArgs: ["--expander=least-waste", "--balance-similar-node-groups=true", "--scale-down-unneeded-time=10m"],
@@ -167,6 +168,72 @@ describe("ClusterAutoscaler (platform stack)", () => {
     test("every Helm value key exists in the chart's defaults", () => {
       expect(checkHelmReleases(platformSynth, PINNED_CHART_VALUES)).toEqual([]);
     });
+  });
+});
+
+describe("the autoscaler image follows the cluster's Kubernetes minor", () => {
+  function imageOf(cluster: Partial<EksClusterProps>, props: { imageTag?: any } = {}): { tag: string; warnings: string[]; ca: ClusterAutoscaler } {
+    const s = setup(cluster, false);
+    const ca = new ClusterAutoscaler(s.platform, "ClusterAutoscaler", { connection: s.cluster.connect(s.platform, "Ml"), ...props });
+    prepareApp(s.app);
+    const values = helmReleaseValues(Testing.synth(s.platform, true))[0].values[0] as any;
+    expect(values.image.repository).toBe("registry.k8s.io/autoscaling/cluster-autoscaler");
+    return { tag: values.image.tag, warnings: annotations(ca, "warn"), ca };
+  }
+
+  test.each([
+    ["1.31", "v1.31.2"],
+    ["1.32", "v1.32.1"],
+    ["1.33", "v1.33.5"],
+    ["1.34", "v1.34.4"],
+  ])("Kubernetes %s: %s, no warning", (version, tag) => {
+    const { tag: got, warnings, ca } = imageOf({ kubernetesVersion: version });
+    expect(got).toBe(tag);
+    expect(ca.imageTag).toBe(tag);
+    expect(warnings).toEqual([]);
+  });
+
+  test("imageTag overrides the catalog; a patch of the same minor is accepted silently", () => {
+    const { tag, warnings } = imageOf({ kubernetesVersion: "1.33" }, { imageTag: "v1.33.9" });
+    expect(tag).toBe("v1.33.9");
+    expect(warnings).toEqual([]);
+  });
+
+  test("imageTag of another minor is used, with a warning", () => {
+    const { tag, warnings } = imageOf({ kubernetesVersion: "1.33" }, { imageTag: "v1.35.0" });
+    expect(tag).toBe("v1.35.0");
+    expect(warnings).toEqual([
+      'platform/ClusterAutoscaler: imageTag "v1.35.0": is a 1.35 release on a Kubernetes 1.33 cluster; the Cluster Autoscaler project tests only matching minors: use a v1.33.x tag',
+    ]);
+  });
+
+  test("a cluster version the catalog cannot match (a token) gets the chart's tag and a warning", () => {
+    const app = testApp();
+    const infra = awsStack(app, "infra");
+    const version = new TerraformVariable(infra, "KubernetesVersion", { type: "string" });
+    const cluster = new EksCluster(infra, "Cluster", { clusterName: "ml-prod", subnetIds: ["subnet-a", "subnet-b"], kubernetesVersion: version.stringValue });
+    const platform = bareStack(app, "platform");
+    const ca = new ClusterAutoscaler(platform, "ClusterAutoscaler", { connection: cluster.connect(platform, "Ml") });
+    expect(ca.imageTag).toBe("v1.35.0");
+    const warnings = annotations(ca, "warn");
+    expect(warnings.length).toBe(1);
+    expect(warnings[0]).toMatch(
+      /^platform\/ClusterAutoscaler: kubernetesVersion "\$\{TfToken\[TOKEN\.\d+\]\}": has no entry in Strata's Cluster Autoscaler image catalog \(1\.31, 1\.32, 1\.33, 1\.34\), so the image is the chart's v1\.35\.0, which may not match the cluster's minor; set imageTag to a release of the cluster's minor \(v<minor>\.x\)$/,
+    );
+  });
+
+  test.each([
+    ["latest", '"latest"'],
+    ["1.34.4", '"1.34.4"'],
+    ["v1.34", '"v1.34"'],
+    ["V1.34.4", '"V1.34.4"'],
+    [1.34, "1.34"],
+    [["v1.34.4"], '["v1.34.4"]'],
+  ])("rejects imageTag %p", (imageTag, shown) => {
+    const s = setup({}, false);
+    expect(() => new ClusterAutoscaler(s.platform, "Ca", { connection: s.cluster.connect(s.platform, "Ml"), imageTag: imageTag as any })).toThrow(
+      `platform/Ca: invalid imageTag ${shown}: must be a cluster-autoscaler release tag v<major>.<minor>.<patch>, such as "v1.34.4" (no "latest": the image is pinned)`,
+    );
   });
 });
 

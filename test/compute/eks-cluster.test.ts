@@ -405,7 +405,7 @@ describe("EksCluster with defaults (new VPC, Pod Identity)", () => {
   });
 
   describe("a workload identity", () => {
-    it("is an IAM role trusted by EKS Pod Identity for this account and cluster only", () => {
+    it("is an IAM role trusted by EKS Pod Identity for this cluster and service account only", () => {
       const role = resourcesOfType(json, "aws_iam_role").Cluster_Trainer_Role_D2E2DB60;
       expect(role.name).toBe("ml-prod-training-trainer");
       expect(role.description).toBe("Workload identity of training/trainer in EKS cluster ml-prod");
@@ -417,8 +417,11 @@ describe("EksCluster with defaults (new VPC, Pod Identity)", () => {
             Principal: { Service: "pods.eks.amazonaws.com" },
             Action: ["sts:AssumeRole", "sts:TagSession"],
             Condition: {
-              StringEquals: { "aws:SourceAccount": ACCOUNT },
-              ArnEquals: { "aws:SourceArn": `\${${CLUSTER}.arn}` },
+              StringEquals: {
+                "aws:RequestTag/eks-cluster-arn": `\${${CLUSTER}.arn}`,
+                "aws:RequestTag/kubernetes-namespace": "training",
+                "aws:RequestTag/kubernetes-service-account": "trainer",
+              },
             },
           },
         ],
@@ -433,12 +436,14 @@ describe("EksCluster with defaults (new VPC, Pod Identity)", () => {
           namespace: "kube-system",
           service_account: "cluster-autoscaler",
           role_arn: "${aws_iam_role.Cluster_ClusterAutoscalerIdentity_Role_E5ACC0E9.arn}",
+          disable_session_tags: false,
         },
         Cluster_Trainer_Association_16D34C4A: {
           cluster_name: `\${${CLUSTER}.name}`,
           namespace: "training",
           service_account: "trainer",
           role_arn: "${aws_iam_role.Cluster_Trainer_Role_D2E2DB60.arn}",
+          disable_session_tags: false,
         },
       });
     });

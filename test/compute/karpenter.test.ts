@@ -76,6 +76,9 @@ function statementsOf(policy: string): any[] {
 
 const asList = (v: unknown): string[] => (Array.isArray(v) ? v : [v]) as string[];
 
+/** A cross-stack reference to an output of the infra stack (there: the cluster's region). */
+const REGION_REFERENCE = /^\$\{data\.terraform_remote_state\.cross-stack-reference-input-infra\.outputs\.cross-stack-output-[A-Za-z0-9_.]+\}$/;
+
 describe("Karpenter on EKS (staged stacks)", () => {
   let s: Setup;
   let infraJson: SynthJson;
@@ -309,7 +312,7 @@ describe("Karpenter on EKS (staged stacks)", () => {
       expect(platformSynth).not.toContain("kubernetes_namespace");
     });
 
-    test("values: cluster, queue, service account, two replicas with resources, on the system pool", () => {
+    test("values: cluster, queue, service account, region, two replicas with resources, on the system pool", () => {
       const [release] = helmReleaseValues(platformSynth);
       const system = s.cluster.nodePools.find((p) => p.purpose === NodePoolPurpose.SYSTEM)!;
       expect(release.values).toEqual([
@@ -317,11 +320,31 @@ describe("Karpenter on EKS (staged stacks)", () => {
           settings: { clusterName: "ml-prod", interruptionQueue: "ml-prod-karpenter" },
           serviceAccount: { name: "karpenter" },
           replicas: 2,
-          controller: { resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } } },
+          controller: {
+            env: [{ name: "AWS_REGION", value: expect.stringMatching(REGION_REFERENCE) }],
+            resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } },
+          },
           nodeSelector: system.labels,
         },
       ]);
       expect(system.labels[Scheduling.POOL_LABEL]).toBe("system");
+    });
+
+    test("AWS_REGION is the cluster's region, read from the infra stack (Karpenter must not need IMDS)", () => {
+      const [release] = helmReleaseValues(platformSynth);
+      const env = (release.values[0] as any).controller.env;
+      expect(env).toEqual([{ name: "AWS_REGION", value: expect.stringMatching(REGION_REFERENCE) }]);
+      // The infra stack exports exactly the region data source's attribute for it.
+      const outputs = (infraJson as any).output as Record<string, { value: string }>;
+      const exported = Object.entries(outputs).filter(([, o]) => o.value === "${data.aws_region.Cluster_Region_7C269833.region}");
+      expect(exported.length).toBe(1);
+      expect(env[0].value).toContain(exported[0][0]);
+    });
+
+    test("the controller image is the pinned chart's own (tag and digest written by Karpenter's release)", () => {
+      const [release] = helmReleaseValues(platformSynth);
+      expect((release.values[0] as any).controller.image).toBeUndefined();
+      expect((release.values[0] as any).image).toBeUndefined();
     });
 
     test("in IRSA mode the service account is annotated with the role ARN (a cross-stack reference)", () => {
