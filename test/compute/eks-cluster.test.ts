@@ -82,6 +82,9 @@ describe("EksCluster with defaults (new VPC, Pod Identity)", () => {
       "aws_kms_key.Cluster_VolumesKey_A5D6A601",
       "aws_launch_template.Cluster_SystemLaunchTemplate_0686FE37",
       "aws_nat_gateway.Cluster_Vpc_Nat0_63C04504",
+      "aws_route.Cluster_Vpc_PrivateRoutes0Default_A5192647",
+      "aws_route.Cluster_Vpc_PrivateRoutes1Default_4DC6D0B7",
+      "aws_route.Cluster_Vpc_PrivateRoutes2Default_2424BC15",
       "aws_route_table.Cluster_Vpc_PrivateRoutes0_1872B5B0",
       "aws_route_table.Cluster_Vpc_PrivateRoutes1_6C649E59",
       "aws_route_table.Cluster_Vpc_PrivateRoutes2_609B4D32",
@@ -512,9 +515,13 @@ describe("EksCluster with defaults (new VPC, Pod Identity)", () => {
       ]);
       const routes = resourcesOfType(json, "aws_route_table");
       for (const i of [0, 1, 2]) {
-        const rt = Object.entries(routes).find(([k]) => k.startsWith(`Cluster_Vpc_PrivateRoutes${i}_`))![1];
-        expect(rt.route).toHaveLength(1);
-        expect(rt.route[0]).toMatchObject({ cidr_block: "0.0.0.0/0", nat_gateway_id: "${aws_nat_gateway.Cluster_Vpc_Nat0_63C04504.id}" });
+        const [key, rt] = Object.entries(routes).find(([k]) => k.startsWith(`Cluster_Vpc_PrivateRoutes${i}_`))!;
+        // No inline routes: the default route is an aws_route of its own.
+        expect(rt.route).toBeUndefined();
+        const defaults = Object.values(resourcesOfType(json, "aws_route")).filter((r) => r.route_table_id === `\${aws_route_table.${key}.id}`);
+        expect(defaults).toEqual([
+          { route_table_id: `\${aws_route_table.${key}.id}`, destination_cidr_block: "0.0.0.0/0", nat_gateway_id: "${aws_nat_gateway.Cluster_Vpc_Nat0_63C04504.id}" },
+        ]);
       }
       expect(routes.Cluster_Vpc_PublicRoutes_AE724641.route[0]).toMatchObject({
         cidr_block: "0.0.0.0/0",
@@ -712,10 +719,10 @@ describe("EksCluster options", () => {
       const json = synthJson(stack);
       expect(Object.keys(resourcesOfType(json, "aws_nat_gateway"))).toHaveLength(2);
       expect(Object.keys(resourcesOfType(json, "aws_eip"))).toHaveLength(2);
-      const routes = resourcesOfType(json, "aws_route_table");
+      const routes = resourcesOfType(json, "aws_route");
       for (const i of [0, 1]) {
-        const rt = Object.entries(routes).find(([k]) => k.startsWith(`Cluster_Vpc_PrivateRoutes${i}_`))![1];
-        expect(rt.route[0].nat_gateway_id).toMatch(new RegExp(`^\\$\\{aws_nat_gateway\\.Cluster_Vpc_Nat${i}_[0-9A-F]{8}\\.id\\}$`));
+        const rt = Object.entries(routes).find(([k]) => k.startsWith(`Cluster_Vpc_PrivateRoutes${i}Default_`))![1];
+        expect(rt.nat_gateway_id).toMatch(new RegExp(`^\\$\\{aws_nat_gateway\\.Cluster_Vpc_Nat${i}_[0-9A-F]{8}\\.id\\}$`));
       }
       expect(Object.keys(resourcesOfType(json, "aws_subnet"))).toHaveLength(4);
     });
