@@ -1267,3 +1267,75 @@ describe("EksCluster VPC endpoints", () => {
     expect(endpoints.map((e) => e.vpc_endpoint_type).sort()).toEqual(["Gateway", "Interface", "Interface"]);
   });
 });
+
+describe("EksCluster route back to the runner networks", () => {
+  const TGW = "tgw-0123456789abcdef0";
+  const VGW = "vgw-0123456789abcdef0";
+  const newVpc = (props: Partial<EksClusterProps>, stack = awsStack()) => {
+    const cluster = build({ subnetIds: undefined, zoneCount: 2, ...props }, stack);
+    return { stack, cluster };
+  };
+  const routeWarnings = (stack: TerraformStack) => {
+    Testing.synth(stack, true);
+    return annotations(stack, "warn").filter((w) => w.includes("endpointAccessCidrs"));
+  };
+  const NO_ROUTE =
+    "the private endpoint's replies would leave through the NAT gateway and never reach the runners; add privateRoutes (transitGatewayId, vpcPeeringConnectionId or vpnGatewayId), propagatingVpnGatewayId, or cluster.vpc.addPrivateRoute";
+
+  it("warns when a runner network outside the VPC has no private route (its replies would go to the NAT gateway); CIDRs inside the VPC need none", () => {
+    const { stack } = newVpc({ endpointAccessCidrs: ["10.100.0.0/16", "10.0.64.0/20", "172.20.0.0/22"] });
+    expect(routeWarnings(stack)).toEqual([`infra/Cluster: endpointAccessCidrs ["10.100.0.0/16","172.20.0.0/22"]: no private route leads back to these networks: ${NO_ROUTE}`]);
+  });
+
+  it("writes privateRoutes into the new VPC's route tables and does not warn for the networks they cover", () => {
+    const { stack, cluster } = newVpc({
+      endpointAccessCidrs: ["10.100.0.0/16", "172.20.0.0/22"],
+      privateRoutes: [
+        { destinationCidr: "10.100.0.0/17", transitGatewayId: TGW },
+        { destinationCidr: "10.100.128.0/17", transitGatewayId: TGW },
+        { destinationCidr: "172.16.0.0/12", vpnGatewayId: VGW },
+      ],
+    });
+    expect(routeWarnings(stack)).toEqual([]);
+    const routes = Object.values(resourcesOfType(synthJson(stack), "aws_route")).filter((r) => r.nat_gateway_id === undefined);
+    expect(routes).toHaveLength(3 * 2);
+    expect(cluster.vpc!.privateRoutes.map((r) => r.destinationCidr)).toEqual(["10.100.0.0/17", "10.100.128.0/17", "172.16.0.0/12"]);
+  });
+
+  it("names only the uncovered network, and sees routes added after the cluster with vpc.addPrivateRoute", () => {
+    const { stack, cluster } = newVpc({
+      endpointAccessCidrs: ["10.100.0.0/16", "172.20.0.0/22"],
+      privateRoutes: [{ destinationCidr: "10.100.0.0/16", transitGatewayId: TGW }],
+    });
+    expect(routeWarnings(stack)).toEqual([`infra/Cluster: endpointAccessCidrs ["172.20.0.0/22"]: no private route leads back to this network: ${NO_ROUTE}`]);
+    const later = newVpc({ endpointAccessCidrs: ["172.20.0.0/22"] });
+    later.cluster.vpc!.addPrivateRoute({ destinationCidr: "172.20.0.0/22", vpnGatewayId: VGW });
+    expect(routeWarnings(later.stack)).toEqual([]);
+    expect(cluster.vpc!.privateRouteTableIds).toHaveLength(2);
+  });
+
+  it("does not warn with route propagation from a virtual private gateway (the VPN's routes are not known at synth)", () => {
+    const { stack } = newVpc({ endpointAccessCidrs: ["10.100.0.0/16"], propagatingVpnGatewayId: VGW });
+    expect(routeWarnings(stack)).toEqual([]);
+    expect(Object.values(resourcesOfType(synthJson(stack), "aws_vpn_gateway_route_propagation")).map((p) => p.vpn_gateway_id)).toEqual([VGW, VGW]);
+  });
+
+  it("does not warn with your own subnets (the routes are yours)", () => {
+    const stack = awsStack();
+    build({ endpointAccessCidrs: ["10.100.0.0/16"] }, stack);
+    expect(routeWarnings(stack)).toEqual([]);
+  });
+
+  it.each([
+    [{ privateRoutes: [{ destinationCidr: "10.100.0.0/16", transitGatewayId: TGW }] }, 'invalid privateRoutes [{"destinationCidr":"10.100.0.0/16","transitGatewayId":"tgw-0123456789abcdef0"}]'],
+    [{ propagatingVpnGatewayId: VGW }, `invalid propagatingVpnGatewayId "${VGW}"`],
+  ])("rejects %p with subnetIds", (props, start) => {
+    expect(() => build(props)).toThrow(new Error(`infra/Cluster: ${start}: applies only to the VPC Strata creates; omit it with subnetIds (your VPC is yours to lay out)`));
+  });
+
+  it("rejects a bad route with the VPC's path", () => {
+    expect(() => newVpc({ privateRoutes: [{ destinationCidr: "10.100.0.0/16", transitGatewayId: "tgw-123" }] })).toThrow(
+      new Error('infra/Cluster/Vpc: invalid privateRoutes[0].transitGatewayId "tgw-123": must be a transit gateway id such as "tgw-0123456789abcdef0" (tgw- and 8 or 17 hex digits)'),
+    );
+  });
+});
