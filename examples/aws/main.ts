@@ -14,6 +14,7 @@
  */
 import { App, S3Backend, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { Ec2TransitGatewayVpcAttachment } from "@cdktf/provider-aws/lib/ec2-transit-gateway-vpc-attachment";
 import { compute, core } from "strata-ai-infra";
 
 /** The stacks of the AWS reference architecture. */
@@ -26,6 +27,10 @@ export interface AwsExample {
 
 const REGION = "us-east-1";
 const STATE_BUCKET = "acme-ml-terraform-state";
+/** Placeholder: your transit gateway, which reaches the CI runners' VPC and the VPN (see README). */
+const TRANSIT_GATEWAY_ID = "tgw-0123456789abcdef0";
+/** The networks the deploys run from: the CI runners' VPC and the VPN's client range. */
+const RUNNER_CIDRS = ["10.100.0.0/16", "172.20.0.0/22"];
 
 /** A stack whose state lives in S3, encrypted, with S3-native locking (`use_lockfile`). */
 function stateInS3(app: App, name: string): TerraformStack {
@@ -44,9 +49,10 @@ export function buildAwsExample(app: App, prefix = "aws"): AwsExample {
   const cluster = new compute.EksCluster(infra, "Cluster", {
     clusterName: "ml-prod",
     zoneCount: 3,
-    // Runner access: the API endpoint stays private; CI runners in the peered tools VPC and the VPN's
-    // client range reach it on 443 (see docs/compute.md, "Reaching the private endpoint").
-    endpointAccessCidrs: ["10.100.0.0/16", "172.20.0.0/22"],
+    // Runner access: the API endpoint stays private; CI runners in the tools VPC and the VPN's client
+    // range, both behind the transit gateway, reach it on 443 (see docs/compute.md, "Reaching the
+    // private endpoint"). The route back to them is added below.
+    endpointAccessCidrs: RUNNER_CIDRS,
     // System capacity: every GPU node is tainted, so operators and controllers run here. Two nodes
     // always; the maximum is sized at synth from what the platform stack installs, and the Cluster
     // Autoscaler (platform stack) grows the group into it.
@@ -55,6 +61,17 @@ export function buildAwsExample(app: App, prefix = "aws"): AwsExample {
     adminRoleArns: ["arn:aws:iam::123456789012:role/platform-admins"],
     karpenter: true,
   });
+  // The way back to the runners: attach the VPC to the transit gateway and route the runner networks
+  // to it from every private route table. The routes name the attachment's transit gateway id, so
+  // Terraform creates them after the attachment (AWS rejects a route to an unattached gateway).
+  const tgw = new Ec2TransitGatewayVpcAttachment(infra, "TransitGatewayAttachment", {
+    transitGatewayId: TRANSIT_GATEWAY_ID,
+    vpcId: cluster.vpc!.vpc.id,
+    subnetIds: cluster.subnetIds,
+    tags: { Name: "ml-prod" },
+  });
+  for (const cidr of RUNNER_CIDRS) cluster.vpc!.addPrivateRoute({ destinationCidr: cidr, transitGatewayId: tgw.transitGatewayId });
+
   // Serving baseline: two on-demand L4 nodes, never spot. A managed node group only changes size
   // under the Cluster Autoscaler, so it is fixed-size; Karpenter (below) adds elastic capacity.
   cluster.addGpuNodePool("InferencePool", { gpu: core.Gpu.NVIDIA_L4, minNodes: 2, maxNodes: 2 });

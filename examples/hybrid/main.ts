@@ -8,12 +8,14 @@
  *                     Kueue and Karpenter on the training cluster, through aliased providers
  *   hybrid-workloads  a Karpenter spot H100 NodePool that scales from zero, and Kueue queues for it
  *
- * The site-to-site VPN and bucket replication between the sites come with the data and ops
- * layers. Copy this file into your own cdktf app as it is: it imports "strata-ai-infra" as your
+ * The site-to-site VPN comes with the hybrid layer (issue #11): until then, bring your own VPN on
+ * the virtual private gateway this example attaches to the VPC (see README). Bucket replication
+ * between the sites comes with the data and ops layers. Copy this file into your own cdktf app as it is: it imports "strata-ai-infra" as your
  * code would.
  */
 import { App, S3Backend, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { VpnGatewayAttachment } from "@cdktf/provider-aws/lib/vpn-gateway-attachment";
 import { compute, core } from "strata-ai-infra";
 
 /** The stacks of the hybrid reference architecture. */
@@ -26,6 +28,10 @@ export interface HybridExample {
 }
 
 const REGION = "eu-north-1";
+/** Placeholder: the virtual private gateway of your site-to-site VPN to the data centre (see README). */
+const VPN_GATEWAY_ID = "vgw-0123456789abcdef0";
+/** The data centre's network: its CI runners deploy, and the training cluster reaches it. */
+const ONPREM_CIDR = "10.0.0.0/16";
 
 function stateInS3(app: App, name: string): TerraformStack {
   const stack = new TerraformStack(app, name);
@@ -50,14 +56,19 @@ export function buildHybridExample(app: App, prefix = "hybrid"): HybridExample {
     vpcCidr: "10.64.0.0/16",
     zoneCount: 2,
     // Runner access: deploys run from the data centre's CI runners, which reach the private API
-    // endpoint over the site-to-site VPN on 443.
-    endpointAccessCidrs: ["10.0.0.0/16"],
+    // endpoint over the site-to-site VPN on 443; the route back is added below.
+    endpointAccessCidrs: [ONPREM_CIDR],
     // System capacity: two nodes always; the maximum is sized at synth from what the platform stack
     // installs, and the Cluster Autoscaler (platform stack) grows the group into it.
     systemInstanceTypes: ["m7i.xlarge"],
     systemMinNodes: 2,
     karpenter: true,
   });
+  // The way back to the data centre: attach the VPN's virtual private gateway to the VPC and route
+  // the on-prem range to it (a static route; propagatingVpnGatewayId would take the VPN's routes
+  // instead). The route names the attachment's gateway id, so Terraform creates it after the attachment.
+  const vgw = new VpnGatewayAttachment(infra, "VpnGatewayAttachment", { vpcId: cloud.vpc!.vpc.id, vpnGatewayId: VPN_GATEWAY_ID });
+  cloud.vpc!.addPrivateRoute({ destinationCidr: ONPREM_CIDR, vpnGatewayId: vgw.vpnGatewayId });
   const trainer = cloud.addWorkloadIdentity("TrainerIdentity", { namespace: "ml-training", serviceAccountName: "trainer" });
   new core.S3BucketReference(infra, "Checkpoints", { bucketName: "acme-ml-checkpoints" }).grantReadWrite(trainer);
 

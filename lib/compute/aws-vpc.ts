@@ -6,6 +6,7 @@ import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-g
 import { Eip } from "@cdktf/provider-aws/lib/eip";
 import { InternetGateway } from "@cdktf/provider-aws/lib/internet-gateway";
 import { NatGateway } from "@cdktf/provider-aws/lib/nat-gateway";
+import { Route } from "@cdktf/provider-aws/lib/route";
 import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
 import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-association";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
@@ -13,7 +14,19 @@ import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { invalid, isUnresolved, parseIpv4Cidr, validateCidr, validateEnum, validateInteger, validateList, validateUniqueList } from "../core/validation";
+import { VpnGatewayRoutePropagation } from "@cdktf/provider-aws/lib/vpn-gateway-route-propagation";
+import {
+  cidrsOverlap,
+  invalid,
+  isUnresolved,
+  parseIpv4Cidr,
+  typeName,
+  validateCidr,
+  validateEnum,
+  validateInteger,
+  validateList,
+  validateUniqueList,
+} from "../core/validation";
 
 /**
  * How many NAT gateways give the private subnets their egress. `SINGLE` is the cheap default (one
@@ -49,6 +62,51 @@ export enum VpcInterfaceEndpoint {
   ELASTIC_LOAD_BALANCING = "elasticloadbalancing",
 }
 
+/**
+ * A route in the private route tables of an `AwsVpc`: traffic to `destinationCidr` goes to exactly
+ * one target (a transit gateway, a VPC peering connection or a virtual private gateway) instead of
+ * the NAT gateway. Runner and VPN networks that reach the private EKS endpoint need one, or the
+ * endpoint's replies to them leave through the NAT gateway and never arrive.
+ *
+ * The target must be attached to the VPC before the route is created (AWS rejects a route to a
+ * transit gateway without a VPC attachment, or to a virtual private gateway not attached to the
+ * VPC). When the attachment is in the same stack, pass its attribute (`attachment.transitGatewayId`,
+ * `attachment.vpnGatewayId`) so that Terraform creates the route after it.
+ */
+export interface VpcRoute {
+  /** IPv4 CIDR the route sends to the target, outside the VPC CIDR and not `0.0.0.0/0` (NAT's). */
+  readonly destinationCidr: string;
+  /**
+   * Transit gateway (`tgw-...`) attached to the VPC.
+   * @default - not a transit gateway route
+   */
+  readonly transitGatewayId?: string;
+  /**
+   * VPC peering connection (`pcx-...`), active.
+   * @default - not a peering route
+   */
+  readonly vpcPeeringConnectionId?: string;
+  /**
+   * Virtual private gateway (`vgw-...`) attached to the VPC (a site-to-site VPN's AWS side): a static route.
+   * @default - not a virtual private gateway route
+   */
+  readonly vpnGatewayId?: string;
+}
+
+const ROUTE_TARGETS: ReadonlyArray<readonly [keyof VpcRoute, string, string]> = [
+  ["transitGatewayId", "tgw", "a transit gateway id"],
+  ["vpcPeeringConnectionId", "pcx", "a VPC peering connection id"],
+  ["vpnGatewayId", "vgw", "a virtual private gateway id"],
+];
+
+/** Validates an AWS resource id with its prefix (`tgw-0123456789abcdef0`: 8 or 17 hex digits). Skips undefined and tokens. */
+function validateAwsId(scope: Construct, prop: string, value: unknown, prefix: string, what: string): void {
+  if (value === undefined || isUnresolved(value)) return;
+  const allowed = `must be ${what} such as "${prefix}-0123456789abcdef0" (${prefix}- and 8 or 17 hex digits)`;
+  if (typeof value !== "string") invalid(scope, prop, value, `${allowed}, not ${typeName(value)}`);
+  if (!new RegExp(`^${prefix}-([0-9a-f]{8}|[0-9a-f]{17})$`).test(value)) invalid(scope, prop, value, allowed);
+}
+
 /** Props of `AwsVpc`. */
 export interface AwsVpcProps {
   /**
@@ -79,6 +137,20 @@ export interface AwsVpcProps {
    * @default - none
    */
   readonly interfaceEndpoints?: VpcInterfaceEndpoint[];
+  /**
+   * Routes in every private route table besides the NAT gateway's default route: send the networks
+   * of CI runners and VPN clients (the private EKS endpoint's callers) to a transit gateway, a
+   * peering connection or a virtual private gateway. More can be added with `addPrivateRoute`.
+   * @default - none (only the local route and 0.0.0.0/0 through NAT)
+   */
+  readonly privateRoutes?: VpcRoute[];
+  /**
+   * A virtual private gateway (`vgw-...`, attached to the VPC) whose routes (the VPN connections'
+   * static routes and BGP-learned routes) propagate to every private route table. Also available
+   * as `propagateVpnGatewayRoutes`.
+   * @default - no route propagation
+   */
+  readonly propagatingVpnGatewayId?: string;
 }
 
 /** Splits `cidr` into the `index`-th block with `newBits` more prefix bits (as Terraform's cidrsubnet). */
@@ -94,10 +166,16 @@ function cidrSubnet(cidr: string, newBits: number, index: number): string {
  * balancers and Karpenter discovery), small public subnets that hold only NAT gateways and
  * public load balancers, a default security group that allows nothing, an S3 gateway endpoint on
  * the private route tables (data and image layers from S3 skip NAT processing charges), and
- * optionally interface endpoints (`interfaceEndpoints`).
+ * optionally interface endpoints (`interfaceEndpoints`). The private route tables hold no inline
+ * routes: the NAT default route and the `privateRoutes` are separate `aws_route` resources, so
+ * routes you add to `privateRouteTableIds` yourself are not removed on the next apply.
  *
  * @example
- * const vpc = new AwsVpc(stack, "Vpc", { name: "ml", zoneCount: 3 });
+ * const vpc = new AwsVpc(stack, "Vpc", {
+ *   name: "ml",
+ *   zoneCount: 3,
+ *   privateRoutes: [{ destinationCidr: "10.100.0.0/16", transitGatewayId: "tgw-0123456789abcdef0" }],
+ * });
  */
 export class AwsVpc extends Construct {
   /** The VPC. */
@@ -110,6 +188,12 @@ export class AwsVpc extends Construct {
   public readonly cidr: string;
   /** The S3 gateway endpoint on the private route tables. */
   public readonly s3Endpoint: VpcEndpoint;
+  /** IDs of the private route tables, one per zone (add your own `aws_route` resources to them). */
+  public readonly privateRouteTableIds: string[];
+
+  private readonly routeTables: RouteTable[] = [];
+  private readonly routes: VpcRoute[] = [];
+  private readonly propagating: string[] = [];
 
   constructor(scope: Construct, id: string, props: AwsVpcProps) {
     super(scope, id);
@@ -193,10 +277,15 @@ export class AwsVpc extends Construct {
           "karpenter.sh/discovery": props.name,
         },
       });
+      // No inline `route` blocks: they would own the whole table and delete any route added beside them.
       const routes = new RouteTable(this, `PrivateRoutes${i}`, {
         vpcId: this.vpc.id,
-        route: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nats[Math.min(i, nats.length - 1)].id }],
         tags: { Name: `${props.name}-private-${i}` },
+      });
+      new Route(this, `PrivateRoutes${i}Default`, {
+        routeTableId: routes.id,
+        destinationCidrBlock: "0.0.0.0/0",
+        natGatewayId: nats[Math.min(i, nats.length - 1)].id,
       });
       new RouteTableAssociation(this, `PrivateRoutes${i}Association`, { subnetId: priv.id, routeTableId: routes.id });
       privateSubnets.push(priv);
@@ -204,6 +293,11 @@ export class AwsVpc extends Construct {
     }
     this.privateSubnetIds = privateSubnets.map((s) => s.id);
     this.publicSubnetIds = publicSubnets.map((s) => s.id);
+    this.routeTables.push(...privateRoutes);
+    this.privateRouteTableIds = privateRoutes.map((r) => r.id);
+    validateList(this, "privateRoutes", props.privateRoutes, '[{ destinationCidr: "10.100.0.0/16", transitGatewayId: "tgw-0123456789abcdef0" }]');
+    (props.privateRoutes ?? []).forEach((route, i) => this.addRouteChecked(`privateRoutes[${i}]`, route));
+    if (props.propagatingVpnGatewayId !== undefined) this.propagateRoutes("propagatingVpnGatewayId", props.propagatingVpnGatewayId);
 
     // S3 gateway endpoint (no charge): the service name comes from the region's endpoint service,
     // so it is right in every partition.
@@ -244,5 +338,102 @@ export class AwsVpc extends Construct {
         });
       }
     }
+  }
+
+  /** The routes added to the private route tables (`privateRoutes` and `addPrivateRoute`). */
+  public get privateRoutes(): VpcRoute[] {
+    return [...this.routes];
+  }
+
+  /** The virtual private gateways whose routes propagate to the private route tables. */
+  public get propagatingVpnGatewayIds(): string[] {
+    return [...this.propagating];
+  }
+
+  /**
+   * Adds a route to every private route table (one `aws_route` per table, construct id
+   * `PrivateRoutes<zone>To<destination CIDR>`). Use it when the target's attachment is created after
+   * the VPC, passing the attachment's attribute so that Terraform orders the route after it.
+   */
+  public addPrivateRoute(route: VpcRoute): void {
+    this.addRouteChecked(`privateRoutes[${this.routes.length}]`, route);
+  }
+
+  /**
+   * Propagates the routes of a virtual private gateway (`vgw-...`, attached to the VPC) to every
+   * private route table (one `aws_vpn_gateway_route_propagation` per table).
+   */
+  public propagateVpnGatewayRoutes(vpnGatewayId: string): void {
+    this.propagateRoutes(`propagatingVpnGatewayIds[${this.propagating.length}]`, vpnGatewayId);
+  }
+
+  private propagateRoutes(prop: string, vpnGatewayId: string): void {
+    if (vpnGatewayId === undefined) invalid(this, prop, vpnGatewayId, 'is required: a virtual private gateway id such as "vgw-0123456789abcdef0"');
+    validateAwsId(this, prop, vpnGatewayId, "vgw", "a virtual private gateway id");
+    if (!isUnresolved(vpnGatewayId) && this.propagating.includes(vpnGatewayId)) {
+      invalid(this, prop, vpnGatewayId, "already propagates to the private route tables; list each gateway once");
+    }
+    const n = this.propagating.length;
+    this.routeTables.forEach((table, i) => {
+      new VpnGatewayRoutePropagation(this, `PrivateRoutes${i}Propagation${n === 0 ? "" : n}`, { routeTableId: table.id, vpnGatewayId });
+    });
+    this.propagating.push(vpnGatewayId);
+  }
+
+  private addRouteChecked(prop: string, route: VpcRoute): void {
+    const example = '{ destinationCidr: "10.100.0.0/16", transitGatewayId: "tgw-0123456789abcdef0" }';
+    if (route === null || typeof route !== "object" || Array.isArray(route) || isUnresolved(route)) {
+      invalid(this, prop, route, `must be a route such as ${example}, not ${typeName(route)}`);
+    }
+    const known = ["destinationCidr", ...ROUTE_TARGETS.map(([key]) => key)];
+    for (const key of Object.keys(route)) {
+      if (!known.includes(key)) invalid(this, `${prop}.${key}`, (route as any)[key], `is not a route field; a route has ${known.join(", ")}`);
+    }
+    const cidr = route.destinationCidr;
+    if (cidr === undefined) invalid(this, `${prop}.destinationCidr`, cidr, "is required: the IPv4 CIDR to route, such as 10.100.0.0/16");
+    validateCidr(this, `${prop}.destinationCidr`, cidr);
+    if (!isUnresolved(cidr)) {
+      if (parseIpv4Cidr(cidr)!.prefix === 0) {
+        invalid(this, `${prop}.destinationCidr`, cidr, "must not be 0.0.0.0/0: the default route goes through the NAT gateway; list the networks to send elsewhere");
+      }
+      if (cidrsOverlap(cidr, this.cidr)) {
+        invalid(this, `${prop}.destinationCidr`, cidr, `overlaps the VPC CIDR ${this.cidr}: addresses inside the VPC take its local route; route only networks outside it`);
+      }
+      const twin = this.routes.findIndex((r) => !isUnresolved(r.destinationCidr) && cidrsOverlap(r.destinationCidr, cidr));
+      if (twin >= 0) {
+        invalid(
+          this,
+          `${prop}.destinationCidr`,
+          cidr,
+          `overlaps privateRoutes[${twin}].destinationCidr (${this.routes[twin].destinationCidr}); give each network one route (a more specific route to another target wins silently)`,
+        );
+      }
+    }
+    const targets = ROUTE_TARGETS.filter(([key]) => route[key] !== undefined);
+    if (targets.length !== 1) {
+      invalid(
+        this,
+        prop,
+        route,
+        targets.length === 0
+          ? "must name exactly one target: transitGatewayId, vpcPeeringConnectionId or vpnGatewayId"
+          : `names ${targets.map(([key]) => key).join(" and ")}; give exactly one target per route`,
+      );
+    }
+    const [key, prefix, what] = targets[0];
+    validateAwsId(this, `${prop}.${key}`, route[key], prefix, what);
+
+    const n = this.routes.length;
+    const suffix = isUnresolved(cidr) ? `Route${n}` : `To${cidr.replace(/[./]/g, "_")}`;
+    this.routeTables.forEach((table, i) => {
+      new Route(this, `PrivateRoutes${i}${suffix}`, {
+        routeTableId: table.id,
+        destinationCidrBlock: cidr,
+        transitGatewayId: route.transitGatewayId,
+        vpcPeeringConnectionId: route.vpcPeeringConnectionId,
+        gatewayId: route.vpnGatewayId,
+      });
+    });
+    this.routes.push({ ...route });
   }
 }

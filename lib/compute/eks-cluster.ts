@@ -52,7 +52,8 @@ import {
   warn,
 } from "../core/validation";
 import { validateAwsInstanceType } from "../core/machine-types";
-import { AwsVpc, NatGatewayMode, VpcInterfaceEndpoint } from "./aws-vpc";
+import { AwsVpc, NatGatewayMode, VpcInterfaceEndpoint, VpcRoute } from "./aws-vpc";
+import { cidrCovered } from "./aws-vpc-internal";
 import { EksGpuNodePool, EksGpuNodePoolOptions } from "./eks-gpu-node-pool";
 import {
   EKS_ADDON_CATALOG,
@@ -163,10 +164,28 @@ export interface EksClusterProps {
    * Networks that may reach the private API endpoint on TCP 443: CI runners in a peered VPC or
    * behind a transit gateway, a VPN's client range. Each CIDR gets an ingress rule on the cluster
    * security group (which otherwise admits only the cluster's own nodes), so later stacks can plan
-   * from those runners. `0.0.0.0/0` is rejected.
+   * from those runners. `0.0.0.0/0` is rejected. In the VPC Strata creates, give these networks a
+   * route back (`privateRoutes`, `propagatingVpnGatewayId` or `vpc.addPrivateRoute`), or the
+   * endpoint's replies leave through the NAT gateway (a synth warning says so); with `subnetIds`,
+   * the routes are yours.
    * @default - only the cluster security group (runners must run inside the VPC)
    */
   readonly endpointAccessCidrs?: string[];
+  /**
+   * Routes in the new VPC's private route tables (see `AwsVpc`): the way back to the networks in
+   * `endpointAccessCidrs` through a transit gateway, VPC peering connection or virtual private
+   * gateway. The target must already be attached to the VPC; for an attachment created in the same
+   * stack, use `cluster.vpc.addPrivateRoute` with the attachment's attribute. Ignored with
+   * `subnetIds` (rejected).
+   * @default - none
+   */
+  readonly privateRoutes?: VpcRoute[];
+  /**
+   * A virtual private gateway (`vgw-...`, attached to the new VPC) whose VPN routes propagate to
+   * the private route tables (see `AwsVpc`). Rejected with `subnetIds`.
+   * @default - no route propagation
+   */
+  readonly propagatingVpnGatewayId?: string;
   /**
    * How workloads get AWS credentials.
    * @default EksIdentityMode.POD_IDENTITY
@@ -418,6 +437,8 @@ export class EksCluster extends Construct implements IKubernetesCluster {
         ["zoneCount", props.zoneCount],
         ["natGateways", props.natGateways],
         ["interfaceEndpoints", props.interfaceEndpoints],
+        ["privateRoutes", props.privateRoutes],
+        ["propagatingVpnGatewayId", props.propagatingVpnGatewayId],
       ] as const) {
         if (value !== undefined) {
           invalid(this, prop, value, "applies only to the VPC Strata creates; omit it with subnetIds (your VPC is yours to lay out)");
@@ -504,6 +525,8 @@ export class EksCluster extends Construct implements IKubernetesCluster {
         zoneCount: props.zoneCount,
         natGateways: props.natGateways,
         interfaceEndpoints: props.interfaceEndpoints,
+        privateRoutes: props.privateRoutes,
+        propagatingVpnGatewayId: props.propagatingVpnGatewayId,
       });
       this.subnetIds = this.vpc.privateSubnetIds;
     } else {
@@ -644,6 +667,30 @@ export class EksCluster extends Construct implements IKubernetesCluster {
         cidrIpv4: cidr,
       });
     });
+    // The way back: the control-plane ENIs answer through the private route tables. In the VPC
+    // Strata creates, a runner network without a route there gets its replies sent to the NAT
+    // gateway. Checked at synth, after routes added with vpc.addPrivateRoute.
+    const vpc = this.vpc;
+    const accessCidrs = props.endpointAccessCidrs;
+    if (vpc !== undefined && accessCidrs !== undefined && !isUnresolved(accessCidrs)) {
+      this.node.addValidation({
+        validate: () => {
+          const routes = vpc.privateRoutes.map((r) => r.destinationCidr);
+          if (vpc.propagatingVpnGatewayIds.length > 0 || routes.some((c) => isUnresolved(c))) return [];
+          const unrouted = accessCidrs.filter((c) => !isUnresolved(c) && !cidrCovered(c, [vpc.cidr, ...routes]));
+          if (unrouted.length > 0) {
+            warn(
+              this,
+              "endpointAccessCidrs",
+              unrouted,
+              `no private route leads back to ${unrouted.length === 1 ? "this network" : "these networks"}: the private endpoint's replies would leave through the NAT gateway ` +
+                "and never reach the runners; add privateRoutes (transitGatewayId, vpcPeeringConnectionId or vpnGatewayId), propagatingVpnGatewayId, or cluster.vpc.addPrivateRoute",
+            );
+          }
+          return [];
+        },
+      });
+    }
 
     const clusterAdmin = (id: string, principalArn: string, ignorePrincipalChanges = false) => {
       const entry = new EksAccessEntry(this, id, {

@@ -82,6 +82,9 @@ describe("EksCluster with defaults (new VPC, Pod Identity)", () => {
       "aws_kms_key.Cluster_VolumesKey_A5D6A601",
       "aws_launch_template.Cluster_SystemLaunchTemplate_0686FE37",
       "aws_nat_gateway.Cluster_Vpc_Nat0_63C04504",
+      "aws_route.Cluster_Vpc_PrivateRoutes0Default_A5192647",
+      "aws_route.Cluster_Vpc_PrivateRoutes1Default_4DC6D0B7",
+      "aws_route.Cluster_Vpc_PrivateRoutes2Default_2424BC15",
       "aws_route_table.Cluster_Vpc_PrivateRoutes0_1872B5B0",
       "aws_route_table.Cluster_Vpc_PrivateRoutes1_6C649E59",
       "aws_route_table.Cluster_Vpc_PrivateRoutes2_609B4D32",
@@ -517,9 +520,13 @@ describe("EksCluster with defaults (new VPC, Pod Identity)", () => {
       ]);
       const routes = resourcesOfType(json, "aws_route_table");
       for (const i of [0, 1, 2]) {
-        const rt = Object.entries(routes).find(([k]) => k.startsWith(`Cluster_Vpc_PrivateRoutes${i}_`))![1];
-        expect(rt.route).toHaveLength(1);
-        expect(rt.route[0]).toMatchObject({ cidr_block: "0.0.0.0/0", nat_gateway_id: "${aws_nat_gateway.Cluster_Vpc_Nat0_63C04504.id}" });
+        const [key, rt] = Object.entries(routes).find(([k]) => k.startsWith(`Cluster_Vpc_PrivateRoutes${i}_`))!;
+        // No inline routes: the default route is an aws_route of its own.
+        expect(rt.route).toBeUndefined();
+        const defaults = Object.values(resourcesOfType(json, "aws_route")).filter((r) => r.route_table_id === `\${aws_route_table.${key}.id}`);
+        expect(defaults).toEqual([
+          { route_table_id: `\${aws_route_table.${key}.id}`, destination_cidr_block: "0.0.0.0/0", nat_gateway_id: "${aws_nat_gateway.Cluster_Vpc_Nat0_63C04504.id}" },
+        ]);
       }
       expect(routes.Cluster_Vpc_PublicRoutes_AE724641.route[0]).toMatchObject({
         cidr_block: "0.0.0.0/0",
@@ -717,10 +724,10 @@ describe("EksCluster options", () => {
       const json = synthJson(stack);
       expect(Object.keys(resourcesOfType(json, "aws_nat_gateway"))).toHaveLength(2);
       expect(Object.keys(resourcesOfType(json, "aws_eip"))).toHaveLength(2);
-      const routes = resourcesOfType(json, "aws_route_table");
+      const routes = resourcesOfType(json, "aws_route");
       for (const i of [0, 1]) {
-        const rt = Object.entries(routes).find(([k]) => k.startsWith(`Cluster_Vpc_PrivateRoutes${i}_`))![1];
-        expect(rt.route[0].nat_gateway_id).toMatch(new RegExp(`^\\$\\{aws_nat_gateway\\.Cluster_Vpc_Nat${i}_[0-9A-F]{8}\\.id\\}$`));
+        const rt = Object.entries(routes).find(([k]) => k.startsWith(`Cluster_Vpc_PrivateRoutes${i}Default_`))![1];
+        expect(rt.nat_gateway_id).toMatch(new RegExp(`^\\$\\{aws_nat_gateway\\.Cluster_Vpc_Nat${i}_[0-9A-F]{8}\\.id\\}$`));
       }
       expect(Object.keys(resourcesOfType(json, "aws_subnet"))).toHaveLength(4);
     });
@@ -1263,5 +1270,77 @@ describe("EksCluster VPC endpoints", () => {
     build({ subnetIds: undefined, interfaceEndpoints: [VpcInterfaceEndpoint.ECR_API, VpcInterfaceEndpoint.ECR_DKR] }, stack);
     const endpoints = Object.values(resourcesOfType(synthJson(stack), "aws_vpc_endpoint"));
     expect(endpoints.map((e) => e.vpc_endpoint_type).sort()).toEqual(["Gateway", "Interface", "Interface"]);
+  });
+});
+
+describe("EksCluster route back to the runner networks", () => {
+  const TGW = "tgw-0123456789abcdef0";
+  const VGW = "vgw-0123456789abcdef0";
+  const newVpc = (props: Partial<EksClusterProps>, stack = awsStack()) => {
+    const cluster = build({ subnetIds: undefined, zoneCount: 2, ...props }, stack);
+    return { stack, cluster };
+  };
+  const routeWarnings = (stack: TerraformStack) => {
+    Testing.synth(stack, true);
+    return annotations(stack, "warn").filter((w) => w.includes("endpointAccessCidrs"));
+  };
+  const NO_ROUTE =
+    "the private endpoint's replies would leave through the NAT gateway and never reach the runners; add privateRoutes (transitGatewayId, vpcPeeringConnectionId or vpnGatewayId), propagatingVpnGatewayId, or cluster.vpc.addPrivateRoute";
+
+  it("warns when a runner network outside the VPC has no private route (its replies would go to the NAT gateway); CIDRs inside the VPC need none", () => {
+    const { stack } = newVpc({ endpointAccessCidrs: ["10.100.0.0/16", "10.0.64.0/20", "172.20.0.0/22"] });
+    expect(routeWarnings(stack)).toEqual([`infra/Cluster: endpointAccessCidrs ["10.100.0.0/16","172.20.0.0/22"]: no private route leads back to these networks: ${NO_ROUTE}`]);
+  });
+
+  it("writes privateRoutes into the new VPC's route tables and does not warn for the networks they cover", () => {
+    const { stack, cluster } = newVpc({
+      endpointAccessCidrs: ["10.100.0.0/16", "172.20.0.0/22"],
+      privateRoutes: [
+        { destinationCidr: "10.100.0.0/17", transitGatewayId: TGW },
+        { destinationCidr: "10.100.128.0/17", transitGatewayId: TGW },
+        { destinationCidr: "172.16.0.0/12", vpnGatewayId: VGW },
+      ],
+    });
+    expect(routeWarnings(stack)).toEqual([]);
+    const routes = Object.values(resourcesOfType(synthJson(stack), "aws_route")).filter((r) => r.nat_gateway_id === undefined);
+    expect(routes).toHaveLength(3 * 2);
+    expect(cluster.vpc!.privateRoutes.map((r) => r.destinationCidr)).toEqual(["10.100.0.0/17", "10.100.128.0/17", "172.16.0.0/12"]);
+  });
+
+  it("names only the uncovered network, and sees routes added after the cluster with vpc.addPrivateRoute", () => {
+    const { stack, cluster } = newVpc({
+      endpointAccessCidrs: ["10.100.0.0/16", "172.20.0.0/22"],
+      privateRoutes: [{ destinationCidr: "10.100.0.0/16", transitGatewayId: TGW }],
+    });
+    expect(routeWarnings(stack)).toEqual([`infra/Cluster: endpointAccessCidrs ["172.20.0.0/22"]: no private route leads back to this network: ${NO_ROUTE}`]);
+    const later = newVpc({ endpointAccessCidrs: ["172.20.0.0/22"] });
+    later.cluster.vpc!.addPrivateRoute({ destinationCidr: "172.20.0.0/22", vpnGatewayId: VGW });
+    expect(routeWarnings(later.stack)).toEqual([]);
+    expect(cluster.vpc!.privateRouteTableIds).toHaveLength(2);
+  });
+
+  it("does not warn with route propagation from a virtual private gateway (the VPN's routes are not known at synth)", () => {
+    const { stack } = newVpc({ endpointAccessCidrs: ["10.100.0.0/16"], propagatingVpnGatewayId: VGW });
+    expect(routeWarnings(stack)).toEqual([]);
+    expect(Object.values(resourcesOfType(synthJson(stack), "aws_vpn_gateway_route_propagation")).map((p) => p.vpn_gateway_id)).toEqual([VGW, VGW]);
+  });
+
+  it("does not warn with your own subnets (the routes are yours)", () => {
+    const stack = awsStack();
+    build({ endpointAccessCidrs: ["10.100.0.0/16"] }, stack);
+    expect(routeWarnings(stack)).toEqual([]);
+  });
+
+  it.each([
+    [{ privateRoutes: [{ destinationCidr: "10.100.0.0/16", transitGatewayId: TGW }] }, 'invalid privateRoutes [{"destinationCidr":"10.100.0.0/16","transitGatewayId":"tgw-0123456789abcdef0"}]'],
+    [{ propagatingVpnGatewayId: VGW }, `invalid propagatingVpnGatewayId "${VGW}"`],
+  ])("rejects %p with subnetIds", (props, start) => {
+    expect(() => build(props)).toThrow(new Error(`infra/Cluster: ${start}: applies only to the VPC Strata creates; omit it with subnetIds (your VPC is yours to lay out)`));
+  });
+
+  it("rejects a bad route with the VPC's path", () => {
+    expect(() => newVpc({ privateRoutes: [{ destinationCidr: "10.100.0.0/16", transitGatewayId: "tgw-123" }] })).toThrow(
+      new Error('infra/Cluster/Vpc: invalid privateRoutes[0].transitGatewayId "tgw-123": must be a transit gateway id such as "tgw-0123456789abcdef0" (tgw- and 8 or 17 hex digits)'),
+    );
   });
 });
