@@ -1,15 +1,15 @@
 /**
  * Reference architecture: an AI platform on Google Cloud (GKE).
  *
- *   gcp-infra      VPC with Cloud NAT, GKE cluster (private nodes and endpoint, Workload Identity,
- *                  Dataplane V2, Cloud KMS secrets encryption), an L4 inference pool, an H100 spot
- *                  training pool, workload identities
+ *   gcp-infra      VPC with Cloud NAT, GKE cluster (private nodes and IP endpoint, IAM-authenticated
+ *                  DNS endpoint, Workload Identity, Dataplane V2, Cloud KMS secrets encryption), an L4
+ *                  inference pool, an H100 spot training pool, workload identities
  *   gcp-platform   namespaces, service accounts, the NVIDIA GPU Operator and Kueue (Helm)
  *   gcp-workloads  Kueue flavors, team queues and priority classes (custom resources)
  *
- * Deploy with `cdktf deploy gcp-infra gcp-platform gcp-workloads` from a runner that can reach the
- * private endpoint. Copy this file into your own cdktf app as it is: it imports "strata-ai-infra"
- * as your code would.
+ * Deploy with `cdktf deploy gcp-infra gcp-platform gcp-workloads` from any runner with Google
+ * credentials: the later stacks reach the cluster through its DNS-based endpoint. Copy this file
+ * into your own cdktf app as it is: it imports "strata-ai-infra" as your code would.
  */
 import { App, GcsBackend, TerraformStack } from "cdktf";
 import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
@@ -43,10 +43,12 @@ export function buildGcpExample(app: App, prefix = "gcp"): GcpExample {
     clusterName: "ml-prod",
     project: PROJECT,
     location: REGION,
-    // Runner access: the endpoint stays private; CI runners reach it over Cloud VPN or Interconnect
-    // from their range (10.200.0.0/16 here), from any region of the network.
-    masterAuthorizedCidrs: ["10.200.0.0/16"],
-    privateEndpointGlobalAccess: true,
+    // Runner access: the platform and workloads stacks connect through GKE's DNS-based endpoint,
+    // which checks the caller's Google credentials (IAM permission container.clusters.connect), so a
+    // CI runner anywhere can apply them without a VPN or a public IP endpoint. The IP endpoint stays
+    // private. (The default, written out. Over VPN instead: dnsEndpoint: false, the runners' range in
+    // masterAuthorizedCidrs, and routes to the control plane's range: see docs/compute.md.)
+    dnsEndpoint: true,
     // System capacity: every GPU node is tainted, so operators and controllers run here. One node per
     // zone always; GKE's autoscaler grows the pool up to a maximum sized at synth from what the
     // platform stack installs.

@@ -42,7 +42,9 @@ import {
   validateInteger,
   validateList,
   validateMinMax,
+  validateBoolean,
   validateUniqueList,
+  warn,
 } from "../core/validation";
 import { FlowLogAggregationInterval, GcpNetwork } from "./gcp-network";
 import { GkeGpuNodePool, GkeGpuNodePoolOptions } from "./gke-gpu-node-pool";
@@ -231,10 +233,11 @@ export interface GkeClusterProps {
    */
   readonly masterIpv4CidrBlock?: string;
   /**
-   * CIDRs allowed to reach the control plane (GKE authorized networks), in addition to the nodes'
-   * subnetwork and Pod range, which GKE always allows: CI runners in another subnetwork, a VPN or
-   * Interconnect range (such as `10.200.0.0/16`). They are enforced on the private endpoint
-   * (`private_endpoint_enforcement_enabled`) and, with `publicEndpoint`, on the public one. Without
+   * CIDRs allowed to reach the control plane's IP endpoints (GKE authorized networks), in addition
+   * to the nodes' subnetwork and Pod range, which GKE always allows: CI runners in another
+   * subnetwork, a VPN or Interconnect range (such as `10.200.0.0/16`). They are enforced on the
+   * private endpoint (`private_endpoint_enforcement_enabled`) and, with `publicEndpoint`, on the
+   * public one; they do not apply to the DNS-based endpoint (`dnsEndpoint`), which IAM guards. Without
    * `publicEndpoint` they must be internal ranges: GKE accepts only internal ranges as authorized
    * networks of a private-only endpoint. Runners in other regions also need
    * `privateEndpointGlobalAccess`. At most 50 CIDRs with a public endpoint, 100 without; each once.
@@ -245,10 +248,11 @@ export interface GkeClusterProps {
   /**
    * Give the control plane a public endpoint as well, reachable only from `masterAuthorizedCidrs`
    * (required, and non-empty, when this is true): for runners outside the network, such as hosted CI
-   * with known egress IPs. Later stacks then connect through the public endpoint; otherwise through
-   * the private one. Meant to be temporary: turn it off again once a runner inside the network (or
-   * over VPN) exists; the cluster is updated in place.
-   * @default false (private endpoint only)
+   * with known egress IPs. With `dnsEndpoint: false`, later stacks then connect through the public
+   * endpoint; otherwise through the private one. Rarely needed: the DNS-based endpoint (the default)
+   * already reaches hosted CI. Meant to be temporary: turn it off again once a runner inside the
+   * network (or over VPN) exists; the cluster is updated in place.
+   * @default false (private IP endpoint only)
    */
   readonly publicEndpoint?: boolean;
   /**
@@ -257,6 +261,22 @@ export interface GkeClusterProps {
    * @default false
    */
   readonly privateEndpointGlobalAccess?: boolean;
+  /**
+   * Open GKE's DNS-based control-plane endpoint (`gke-<id>.<region>.gke.goog`) to clients outside
+   * Google Cloud (`control_plane_endpoints_config.dns_endpoint_config.allow_external_traffic`), and
+   * connect later stacks through it. Every request must carry Google credentials with the IAM
+   * permission `container.clusters.connect` on the cluster's project; Google rejects the others
+   * before they reach the API server, and Kubernetes RBAC applies after. No network path, VPN route
+   * or authorized network is needed: a runner anywhere with Google credentials (hosted CI through
+   * Workload Identity Federation, a laptop) can apply the platform and workloads stacks. Google
+   * recommends it as the way to reach the control plane. `masterAuthorizedCidrs` does not apply to
+   * it; VPC Service Controls can restrict it further. The IP endpoints are unchanged: private (and
+   * public with `publicEndpoint`), guarded by authorized networks. Set false to keep the control
+   * plane reachable only over the network (then later stacks connect through an IP endpoint: see
+   * `publicEndpoint` and `masterAuthorizedCidrs`).
+   * @default true
+   */
+  readonly dnsEndpoint?: boolean;
   /**
    * TCP ports on the nodes that the control plane may open, for admission webhooks. GKE's own
    * firewall rule lets the control plane reach nodes on 443 and 10250 only, so webhooks served on
@@ -305,8 +325,9 @@ export interface GkeClusterProps {
 }
 
 /**
- * A Google Kubernetes Engine (Standard) cluster, secure by default: private nodes and a private
- * control-plane endpoint (optionally also a public one, reachable only from listed CIDRs), a
+ * A Google Kubernetes Engine (Standard) cluster, secure by default: private nodes, a private
+ * control-plane IP endpoint (optionally also a public one, reachable only from listed CIDRs), the
+ * IAM-authenticated DNS-based endpoint that later stacks connect through (`dnsEndpoint`), a
  * firewall rule that lets the control plane reach admission webhooks on the nodes, a VPC-native
  * network with Cloud NAT (or your own), Workload Identity, Dataplane V2, shielded nodes, Kubernetes
  * secrets encrypted at the application layer and node boot disks encrypted with Cloud KMS keys
@@ -348,9 +369,14 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
   public readonly systemNodePool: ContainerNodePool;
   /** The Workload Identity pool, `<project>.svc.id.goog`. */
   public readonly workloadPool: string;
-  /** True when the control plane has only a private endpoint (no `publicEndpoint`). */
+  /** True when the control plane has only a private IP endpoint (no `publicEndpoint`); says nothing about the DNS-based endpoint. */
   public readonly privateEndpointOnly: boolean;
-  /** The endpoint later stacks connect to: the private endpoint IP when private-only, else the public endpoint IP. */
+  /** True when the DNS-based endpoint accepts traffic from outside Google Cloud (`dnsEndpoint`); later stacks then connect through it. */
+  public readonly dnsEndpoint: boolean;
+  /**
+   * The host later stacks connect to: the DNS-based endpoint's name with `dnsEndpoint`, else the
+   * private endpoint IP when private-only, else the public endpoint IP.
+   */
   public readonly endpoint: string;
   /** The firewall rule that lets the control plane reach admission webhooks on the nodes (none when `webhookPorts` is empty). */
   public readonly webhookFirewall?: ComputeFirewall;
@@ -405,8 +431,24 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
     }
     validateCidr(this, "masterIpv4CidrBlock", masterCidr, 28, 28);
     const publicEndpoint = props.publicEndpoint ?? false;
-    if (Token.isUnresolved(publicEndpoint)) {
-      invalid(this, "publicEndpoint", publicEndpoint, "must be true or false written in code, not a token: it decides which endpoint later stacks connect to");
+    const dnsEndpoint = props.dnsEndpoint ?? true;
+    // Both decide which endpoint later stacks connect to, so they must be known at synth.
+    for (const [prop, value] of Object.entries({ publicEndpoint, dnsEndpoint })) {
+      if (Token.isUnresolved(value)) {
+        invalid(this, prop, value, "must be true or false written in code, not a token: it decides which endpoint later stacks connect to");
+      }
+      validateBoolean(this, prop, value);
+    }
+    validateBoolean(this, "privateEndpointGlobalAccess", props.privateEndpointGlobalAccess);
+    validateBoolean(this, "deletionProtection", props.deletionProtection);
+    if (publicEndpoint && dnsEndpoint) {
+      warn(
+        this,
+        "publicEndpoint",
+        publicEndpoint,
+        "adds a public IP endpoint that later stacks do not use: they connect through the DNS-based endpoint (dnsEndpoint, the default), " +
+          "which reaches runners outside the network without one. Remove publicEndpoint, or set dnsEndpoint: false to connect through the public IP endpoint",
+      );
     }
     const authorizedCidrs = props.masterAuthorizedCidrs;
     if (publicEndpoint && authorizedCidrs === undefined) {
@@ -648,6 +690,9 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
         privateEndpointEnforcementEnabled: true,
         cidrBlocks: authorizedCidrs?.map((cidr, i) => ({ cidrBlock: cidr, displayName: `strata-authorized-${i}` })),
       },
+      // The DNS-based endpoint, IAM-authenticated. Always written out: the block is optional and computed,
+      // so leaving it out would keep whatever the cluster has (a console change) instead of this setting.
+      controlPlaneEndpointsConfig: { dnsEndpointConfig: { allowExternalTraffic: dnsEndpoint } },
       masterAuth: { clientCertificateConfig: { issueClientCertificate: false } },
       enableLegacyAbac: false,
       enableShieldedNodes: true,
@@ -666,7 +711,12 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
         ignoreChanges: ["node_config"],
       },
     });
-    this.endpoint = this.privateEndpointOnly ? this.resource.privateClusterConfig.privateEndpoint : this.resource.endpoint;
+    this.dnsEndpoint = dnsEndpoint;
+    this.endpoint = dnsEndpoint
+      ? this.resource.controlPlaneEndpointsConfig.dnsEndpointConfig.endpoint
+      : this.privateEndpointOnly
+        ? this.resource.privateClusterConfig.privateEndpoint
+        : this.resource.endpoint;
     this.clusterCaCertificate = this.resource.masterAuth.clusterCaCertificate;
 
     // The control plane reaches nodes over the VPC peering from masterIpv4CidrBlock; GKE's own rule
@@ -789,12 +839,20 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
   }
 
   /**
-   * Provider wiring for a later stack (endpoint and CA as cross-stack references): the public
-   * endpoint with `publicEndpoint`, else the private endpoint (so the runner must reach the
-   * cluster's network, from an address GKE allows: the nodes' subnetwork or `masterAuthorizedCidrs`).
+   * Provider wiring for a later stack (endpoint, and CA for an IP endpoint, as cross-stack
+   * references): the DNS-based endpoint with `dnsEndpoint` (the runner needs Google credentials
+   * with `container.clusters.connect`, no network path); else the public IP endpoint with
+   * `publicEndpoint`; else the private IP endpoint (so the runner must reach the cluster's network,
+   * from an address GKE allows: the nodes' subnetwork or `masterAuthorizedCidrs`).
    */
   public accessFor(scope: Construct, authentication: ClusterAuthentication): ClusterAccess {
-    const base = { host: `https://${this.endpoint}`, clusterCaCertificate: Fn.base64decode(this.clusterCaCertificate) };
+    // The DNS-based endpoint is served by Google's front end with a publicly trusted certificate, not
+    // one issued by the cluster's CA: the providers verify it against the system roots, so no CA is
+    // given (gcloud's `get-credentials --dns-endpoint` writes no certificate-authority-data either, as
+    // remembered from Google's docs and seen in public Terraform configurations; not tried on a live cluster).
+    const base = this.dnsEndpoint
+      ? { host: `https://${this.endpoint}` }
+      : { host: `https://${this.endpoint}`, clusterCaCertificate: Fn.base64decode(this.clusterCaCertificate) };
     if (authentication === ClusterAuthentication.DATA_SOURCE_TOKEN) {
       const stack = TerraformStack.of(scope);
       if (!stack.node.findAll().some((c) => c instanceof GoogleProvider && c.alias === undefined)) {

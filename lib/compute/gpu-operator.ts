@@ -190,8 +190,10 @@ const GPU_OPERATOR_SYSTEM_WORKLOADS = [
 
 /**
  * Google's NVIDIA driver installer for Container-Optimized OS: the DaemonSet of
- * `nvidia-driver-installer/cos/daemonset-preloaded-latest.yaml` in GoogleCloudPlatform/container-engine-accelerators
- * (read at commit 068b15a980977bdaab46eb73e1ac8fba47e41f60). Its installer image,
+ * `nvidia-driver-installer/cos/daemonset-preloaded.yaml` in GoogleCloudPlatform/container-engine-accelerators
+ * (read at commit 068b15a980977bdaab46eb73e1ac8fba47e41f60), which installs the default driver of the
+ * node's COS image (the driver COS qualifies with that image), not the newest one as
+ * `daemonset-preloaded-latest.yaml` (`--version=latest`) does. Its installer image,
  * `cos-nvidia-installer:fixed`, is preloaded on every GKE GPU node by GKE for that node's image
  * (pull policy Never), so the node version pins it; the other images are pinned as upstream pins them.
  */
@@ -419,7 +421,7 @@ export class GpuOperator extends Construct {
         "gkeDriverInstaller",
         false,
         `GKE GPU pools ${operatorGkePools.map((p) => `"${p.name}"`).join(", ")} have GKE's driver installation disabled; ` +
-          "apply Google's driver-installer DaemonSet (container-engine-accelerators nvidia-driver-installer/cos/daemonset-preloaded-latest.yaml) yourself, or their GPUs stay unavailable",
+          "apply Google's driver-installer DaemonSet (container-engine-accelerators nvidia-driver-installer/cos/daemonset-preloaded.yaml) yourself, or their GPUs stay unavailable",
       );
     }
 
@@ -548,7 +550,11 @@ export class GpuOperator extends Construct {
                 name: d.name,
                 image: d.installerImage,
                 imagePullPolicy: "Never",
-                command: ["/cos-gpu-installer", "install", "--version=latest"],
+                // No --version: the installer then installs the default driver of the node's COS image
+                // (its flag help: "It will install the default GPU driver if the flag is not set explicitly").
+                // Not "--version=default": the installer sources read (cos/tools, 2023) know only "" and
+                // "latest" as keywords and take any other value as a precise driver version.
+                command: ["/cos-gpu-installer", "install"],
                 resources: { requests: { cpu: "150m" } },
                 securityContext: { privileged: true },
                 env: [

@@ -31,7 +31,7 @@ import { GcpNetwork } from "../../lib/compute/gcp-network";
 import { GkeCluster, GkeClusterProps, GkeLoggingComponent, GkeReleaseChannel } from "../../lib/compute/gke-cluster";
 import { FlowLogAggregationInterval } from "../../lib/compute/gcp-network";
 import { GkeWorkloadIdentity } from "../../lib/compute/gke-workload-identity";
-import { prepareApp, resourceInventory, SynthJson } from "../support/synth";
+import { annotations as annotationsOf, prepareApp, resourceInventory, SynthJson } from "../support/synth";
 
 const BASE: GkeClusterProps = { clusterName: "ml-prod", project: "acme-ml-prod", location: "us-central1" };
 const ONE_ZONE_NODES = { min: 1, max: 3 };
@@ -573,13 +573,17 @@ describe("GkeCluster: workload identity", () => {
 });
 
 describe("GkeCluster: connecting later stacks", () => {
-  function setup(authentication: ClusterAuthentication, options: { publicEndpoint?: boolean; authorized?: string[] } = {}) {
+  function setup(
+    authentication: ClusterAuthentication,
+    options: { publicEndpoint?: boolean; authorized?: string[]; dnsEndpoint?: boolean } = {},
+  ) {
     const app = Testing.app();
     const infra = gcpStack(app, "infra");
     const gke = new GkeCluster(infra, "Cluster", {
       ...BASE,
       publicEndpoint: options.publicEndpoint,
       masterAuthorizedCidrs: options.authorized,
+      dnsEndpoint: options.dnsEndpoint,
     });
     const trainer = gke.addWorkloadIdentity("Trainer", { namespace: "training", serviceAccountName: "trainer" });
     const platform = gcpStack(app, "platform");
@@ -587,39 +591,46 @@ describe("GkeCluster: connecting later stacks", () => {
     conn.addServiceAccount(trainer);
     prepareApp(app);
     const platformSynth = Testing.synth(platform);
-    return { infraJson: JSON.parse(Testing.synth(infra)) as SynthJson, platformSynth, platformJson: JSON.parse(platformSynth) as SynthJson };
+    return {
+      gke,
+      infraJson: JSON.parse(Testing.synth(infra)) as SynthJson,
+      platformSynth,
+      platformJson: JSON.parse(platformSynth) as SynthJson,
+    };
   }
 
   const REMOTE = "data.terraform_remote_state.cross-stack-reference-input-infra.outputs";
+  const DNS_HOST = `https://\${${REMOTE}.cross-stack-output-google_container_clusterCluster_EB0386A7control_plane_endpoints_config0dns_endpoint_config0endpoint}`;
   const PRIVATE_HOST = `https://\${${REMOTE}.cross-stack-output-google_container_clusterCluster_EB0386A7private_cluster_config0private_endpoint}`;
   const CA = `\${base64decode(${REMOTE}.cross-stack-output-google_container_clusterCluster_EB0386A7master_auth0cluster_ca_certificate)}`;
+  const EXEC = { api_version: "client.authentication.k8s.io/v1beta1", command: "gke-gcloud-auth-plugin", args: [] };
 
-  describe("exec plugin (default)", () => {
+  describe("DNS-based endpoint, exec plugin (the defaults)", () => {
     let result: ReturnType<typeof setup>;
     beforeAll(() => {
       result = setup(ClusterAuthentication.EXEC_PLUGIN);
     });
 
-    test("the infra stack exports the private endpoint and CA", () => {
-      const outputs = Object.values(result.infraJson.output ?? {}).map((o: any) => o.value);
-      expect(outputs).toEqual(
-        expect.arrayContaining([
-          "${google_container_cluster.Cluster_EB0386A7.private_cluster_config[0].private_endpoint}",
-          "${google_container_cluster.Cluster_EB0386A7.master_auth[0].cluster_ca_certificate}",
-        ]),
-      );
+    test("the DNS-based endpoint accepts traffic from outside Google Cloud; the IP endpoint stays private", () => {
+      expect(result.gke.dnsEndpoint).toBe(true);
+      expect(result.gke.privateEndpointOnly).toBe(true);
+      const c = only(result.infraJson, "google_container_cluster");
+      expect(c.control_plane_endpoints_config).toEqual({ dns_endpoint_config: { allow_external_traffic: true } });
+      expect(c.private_cluster_config.enable_private_endpoint).toBe(true);
     });
 
-    test("kubernetes and helm providers reach the private endpoint through gke-gcloud-auth-plugin", () => {
-      const exec = { api_version: "client.authentication.k8s.io/v1beta1", command: "gke-gcloud-auth-plugin", args: [] };
-      expect(result.platformSynth).toHaveProviderWithProperties(KubernetesProvider, {
-        host: PRIVATE_HOST,
-        cluster_ca_certificate: CA,
-        exec: [exec],
-      });
-      expect(result.platformSynth).toHaveProviderWithProperties(HelmProvider, {
-        kubernetes: { host: PRIVATE_HOST, cluster_ca_certificate: CA, exec },
-      });
+    test("the infra stack exports the DNS endpoint, and no CA", () => {
+      const outputs = Object.values(result.infraJson.output ?? {}).map((o: any) => o.value);
+      expect(outputs).toContain("${google_container_cluster.Cluster_EB0386A7.control_plane_endpoints_config[0].dns_endpoint_config[0].endpoint}");
+      expect(outputs.filter((v) => /private_endpoint|master_auth|\.endpoint}$/.test(v) && !v.includes("dns_endpoint_config"))).toEqual([]);
+    });
+
+    test("kubernetes and helm providers reach the DNS endpoint over https through gke-gcloud-auth-plugin, trusting the system roots", () => {
+      expect(result.platformSynth).toHaveProviderWithProperties(KubernetesProvider, { host: DNS_HOST, exec: [EXEC] });
+      expect(result.platformSynth).toHaveProviderWithProperties(HelmProvider, { kubernetes: { host: DNS_HOST, exec: EXEC } });
+      // The DNS endpoint's certificate is publicly trusted, not issued by the cluster CA: giving the CA would fail TLS.
+      expect(result.platformJson.provider!.kubernetes[0].cluster_ca_certificate).toBeUndefined();
+      expect(result.platformJson.provider!.helm[0].kubernetes.cluster_ca_certificate).toBeUndefined();
       expect(result.platformSynth).not.toHaveDataSource(DataGoogleClientConfig);
     });
 
@@ -636,26 +647,84 @@ describe("GkeCluster: connecting later stacks", () => {
     });
   });
 
-  test("data-source token: google_client_config in the later stack", () => {
-    const { platformSynth } = setup(ClusterAuthentication.DATA_SOURCE_TOKEN);
+  test("data-source token on the DNS endpoint: google_client_config in the later stack, no CA", () => {
+    const { platformSynth, platformJson } = setup(ClusterAuthentication.DATA_SOURCE_TOKEN);
     expect(platformSynth).toHaveDataSource(DataGoogleClientConfig);
     const token = "${data.google_client_config.Ml_GoogleClientConfig_B9C61163.access_token}";
-    expect(platformSynth).toHaveProviderWithProperties(KubernetesProvider, { host: PRIVATE_HOST, cluster_ca_certificate: CA, token });
-    expect(platformSynth).toHaveProviderWithProperties(HelmProvider, {
-      kubernetes: { host: PRIVATE_HOST, cluster_ca_certificate: CA, token },
+    expect(platformSynth).toHaveProviderWithProperties(KubernetesProvider, { host: DNS_HOST, token });
+    expect(platformSynth).toHaveProviderWithProperties(HelmProvider, { kubernetes: { host: DNS_HOST, token } });
+    expect(platformJson.provider!.kubernetes[0].cluster_ca_certificate).toBeUndefined();
+  });
+
+  describe("dnsEndpoint: false", () => {
+    test("closes the DNS endpoint to outside traffic (written out, so a console change is reverted)", () => {
+      const { gke, infraJson } = setup(ClusterAuthentication.EXEC_PLUGIN, { dnsEndpoint: false });
+      expect(gke.dnsEndpoint).toBe(false);
+      expect(only(infraJson, "google_container_cluster").control_plane_endpoints_config).toEqual({
+        dns_endpoint_config: { allow_external_traffic: false },
+      });
+    });
+
+    test("the infra stack exports the private endpoint and CA", () => {
+      const { infraJson } = setup(ClusterAuthentication.EXEC_PLUGIN, { dnsEndpoint: false });
+      const outputs = Object.values(infraJson.output ?? {}).map((o: any) => o.value);
+      expect(outputs).toEqual(
+        expect.arrayContaining([
+          "${google_container_cluster.Cluster_EB0386A7.private_cluster_config[0].private_endpoint}",
+          "${google_container_cluster.Cluster_EB0386A7.master_auth[0].cluster_ca_certificate}",
+        ]),
+      );
+    });
+
+    test("kubernetes and helm providers reach the private endpoint through gke-gcloud-auth-plugin, with the cluster CA", () => {
+      const { platformSynth } = setup(ClusterAuthentication.EXEC_PLUGIN, { dnsEndpoint: false });
+      expect(platformSynth).toHaveProviderWithProperties(KubernetesProvider, { host: PRIVATE_HOST, cluster_ca_certificate: CA, exec: [EXEC] });
+      expect(platformSynth).toHaveProviderWithProperties(HelmProvider, {
+        kubernetes: { host: PRIVATE_HOST, cluster_ca_certificate: CA, exec: EXEC },
+      });
+    });
+
+    test("data-source token on the private endpoint", () => {
+      const { platformSynth } = setup(ClusterAuthentication.DATA_SOURCE_TOKEN, { dnsEndpoint: false });
+      const token = "${data.google_client_config.Ml_GoogleClientConfig_B9C61163.access_token}";
+      expect(platformSynth).toHaveProviderWithProperties(KubernetesProvider, { host: PRIVATE_HOST, cluster_ca_certificate: CA, token });
+      expect(platformSynth).toHaveProviderWithProperties(HelmProvider, {
+        kubernetes: { host: PRIVATE_HOST, cluster_ca_certificate: CA, token },
+      });
+    });
+
+    test("a public endpoint is reached at the cluster's endpoint", () => {
+      const { platformJson } = setup(ClusterAuthentication.EXEC_PLUGIN, { publicEndpoint: true, authorized: ["203.0.113.0/24"], dnsEndpoint: false });
+      expect(platformJson.provider!.kubernetes[0].host).toBe(
+        `https://\${${REMOTE}.cross-stack-output-google_container_clusterCluster_EB0386A7endpoint}`,
+      );
+      expect(platformJson.provider!.kubernetes[0].cluster_ca_certificate).toBe(CA);
+    });
+
+    test("authorized CIDRs without publicEndpoint keep later stacks on the private endpoint", () => {
+      const { platformJson } = setup(ClusterAuthentication.EXEC_PLUGIN, { authorized: ["10.200.0.0/16"], dnsEndpoint: false });
+      expect(platformJson.provider!.kubernetes[0].host).toBe(PRIVATE_HOST);
     });
   });
 
-  test("a public endpoint is reached at the cluster's endpoint", () => {
-    const { platformJson } = setup(ClusterAuthentication.EXEC_PLUGIN, { publicEndpoint: true, authorized: ["203.0.113.0/24"] });
-    expect(platformJson.provider!.kubernetes[0].host).toBe(
-      `https://\${${REMOTE}.cross-stack-output-google_container_clusterCluster_EB0386A7endpoint}`,
-    );
+  test("authorized CIDRs do not move later stacks off the DNS endpoint", () => {
+    const { platformJson } = setup(ClusterAuthentication.EXEC_PLUGIN, { authorized: ["10.200.0.0/16"] });
+    expect(platformJson.provider!.kubernetes[0].host).toBe(DNS_HOST);
   });
 
-  test("authorized CIDRs without publicEndpoint keep later stacks on the private endpoint", () => {
-    const { platformJson } = setup(ClusterAuthentication.EXEC_PLUGIN, { authorized: ["10.200.0.0/16"] });
-    expect(platformJson.provider!.kubernetes[0].host).toBe(PRIVATE_HOST);
+  test("a public IP endpoint beside the DNS endpoint: later stacks still use the DNS endpoint, and a warning says the public one is unused", () => {
+    const app = Testing.app();
+    const infra = gcpStack(app, "infra");
+    new GkeCluster(infra, "Cluster", { ...BASE, publicEndpoint: true, masterAuthorizedCidrs: ["203.0.113.0/24"] });
+    const json = JSON.parse(Testing.synth(infra)) as SynthJson;
+    expect(only(json, "google_container_cluster").control_plane_endpoints_config.dns_endpoint_config.allow_external_traffic).toBe(true);
+    expect(annotationsOf(infra)).toEqual([
+      "infra/Cluster: publicEndpoint true: adds a public IP endpoint that later stacks do not use: they connect through the DNS-based endpoint " +
+        "(dnsEndpoint, the default), which reaches runners outside the network without one. Remove publicEndpoint, or set dnsEndpoint: false to connect through the public IP endpoint",
+    ]);
+    const quiet = gcpStack(Testing.app(), "infra");
+    new GkeCluster(quiet, "Cluster", { ...BASE, publicEndpoint: true, masterAuthorizedCidrs: ["203.0.113.0/24"], dnsEndpoint: false });
+    expect(annotationsOf(quiet)).toEqual([]);
   });
 
   test("data-source token without a Google provider in the later stack is an error", () => {
@@ -690,7 +759,7 @@ describe("GkeCluster: tokens", () => {
     expect(gke.nodePools[0]).toMatchObject({ minNodes: 1, maxNodes: 3 });
   });
 
-  test("authorized CIDRs may be tokens; publicEndpoint, which picks the endpoint later stacks use, may not", () => {
+  test("authorized CIDRs may be tokens; publicEndpoint and dnsEndpoint, which pick the endpoint later stacks use, may not", () => {
     const stack = gcpStack(Testing.app(), "infra");
     const vpn = new TerraformVariable(stack, "vpn", { type: "string" });
     new GkeCluster(stack, "Cluster", { ...BASE, masterAuthorizedCidrs: [vpn.stringValue] });
@@ -705,6 +774,9 @@ describe("GkeCluster: tokens", () => {
     const open = new TerraformVariable(other, "open", { type: "bool" });
     expect(() => new GkeCluster(other, "Cluster", { ...BASE, publicEndpoint: open.booleanValue as any, masterAuthorizedCidrs: ["203.0.113.0/24"] })).toThrow(
       "infra/Cluster: invalid publicEndpoint",
+    );
+    expect(() => new GkeCluster(other, "Cluster2", { ...BASE, clusterName: "ml-dev", dnsEndpoint: open.booleanValue as any })).toThrow(
+      /^infra\/Cluster2: invalid dnsEndpoint .*: must be true or false written in code, not a token: it decides which endpoint later stacks connect to$/,
     );
   });
 });
@@ -756,6 +828,14 @@ describe("GkeCluster: rejected input", () => {
       { masterAuthorizedCidrs: Array.from({ length: 101 }, (_, i) => `10.${100 + i}.0.0/16`) },
       `invalid masterAuthorizedCidrs "101 CIDRs": GKE accepts at most 100 authorized networks on a private-only endpoint`,
     ],
+    ["dnsEndpoint as a string", { dnsEndpoint: "false" as any }, `infra/Cluster: invalid dnsEndpoint "false": must be true or false, not a string`],
+    [
+      "publicEndpoint as a string",
+      { publicEndpoint: "false" as any, masterAuthorizedCidrs: ["10.200.0.0/16"] },
+      `infra/Cluster: invalid publicEndpoint "false": must be true or false, not a string`,
+    ],
+    ["privateEndpointGlobalAccess as a number", { privateEndpointGlobalAccess: 1 as any }, `infra/Cluster: invalid privateEndpointGlobalAccess 1: must be true or false, not a number`],
+    ["deletionProtection as a string", { deletionProtection: "false" as any }, `infra/Cluster: invalid deletionProtection "false": must be true or false, not a string`],
     ["logging components as a single string", { loggingComponents: "WORKLOADS" as any }, `infra/Cluster: invalid loggingComponents "WORKLOADS": must be a list such as ["SYSTEM_COMPONENTS"], not a string`],
     ["a logging component in the wrong case", { loggingComponents: ["SYSTEM_COMPONENTS", "workloads" as any] }, `infra/Cluster: invalid loggingComponents[1] "workloads": must be one of GkeLoggingComponent.SYSTEM_COMPONENTS ("SYSTEM_COMPONENTS"), GkeLoggingComponent.APISERVER ("APISERVER")`],
     [
@@ -924,6 +1004,16 @@ describe("GkeCluster: logs, NAT and flow logs as props", () => {
     const json = synthOf({ loggingComponents: [GkeLoggingComponent.SYSTEM_COMPONENTS, GkeLoggingComponent.APISERVER, GkeLoggingComponent.WORKLOADS] });
     expect(only(json, "google_container_cluster").logging_config).toEqual({ enable_components: ["SYSTEM_COMPONENTS", "APISERVER", "WORKLOADS"] });
   });
+
+  test.each([GkeLoggingComponent.APISERVER, GkeLoggingComponent.SCHEDULER, GkeLoggingComponent.CONTROLLER_MANAGER])(
+    "control-plane component %s is off by default and sent to Cloud Logging when listed",
+    (component) => {
+      expect(only(synthOf({}), "google_container_cluster").logging_config.enable_components).not.toContain(component);
+      expect(only(synthOf({ loggingComponents: [GkeLoggingComponent.SYSTEM_COMPONENTS, component] }), "google_container_cluster").logging_config).toEqual({
+        enable_components: ["SYSTEM_COMPONENTS", component],
+      });
+    },
+  );
 
   test("NAT port range and flow-log sampling are tunable; flow logs can be turned off", () => {
     const tuned = synthOf({ natMinPortsPerVm: 128, natMaxPortsPerVm: 16384, flowLogSampling: 0.5, flowLogAggregationInterval: FlowLogAggregationInterval.INTERVAL_1_MIN });

@@ -587,8 +587,10 @@ describe("GpuOperator", () => {
       expect(spec.init_container[0]).toMatchObject({
         image: "cos-nvidia-installer:fixed",
         image_pull_policy: "Never",
-        command: ["/cos-gpu-installer", "install", "--version=latest"],
+        // The node image's default driver: no --version flag (not "latest", the newest driver COS offers).
+        command: ["/cos-gpu-installer", "install"],
       });
+      expect(spec.init_container[0].command.join(" ")).not.toMatch(/--version/);
       expect(spec.init_container[1].image).toMatch(/@sha256:[0-9a-f]{64}$/);
       expect(spec.volume.find((v: any) => v.name === "nvidia-install-dir-host").host_path.path).toBe("/home/kubernetes/bin/nvidia");
       expect(spec.priority_class_name).toBe("system-node-critical");
@@ -612,7 +614,7 @@ describe("GpuOperator", () => {
       expect(installer(s)).toEqual([]);
       expect(annotations(s.app)).toEqual([
         'platform/Gpu: gkeDriverInstaller false: GKE GPU pools "l4", "h100-spot" have GKE\'s driver installation disabled; ' +
-          "apply Google's driver-installer DaemonSet (container-engine-accelerators nvidia-driver-installer/cos/daemonset-preloaded-latest.yaml) yourself, or their GPUs stay unavailable",
+          "apply Google's driver-installer DaemonSet (container-engine-accelerators nvidia-driver-installer/cos/daemonset-preloaded.yaml) yourself, or their GPUs stay unavailable",
       ]);
     });
 
