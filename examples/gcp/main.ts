@@ -46,8 +46,8 @@ export function buildGcpExample(app: App, prefix = "gcp"): GcpExample {
     // Runner access: the platform and workloads stacks connect through GKE's DNS-based endpoint,
     // which checks the caller's Google credentials (IAM permission container.clusters.connect), so a
     // CI runner anywhere can apply them without a VPN or a public IP endpoint. The IP endpoint stays
-    // private. (The default, written out. Over VPN instead: dnsEndpoint: false, the runners' range in
-    // masterAuthorizedCidrs, and routes to the control plane's range: see docs/compute.md.)
+    // private. (Off by default: this is the explicit opt-in. Over VPN instead: leave it off, put the
+    // runners' range in masterAuthorizedCidrs and route to the control plane's range: see docs/compute.md.)
     dnsEndpoint: true,
     // System capacity: every GPU node is tainted, so operators and controllers run here. One node per
     // zone always; GKE's autoscaler grows the pool up to a maximum sized at synth from what the

@@ -249,8 +249,8 @@ export interface GkeClusterProps {
    * Give the control plane a public endpoint as well, reachable only from `masterAuthorizedCidrs`
    * (required, and non-empty, when this is true): for runners outside the network, such as hosted CI
    * with known egress IPs. With `dnsEndpoint: false`, later stacks then connect through the public
-   * endpoint; otherwise through the private one. Rarely needed: the DNS-based endpoint (the default)
-   * already reaches hosted CI. Meant to be temporary: turn it off again once a runner inside the
+   * endpoint; otherwise through the private one. Rarely needed: the DNS-based endpoint (`dnsEndpoint`)
+   * reaches hosted CI without an IP allow-list. Meant to be temporary: turn it off again once a runner inside the
    * network (or over VPN) exists; the cluster is updated in place.
    * @default false (private IP endpoint only)
    */
@@ -273,8 +273,10 @@ export interface GkeClusterProps {
    * it; VPC Service Controls can restrict it further. The IP endpoints are unchanged: private (and
    * public with `publicEndpoint`), guarded by authorized networks. Set false to keep the control
    * plane reachable only over the network (then later stacks connect through an IP endpoint: see
-   * `publicEndpoint` and `masterAuthorizedCidrs`).
-   * @default true
+   * `publicEndpoint` and `masterAuthorizedCidrs`). Off by default, so the control plane has no
+   * internet-facing name unless asked: it is the explicit opt-in that says so, and the simplest runner
+   * path when no VPN or Interconnect reaches the network.
+   * @default false (the control plane is reachable only through its private IP endpoint)
    */
   readonly dnsEndpoint?: boolean;
   /**
@@ -326,8 +328,8 @@ export interface GkeClusterProps {
 
 /**
  * A Google Kubernetes Engine (Standard) cluster, secure by default: private nodes, a private
- * control-plane IP endpoint (optionally also a public one, reachable only from listed CIDRs), the
- * IAM-authenticated DNS-based endpoint that later stacks connect through (`dnsEndpoint`), a
+ * control-plane IP endpoint (optionally also a public one, reachable only from listed CIDRs, or the
+ * IAM-authenticated DNS-based endpoint for runners outside the network, `dnsEndpoint`), a
  * firewall rule that lets the control plane reach admission webhooks on the nodes, a VPC-native
  * network with Cloud NAT (or your own), Workload Identity, Dataplane V2, shielded nodes, Kubernetes
  * secrets encrypted at the application layer and node boot disks encrypted with Cloud KMS keys
@@ -431,7 +433,7 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
     }
     validateCidr(this, "masterIpv4CidrBlock", masterCidr, 28, 28);
     const publicEndpoint = props.publicEndpoint ?? false;
-    const dnsEndpoint = props.dnsEndpoint ?? true;
+    const dnsEndpoint = props.dnsEndpoint ?? false;
     // Both decide which endpoint later stacks connect to, so they must be known at synth.
     for (const [prop, value] of Object.entries({ publicEndpoint, dnsEndpoint })) {
       if (Token.isUnresolved(value)) {
@@ -446,7 +448,7 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
         this,
         "publicEndpoint",
         publicEndpoint,
-        "adds a public IP endpoint that later stacks do not use: they connect through the DNS-based endpoint (dnsEndpoint, the default), " +
+        "adds a public IP endpoint that later stacks do not use: they connect through the DNS-based endpoint (dnsEndpoint), " +
           "which reaches runners outside the network without one. Remove publicEndpoint, or set dnsEndpoint: false to connect through the public IP endpoint",
       );
     }

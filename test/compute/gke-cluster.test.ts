@@ -583,7 +583,8 @@ describe("GkeCluster: connecting later stacks", () => {
       ...BASE,
       publicEndpoint: options.publicEndpoint,
       masterAuthorizedCidrs: options.authorized,
-      dnsEndpoint: options.dnsEndpoint,
+      // The DNS-based endpoint is opt-in: these tests turn it on unless they say otherwise.
+      dnsEndpoint: options.dnsEndpoint ?? true,
     });
     const trainer = gke.addWorkloadIdentity("Trainer", { namespace: "training", serviceAccountName: "trainer" });
     const platform = gcpStack(app, "platform");
@@ -605,7 +606,22 @@ describe("GkeCluster: connecting later stacks", () => {
   const CA = `\${base64decode(${REMOTE}.cross-stack-output-google_container_clusterCluster_EB0386A7master_auth0cluster_ca_certificate)}`;
   const EXEC = { api_version: "client.authentication.k8s.io/v1beta1", command: "gke-gcloud-auth-plugin", args: [] };
 
-  describe("DNS-based endpoint, exec plugin (the defaults)", () => {
+  test("by default the DNS-based endpoint is closed and later stacks use the private IP endpoint with the cluster CA", () => {
+    const app = Testing.app();
+    const infra = gcpStack(app, "infra");
+    const gke = new GkeCluster(infra, "Cluster", BASE);
+    const platform = gcpStack(app, "platform");
+    gke.connect(platform, "Ml");
+    prepareApp(app);
+    expect(gke.dnsEndpoint).toBe(false);
+    const cluster = (Object.values((JSON.parse(Testing.synth(infra)) as SynthJson).resource!.google_container_cluster) as any[])[0];
+    expect(cluster.control_plane_endpoints_config).toEqual({ dns_endpoint_config: { allow_external_traffic: false } });
+    const provider = (JSON.parse(Testing.synth(platform)) as SynthJson).provider!.kubernetes[0];
+    expect(provider.host).toBe(PRIVATE_HOST);
+    expect(provider.cluster_ca_certificate).toBe(CA);
+  });
+
+  describe("DNS-based endpoint, exec plugin (the default authentication)", () => {
     let result: ReturnType<typeof setup>;
     beforeAll(() => {
       result = setup(ClusterAuthentication.EXEC_PLUGIN);
@@ -715,15 +731,15 @@ describe("GkeCluster: connecting later stacks", () => {
   test("a public IP endpoint beside the DNS endpoint: later stacks still use the DNS endpoint, and a warning says the public one is unused", () => {
     const app = Testing.app();
     const infra = gcpStack(app, "infra");
-    new GkeCluster(infra, "Cluster", { ...BASE, publicEndpoint: true, masterAuthorizedCidrs: ["203.0.113.0/24"] });
+    new GkeCluster(infra, "Cluster", { ...BASE, publicEndpoint: true, masterAuthorizedCidrs: ["203.0.113.0/24"], dnsEndpoint: true });
     const json = JSON.parse(Testing.synth(infra)) as SynthJson;
     expect(only(json, "google_container_cluster").control_plane_endpoints_config.dns_endpoint_config.allow_external_traffic).toBe(true);
     expect(annotationsOf(infra)).toEqual([
       "infra/Cluster: publicEndpoint true: adds a public IP endpoint that later stacks do not use: they connect through the DNS-based endpoint " +
-        "(dnsEndpoint, the default), which reaches runners outside the network without one. Remove publicEndpoint, or set dnsEndpoint: false to connect through the public IP endpoint",
+        "(dnsEndpoint), which reaches runners outside the network without one. Remove publicEndpoint, or set dnsEndpoint: false to connect through the public IP endpoint",
     ]);
     const quiet = gcpStack(Testing.app(), "infra");
-    new GkeCluster(quiet, "Cluster", { ...BASE, publicEndpoint: true, masterAuthorizedCidrs: ["203.0.113.0/24"], dnsEndpoint: false });
+    new GkeCluster(quiet, "Cluster", { ...BASE, publicEndpoint: true, masterAuthorizedCidrs: ["203.0.113.0/24"] });
     expect(annotationsOf(quiet)).toEqual([]);
   });
 
