@@ -26,7 +26,9 @@ const scenarioFile = path.join(__dirname, "scenario.ts");
 function runOnce(name: string): Sample {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), `strata-bench-${name}-`));
   try {
-    const out = execFileSync(process.execPath, [tsx, scenarioFile, name, outdir], { encoding: "utf8" });
+    // Warnings are the examples' own (printed by npm run synth); a benchmark prints only its figures.
+    const env = { ...process.env, STRATA_SILENCE_WARNINGS: "1" };
+    const out = execFileSync(process.execPath, [tsx, scenarioFile, name, outdir], { encoding: "utf8", env });
     return JSON.parse(out.trim().split("\n").pop()!) as Sample;
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
