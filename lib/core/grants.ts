@@ -1,8 +1,10 @@
 import { IConstruct } from "constructs";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IWorkloadIdentity, WorkloadIdentityKind } from "./cluster";
+// Circular with object-store.ts, which imports this file: only read inside functions, so safe.
+import { ObjectStoreAccess, ObjectStoreGrantOptions } from "./object-store";
 import { iamPolicy } from "./generated-names";
-import { invalid } from "./validation";
+import { invalid, isUnresolved, typeName, validateBoolean } from "./validation";
 
 /*
  * Internal (not exported from the package): the identity checks and IAM attachments that every
@@ -43,4 +45,32 @@ export function attachRolePolicy(resource: IConstruct, identity: IWorkloadIdenti
     role: identity.awsRoleName!,
     policy: iamPolicy(statements),
   });
+}
+
+/** Validates object-store grant options (the standard errors); returns the prefix ("" for the whole bucket) and whether delete is allowed. */
+export function grantOptions(scope: IConstruct, access: ObjectStoreAccess, options: ObjectStoreGrantOptions | undefined): { prefix: string; allowDelete: boolean } {
+  if (options === undefined) return { prefix: "", allowDelete: false };
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    invalid(scope, "options", options, `must be an ObjectStoreGrantOptions object ({ prefix, allowDelete }), not ${typeName(options)}`);
+  }
+  validateBoolean(scope, "allowDelete", options.allowDelete);
+  if (access === ObjectStoreAccess.READ && options.allowDelete !== undefined) {
+    invalid(scope, "allowDelete", options.allowDelete, "does not apply to grantRead; use grantWrite or grantReadWrite with allowDelete: true");
+  }
+  const prefix = options.prefix;
+  if (prefix !== undefined && !isUnresolved(prefix)) {
+    if (typeof prefix !== "string") invalid(scope, "prefix", prefix, `must be a key prefix (a string), not ${typeName(prefix)}`);
+    if (prefix.length === 0 || prefix.startsWith("/") || !prefix.endsWith("/") || /[*?"\\\s]/.test(prefix) || prefix.includes("//") || prefix.length > 1024) {
+      invalid(
+        scope,
+        "prefix",
+        prefix,
+        'must be an object key prefix such as "runs/trainer/": no leading \'/\', ending with \'/\' (so "runs/a/" does not also match "runs/ab/"), ' +
+          "without wildcards, quotes, backslashes, whitespace or '//'",
+      );
+    }
+  } else if (prefix !== undefined) {
+    invalid(scope, "prefix", prefix, "must be a literal: the grant's construct id and IAM condition are keyed on it");
+  }
+  return { prefix: prefix ?? "", allowDelete: options.allowDelete ?? false };
 }

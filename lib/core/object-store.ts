@@ -3,12 +3,11 @@ import { Construct, IConstruct } from "constructs";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { StorageBucketIamMember } from "@cdktf/provider-google/lib/storage-bucket-iam-member";
 import { IWorkloadIdentity, WorkloadIdentityKind } from "./cluster";
-import { attachRolePolicy, requireIdentity } from "./grants";
+import { attachRolePolicy, grantOptions, requireIdentity } from "./grants";
 import { NamingRule, validateName } from "./naming";
 import {
   invalid,
   isUnresolved,
-  typeName,
   validateAwsPartition,
   validateBoolean,
   validateKmsKeyArn,
@@ -75,34 +74,6 @@ export interface IObjectStore extends IConstruct {
   grantWrite(identity: IWorkloadIdentity, options?: ObjectStoreGrantOptions): void;
   /** Grants list, read and write access (optionally under a prefix; delete only with `allowDelete`) to a workload identity. */
   grantReadWrite(identity: IWorkloadIdentity, options?: ObjectStoreGrantOptions): void;
-}
-
-/** Internal: validates grant options; returns the prefix ("" for the whole bucket) and whether delete is allowed. */
-function grantOptions(scope: IConstruct, access: ObjectStoreAccess, options: ObjectStoreGrantOptions | undefined): { prefix: string; allowDelete: boolean } {
-  if (options === undefined) return { prefix: "", allowDelete: false };
-  if (options === null || typeof options !== "object" || Array.isArray(options)) {
-    invalid(scope, "options", options, `must be an ObjectStoreGrantOptions object ({ prefix, allowDelete }), not ${typeName(options)}`);
-  }
-  validateBoolean(scope, "allowDelete", options.allowDelete);
-  if (access === ObjectStoreAccess.READ && options.allowDelete !== undefined) {
-    invalid(scope, "allowDelete", options.allowDelete, "does not apply to grantRead; use grantWrite or grantReadWrite with allowDelete: true");
-  }
-  const prefix = options.prefix;
-  if (prefix !== undefined && !isUnresolved(prefix)) {
-    if (typeof prefix !== "string") invalid(scope, "prefix", prefix, `must be a key prefix (a string), not ${typeName(prefix)}`);
-    if (prefix.length === 0 || prefix.startsWith("/") || !prefix.endsWith("/") || /[*?"\\\s]/.test(prefix) || prefix.includes("//") || prefix.length > 1024) {
-      invalid(
-        scope,
-        "prefix",
-        prefix,
-        'must be an object key prefix such as "runs/trainer/": no leading \'/\', ending with \'/\' (so "runs/a/" does not also match "runs/ab/"), ' +
-          "without wildcards, quotes, backslashes, whitespace or '//'",
-      );
-    }
-  } else if (prefix !== undefined) {
-    invalid(scope, "prefix", prefix, "must be a literal: the grant's construct id and IAM condition are keyed on it");
-  }
-  return { prefix: prefix ?? "", allowDelete: options.allowDelete ?? false };
 }
 
 function hash8(value: string): string {

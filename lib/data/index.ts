@@ -1,0 +1,3 @@
+export * from "./data-lake";
+export * from "./s3-data-lake";
+export * from "./gcs-data-lake";
