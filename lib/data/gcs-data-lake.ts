@@ -15,6 +15,7 @@ const KEY_ROTATION_PERIOD = "7776000s";
 /** How long destroyed key versions stay recoverable (30 days). */
 const KEY_DESTROY_SCHEDULED_DURATION = "2592000s";
 const SECONDS_PER_DAY = 86400;
+const KEY_RING_NAME = /^[A-Za-z0-9_-]{1,63}$/;
 
 /** Props of `GcsDataLake`. */
 export interface GcsDataLakeProps extends DataLakeProps {
@@ -28,7 +29,7 @@ export interface GcsDataLakeProps extends DataLakeProps {
   /**
    * Name of the Cloud KMS key ring (1-63 letters, digits, `-` and `_`). Key rings can never be
    * deleted in Google Cloud, so a lake re-created under the same name needs a new one.
-   * @default "<bucketPrefix>-lake"
+   * @default "<bucketPrefix>-keys"
    */
   readonly keyRingName?: string;
   /**
@@ -79,15 +80,6 @@ export class GcsDataLake extends Construct implements IDataLake {
       invalid(this, "softDeleteRetentionDays", props.softDeleteRetentionDays, "must be 0 (soft delete off) or from 7 to 90");
     }
     const prefix = props.bucketPrefix;
-    const keyRingName = props.keyRingName ?? `${prefix}-lake`;
-    if (!isUnresolved(keyRingName)) {
-      if (typeof keyRingName !== "string" || !/^[A-Za-z0-9_-]{1,63}$/.test(keyRingName)) {
-        const prop = props.keyRingName === undefined ? "bucketPrefix" : "keyRingName";
-        const value = props.keyRingName === undefined ? prefix : props.keyRingName;
-        const what = props.keyRingName === undefined ? `gives the key ring name ${JSON.stringify(keyRingName)}, which ` : typeof keyRingName !== "string" ? `(${typeName(keyRingName)}) ` : "";
-        invalid(this, prop, value, `${what}must be a Cloud KMS key ring name: 1 to 63 letters, digits, '-' and '_'`);
-      }
-    }
     this.layout = lake.layout;
     this.zones = lake.zones;
     const perZone = lake.layout === LakeLayout.BUCKET_PER_ZONE;
@@ -95,6 +87,14 @@ export class GcsDataLake extends Construct implements IDataLake {
     for (const name of this.bucketNames) {
       const problem = Naming.problem(NamingRule.GCS_BUCKET, name);
       if (problem && !isUnresolved(prefix)) invalid(this, "bucketPrefix", prefix, `gives the Cloud Storage bucket name ${JSON.stringify(name)}, which ${problem}`);
+    }
+    const keyRingName = props.keyRingName ?? `${prefix}-keys`;
+    const keyRingAllowed = "must be a Cloud KMS key ring name: 1 to 63 letters, digits, '-' and '_'";
+    if (props.keyRingName !== undefined && !isUnresolved(props.keyRingName)) {
+      if (typeof props.keyRingName !== "string") invalid(this, "keyRingName", props.keyRingName, `${keyRingAllowed}, not ${typeName(props.keyRingName)}`);
+      if (!KEY_RING_NAME.test(props.keyRingName)) invalid(this, "keyRingName", props.keyRingName, keyRingAllowed);
+    } else if (props.keyRingName === undefined && !isUnresolved(keyRingName) && !KEY_RING_NAME.test(keyRingName)) {
+      invalid(this, "bucketPrefix", prefix, `gives the key ring name ${JSON.stringify(keyRingName)}, which ${keyRingAllowed} (set keyRingName)`);
     }
 
     const lifecycle = { preventDestroy: lake.protect };
