@@ -133,10 +133,13 @@ export class DataLakeZone extends Construct implements IObjectStore {
 
   constructor(scope: Construct, id: string, props: DataLakeZoneProps) {
     super(scope, id);
+    if (props?.store === undefined || props.store === null || typeof props.store.grantRead !== "function") {
+      invalid(this, "store", props?.store, "is required: the IObjectStore (bucket) the zone lives in");
+    }
     this.store = props.store;
     this.zone = props.zone;
     this.prefix = props.prefix ?? "";
-    if (this.prefix !== "" && (!this.prefix.endsWith("/") || this.prefix.startsWith("/"))) {
+    if (typeof this.prefix !== "string" || (this.prefix !== "" && (!this.prefix.endsWith("/") || this.prefix.startsWith("/")))) {
       invalid(this, "prefix", props.prefix, "must be a key prefix ending with '/' and not starting with '/'");
     }
     this.kind = props.store.kind;
