@@ -251,6 +251,19 @@ export class SeaweedFsObjectStore extends Construct {
 
     const cluster = props.connection.cluster;
     const pool = this.choosePool(props.nodePoolName, cluster.nodePools, cluster.clusterName);
+    // Masters and volume servers each need a node of their own (the chart's required anti-affinity).
+    if (pool && !isUnresolved(pool.maxNodes)) {
+      for (const [prop, replicas] of [["volumeReplicas", volumeReplicas], ["masterReplicas", masterReplicas]] as [string, number][]) {
+        if (!isUnresolved(replicas) && replicas > pool.maxNodes) {
+          invalid(
+            this,
+            prop,
+            replicas,
+            `needs ${replicas} nodes (one pod per node), and node pool "${pool.name}" has at most ${pool.maxNodes}; lower ${prop} or choose a larger pool (nodePoolName)`,
+          );
+        }
+      }
+    }
 
     // Every pod runs non-root with the restricted profile; no host paths (logs to emptyDir, data on PVCs).
     this.namespaceResource = props.connection.addNamespace(namespace, { podSecurity: PodSecurityLevel.RESTRICTED });

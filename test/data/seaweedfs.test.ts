@@ -5,6 +5,7 @@ import { App, TerraformStack, Testing } from "cdktf";
 import { CapacityType, NodePoolInfo, NodePoolPurpose, TaintEffect, WorkloadIdentityKind } from "../../lib/core/cluster";
 import { ClusterConnection } from "../../lib/core/connection";
 import { Gpu } from "../../lib/core/gpu";
+import { PinnedChart } from "../../lib/core/helm-chart";
 import { ObjectStoreKind } from "../../lib/core/object-store";
 import { Scheduling } from "../../lib/core/scheduling";
 import { ExistingCluster } from "../../lib/compute/existing-cluster";
@@ -285,6 +286,11 @@ describe("SeaweedFsObjectStore", () => {
       ]);
     });
 
+    test("the pinned chart maps to its values file", () => {
+      expect(PINNED_CHART_VALUES[PinnedChart.SEAWEEDFS.chart]).toBe(`seaweedfs-${PinnedChart.SEAWEEDFS.version}.values.yaml`);
+      expect(fs.existsSync(path.join(conformanceRoot()!, "helm-values", PINNED_CHART_VALUES.seaweedfs))).toBe(true);
+    });
+
     test("the chart defaults are the unsafe ones Strata overrides", () => {
       const file = path.join(conformanceRoot()!, "helm-values", PINNED_CHART_VALUES.seaweedfs);
       const raw = fs.readFileSync(file, "utf8");
@@ -336,6 +342,15 @@ describe("SeaweedFsObjectStore", () => {
     test.each(cases)("%s", (_name, props, message) => {
       const e = env([GPU_POOL]);
       expect(() => store(e, props)).toThrow(message);
+    });
+
+    test("more masters or volume servers than the pool has nodes", () => {
+      const small: NodePoolInfo = { ...GENERAL_POOL, minNodes: 1, maxNodes: 2 };
+      expect(() => store(env([small]))).toThrow(
+        'platform/Store: invalid volumeReplicas 3: needs 3 nodes (one pod per node), and node pool "cpu" has at most 2; lower volumeReplicas or choose a larger pool (nodePoolName)',
+      );
+      expect(() => store(env([small]), { volumeReplicas: 2 })).toThrow('platform/Store: invalid masterReplicas 3: needs 3 nodes (one pod per node), and node pool "cpu" has at most 2');
+      expect(() => store(env([small]), { volumeReplicas: 2, masterReplicas: 1 })).not.toThrow();
     });
 
     test("bucket names follow the S3 rules", () => {
