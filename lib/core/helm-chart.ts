@@ -74,6 +74,17 @@ export class PinnedChart {
   });
 
   /**
+   * SeaweedFS chart 4.44.0 (app 4.44): the in-cluster S3-compatible object store. No CRDs. Published
+   * to GitHub Pages (`helm repo add seaweedfs https://seaweedfs.github.io/seaweedfs/helm`) and
+   * `oci://ghcr.io/seaweedfs` with every release.
+   */
+  public static readonly SEAWEEDFS = new PinnedChart({
+    chart: "seaweedfs",
+    repository: "https://seaweedfs.github.io/seaweedfs/helm",
+    version: "4.44.0",
+  });
+
+  /**
    * A chart Strata does not pin (your own, or a newer version). You own its compatibility. The
    * version must still be exact and the repository `https://` or `oci://`: `HelmChart` checks both.
    */

@@ -1,3 +1,4 @@
 export * from "./data-lake";
 export * from "./s3-data-lake";
 export * from "./gcs-data-lake";
+export * from "./seaweedfs";
