@@ -73,6 +73,13 @@ export class PinnedChart {
     version: "9.59.0",
   });
 
+  /** Valkey (the Valkey project's chart, valkey-io/valkey-helm) 0.11.0, app 9.1.1: no CRDs. */
+  public static readonly VALKEY = new PinnedChart({
+    chart: "valkey",
+    repository: "https://valkey.io/valkey-helm/",
+    version: "0.11.0",
+  });
+
   /**
    * A chart Strata does not pin (your own, or a newer version). You own its compatibility. The
    * version must still be exact and the repository `https://` or `oci://`: `HelmChart` checks both.

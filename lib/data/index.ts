@@ -1,0 +1,3 @@
+export * from "./feature-store-operator";
+export * from "./feature-store";
+export * from "./valkey";
