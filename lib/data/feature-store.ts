@@ -8,7 +8,7 @@ import { CustomResource } from "../core/custom-resource";
 import { IDatabase, SecretKind } from "../core/database";
 import { NamingRule, validateName } from "../core/naming";
 import { IObjectStore, ObjectStoreKind } from "../core/object-store";
-import { invalid, isUnresolved, typeName, validateBoolean, validateNamespaceName } from "../core/validation";
+import { invalid, isUnresolved, typeName, validateBoolean, validateNamespaceName, validateNonEmpty } from "../core/validation";
 import { FeastOperator } from "./feature-store-operator";
 
 /** The `feastProject` pattern of the FeatureStore CRD (v0.66.0). */
@@ -88,6 +88,29 @@ export interface FeatureStoreProps {
    */
   readonly materializationSchedule?: string;
   /**
+   * HTTPS URL of the Git repository holding the Feast feature repository (feature views, entities,
+   * sources), cloned by the operator and applied (`feast apply`) when the pods start.
+   * @default - the operator's `feast init` skeleton (register definitions with `feast apply` from CI instead)
+   */
+  readonly featureRepoGitUrl?: string;
+  /**
+   * Commit (or tag) of `featureRepoGitUrl` to check out: pin a commit so training and serving read
+   * the same definitions. Required with `featureRepoGitUrl`.
+   * @default - none
+   */
+  readonly featureRepoGitRef?: string;
+  /**
+   * Directory of `feature_store.yaml` inside the repository (relative, no leading '/').
+   * @default - the repository root
+   */
+  readonly featureRepoPath?: string;
+  /**
+   * Prometheus metrics of the online feature server (port 8000), including the feature freshness
+   * gauges (`categories.freshness`), which upstream notes can be expensive with many feature views.
+   * @default true
+   */
+  readonly freshnessMetrics?: boolean;
+  /**
    * Name of a `kubernetes.io/tls` Secret (`tls.crt`, `tls.key`) the Feast servers serve TLS with.
    * Required unless `allowPlaintext: true`.
    * @default - none: `allowPlaintext` must be set
@@ -140,6 +163,26 @@ export class FeatureStore extends Construct {
       if (props.allowPlaintext === true) invalid(this, "allowPlaintext", true, "contradicts tlsSecretName: remove one of them");
     } else if (props.allowPlaintext !== true) {
       invalid(this, "tlsSecretName", undefined, "is required: give a TLS Secret (tls.crt, tls.key) for the Feast servers, or set allowPlaintext: true");
+    }
+    validateBoolean(this, "freshnessMetrics", props.freshnessMetrics);
+    let projectDir: object | undefined;
+    if (props.featureRepoGitUrl !== undefined) {
+      const url: unknown = props.featureRepoGitUrl;
+      if (!isUnresolved(url) && (typeof url !== "string" || !/^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/[^\s@]+$/.test(url))) {
+        invalid(this, "featureRepoGitUrl", props.featureRepoGitUrl, "must be an https:// repository URL without credentials (a token goes in a Secret, not the URL)");
+      }
+      if (props.featureRepoGitRef === undefined) {
+        invalid(this, "featureRepoGitRef", undefined, "is required with featureRepoGitUrl: pin a commit or tag so every pod and job reads the same feature definitions");
+      }
+      validateNonEmpty(this, "featureRepoGitRef", props.featureRepoGitRef);
+      if (props.featureRepoPath !== undefined && !isUnresolved(props.featureRepoPath)) {
+        if (typeof props.featureRepoPath !== "string" || props.featureRepoPath === "" || props.featureRepoPath.startsWith("/") || props.featureRepoPath.split("/").includes("..")) {
+          invalid(this, "featureRepoPath", props.featureRepoPath, "must be a relative directory inside the repository (no leading '/', no '..')");
+        }
+      }
+      projectDir = { git: { url: props.featureRepoGitUrl, ref: props.featureRepoGitRef, featureRepoPath: props.featureRepoPath } };
+    } else if (props.featureRepoGitRef !== undefined || props.featureRepoPath !== undefined) {
+      invalid(this, "featureRepoGitUrl", undefined, "is required with featureRepoGitRef or featureRepoPath");
     }
     const schedule = props.materializationSchedule ?? "0 * * * *";
     if (!isUnresolved(schedule) && (typeof schedule !== "string" || !CRON.test(schedule.trim()))) {
@@ -241,6 +284,7 @@ export class FeatureStore extends Construct {
         metadata: { name: props.name, namespace: props.namespace },
         spec: {
           feastProject: props.feastProject,
+          feastProjectDir: projectDir,
           authz: { kubernetes: { roles: ["feast-reader", "feast-writer"] } },
           cronJob: {
             schedule,
@@ -256,7 +300,11 @@ export class FeatureStore extends Construct {
             offlineStore: { persistence: { file: { type: "file" } }, server },
             onlineStore: {
               persistence: { store: { type: "redis", secretRef: { name: `${this.serviceAccountName}-stores` } } },
-              server,
+              server: { ...server, metrics: props.freshnessMetrics === false ? undefined : true },
+              serving:
+                props.freshnessMetrics === false
+                  ? undefined
+                  : { metrics: { enabled: true, categories: { materialization: true, freshness: true } } },
             },
             registry: { local: { persistence: registryPersistence, server } },
           },

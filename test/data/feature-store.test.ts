@@ -24,7 +24,7 @@ interface Env {
   operator: FeastOperator;
 }
 
-function stacks(app: App, infra: TerraformStack, cluster: IKubernetesCluster): Env {
+function stacks(app: App, infra: TerraformStack, cluster: EksCluster | ExistingCluster): Env {
   const platform = bareStack(app, "platform");
   const workloads = bareStack(app, "workloads");
   const platformConn = cluster.connect(platform, "Conn");
@@ -369,6 +369,50 @@ describe("FeatureStore", () => {
         const results = validateStackManifests(Testing.synth(e.workloads));
         expect(results).toHaveLength(1);
         expect(results.filter((r) => r.errors.length > 0)).toEqual([]);
+      }
+    });
+  });
+});
+
+describe("FeatureStore feature repository and freshness", () => {
+  test("the feature repository from Git, pinned to a commit", () => {
+    const e = onPrem({ featureRepoGitUrl: "https://git.example.com/ml/features.git", featureRepoGitRef: "598a270", featureRepoPath: "repo" });
+    expect(featureStore(e.workloads).spec.feastProjectDir).toEqual({
+      git: { url: "https://git.example.com/ml/features.git", ref: "598a270", featureRepoPath: "repo" },
+    });
+    expect(featureStore(onPrem().workloads).spec.feastProjectDir).toBeUndefined();
+  });
+
+  test("feature server metrics with the freshness and materialization categories by default; off when asked", () => {
+    const on = featureStore(onPrem().workloads).spec.services.onlineStore;
+    expect(on.server.metrics).toBe(true);
+    expect(on.serving).toEqual({ metrics: { enabled: true, categories: { materialization: true, freshness: true } } });
+    const off = featureStore(onPrem({ freshnessMetrics: false }).workloads).spec.services.onlineStore;
+    expect(off.server.metrics).toBeUndefined();
+    expect(off.serving).toBeUndefined();
+  });
+
+  test("bad feature repository settings", () => {
+    expect(() => onPrem({ featureRepoGitUrl: "http://git.example.com/ml.git", featureRepoGitRef: "main" })).toThrow(
+      /invalid featureRepoGitUrl "http:\/\/git.example.com\/ml.git": must be an https:\/\/ repository URL without credentials/,
+    );
+    expect(() => onPrem({ featureRepoGitUrl: "https://user:tok@git.example.com/ml.git", featureRepoGitRef: "main" })).toThrow(/invalid featureRepoGitUrl/);
+    expect(() => onPrem({ featureRepoGitUrl: 5 as any, featureRepoGitRef: "main" })).toThrow(/invalid featureRepoGitUrl 5/);
+    expect(() => onPrem({ featureRepoGitUrl: "https://git.example.com/ml.git" })).toThrow(/invalid featureRepoGitRef undefined: is required with featureRepoGitUrl: pin a commit/);
+    expect(() => onPrem({ featureRepoGitUrl: "https://git.example.com/ml.git", featureRepoGitRef: "abc", featureRepoPath: "/repo" })).toThrow(
+      /invalid featureRepoPath "\/repo": must be a relative directory/,
+    );
+    expect(() => onPrem({ featureRepoGitRef: "abc" })).toThrow(/invalid featureRepoGitUrl undefined: is required with featureRepoGitRef or featureRepoPath/);
+    expect(() => onPrem({ freshnessMetrics: "no" as any })).toThrow(/invalid freshnessMetrics "no"/);
+  });
+
+  describeConformance("custom resources", () => {
+    test("with a Git feature repository and without metrics, still strict-valid", () => {
+      for (const e of [
+        onPrem({ featureRepoGitUrl: "https://git.example.com/ml/features.git", featureRepoGitRef: "598a270" }),
+        onPrem({ freshnessMetrics: false }),
+      ]) {
+        expect(validateStackManifests(Testing.synth(e.workloads)).filter((r) => r.errors.length > 0)).toEqual([]);
       }
     });
   });
