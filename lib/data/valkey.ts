@@ -80,8 +80,8 @@ export class ValkeyOnlineStore extends Construct implements ICache {
   public readonly port: number;
   /** Whether clients connect with TLS. */
   public readonly tlsEnabled: boolean;
-  /** The Kubernetes Secret (in `namespace`) holding the `default` user's password. */
-  public readonly authSecret: SecretReference;
+  /** The Kubernetes Secret (in `namespace`) holding the `default` user's password (always set). */
+  public readonly authSecret?: SecretReference;
   /** Namespace of the server. */
   public readonly namespace: string;
   /** The Helm release. */
@@ -161,7 +161,7 @@ export class ValkeyOnlineStore extends Construct implements ICache {
       warning(
         this,
         `${this.node.path}: ${identity.namespace}/${identity.serviceAccountName} connects to Valkey in namespace "${this.namespace}": ` +
-          `the password Secret "${this.authSecret.name}" must also exist in namespace "${identity.namespace}"`,
+          `the password Secret "${this.authSecret?.name}" must also exist in namespace "${identity.namespace}"`,
       );
     }
   }
