@@ -73,6 +73,13 @@ export class PinnedChart {
     version: "9.59.0",
   });
 
+  /** Valkey (the Valkey project's chart, valkey-io/valkey-helm) 0.11.0, app 9.1.1: no CRDs. */
+  public static readonly VALKEY = new PinnedChart({
+    chart: "valkey",
+    repository: "https://valkey.io/valkey-helm/",
+    version: "0.11.0",
+  });
+
   /**
    * SeaweedFS chart 4.44.0 (app 4.44): the in-cluster S3-compatible object store. No CRDs. Published
    * to GitHub Pages (`helm repo add seaweedfs https://seaweedfs.github.io/seaweedfs/helm`) and

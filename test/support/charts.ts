@@ -15,4 +15,5 @@ export const PINNED_CHART_VALUES: Record<string, string> = {
   "feast-feature-server": "feast-feature-server-v0.66.0.values.yaml",
   mlflow: "community-charts-mlflow-1.11.5.values.yaml",
   seaweedfs: "seaweedfs-4.44.0.values.yaml",
+  valkey: "valkey-0.11.0.values.yaml",
 };

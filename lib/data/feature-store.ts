@@ -1,0 +1,347 @@
+import { Construct } from "constructs";
+import { TerraformStack } from "cdktf";
+import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
+import { ICache } from "../core/cache";
+import { IWorkloadIdentity, WorkloadIdentityKind } from "../core/cluster";
+import { ClusterConnection } from "../core/connection";
+import { CustomResource } from "../core/custom-resource";
+import { IDatabase, SecretKind } from "../core/database";
+import { NamingRule, validateName } from "../core/naming";
+import { IObjectStore, ObjectStoreKind } from "../core/object-store";
+import { invalid, isUnresolved, typeName, validateBoolean, validateNamespaceName, validateNonEmpty } from "../core/validation";
+import { FeastOperator } from "./feature-store-operator";
+
+/** The `feastProject` pattern of the FeatureStore CRD (v0.66.0). */
+const FEAST_PROJECT = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+/** Five-field cron expression or a predefined schedule (`@hourly`, ...). */
+const CRON = /^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\S+\s+){4}\S+)$/;
+/** The identity each kind of offline store can grant to. */
+const STORE_IDENTITY: Record<ObjectStoreKind, WorkloadIdentityKind> = {
+  [ObjectStoreKind.S3]: WorkloadIdentityKind.AWS_IAM_ROLE,
+  [ObjectStoreKind.GCS]: WorkloadIdentityKind.GCP_SERVICE_ACCOUNT,
+  [ObjectStoreKind.S3_COMPATIBLE]: WorkloadIdentityKind.KUBERNETES_SECRET,
+};
+
+/** Environment variables the generated store configuration expands (Feast expands `${VAR}` in its store settings). */
+const ONLINE_PASSWORD_ENV = "STRATA_ONLINE_STORE_PASSWORD";
+const REGISTRY_USER_ENV = "STRATA_REGISTRY_DB_USER";
+const REGISTRY_PASSWORD_ENV = "STRATA_REGISTRY_DB_PASSWORD";
+
+/** Props of `FeatureStore`. */
+export interface FeatureStoreProps {
+  /** The cluster connection (workloads stack). */
+  readonly connection: ClusterConnection;
+  /** The Feast operator (platform stack) whose CRD this resource needs; this stack is applied after it. */
+  readonly operator: FeastOperator;
+  /** Namespace of the FeatureStore and its services (created beforehand, e.g. with `addNamespace`). */
+  readonly namespace: string;
+  /** Name of the FeatureStore resource (a DNS-1123 label); the operator names its objects `feast-<name>`. */
+  readonly name: string;
+  /**
+   * The Feast project id (`project` in feature_store.yaml): a letter or digit, then letters,
+   * digits, `_` or `-` (the CRD's pattern).
+   */
+  readonly feastProject: string;
+  /**
+   * The workload identity of the Feast services and the materialization job: namespace `namespace`,
+   * service account `feast-<name>` (the account the operator creates and runs every Feast pod
+   * as). It is granted read on the offline store, read-write on the registry prefix (object-store
+   * registry) and connect on the online store and registry database.
+   */
+  readonly identity: IWorkloadIdentity;
+  /** Offline store: the bucket whose parquet files the feature views' `FileSource`s read (file offline store). */
+  readonly offlineStore: IObjectStore;
+  /**
+   * Key prefix of the feature data in the offline store; the identity may read only under it.
+   * @default "features/"
+   */
+  readonly offlinePrefix?: string;
+  /** Online store: a Redis-compatible cache (Valkey in the cluster, ElastiCache, Memorystore). */
+  readonly onlineStore: ICache;
+  /**
+   * Kubernetes Secret (in `namespace`) holding the online store's password, for caches whose AUTH
+   * secret lives in a cloud secret manager (sync it with External Secrets). Not needed when the
+   * cache's `authSecret` is a Kubernetes Secret.
+   * @default - the cache's own Kubernetes Secret
+   */
+  readonly onlineStorePasswordSecretName?: string;
+  /**
+   * Data key of the password in `onlineStorePasswordSecretName`.
+   * @default "password"
+   */
+  readonly onlineStorePasswordSecretKey?: string;
+  /**
+   * Registry in SQL (PostgreSQL or MySQL). Without it the registry is a file in the offline store
+   * under `registry/`.
+   * @default - `registry/registry.db` in the offline store
+   */
+  readonly registryDatabase?: IDatabase;
+  /**
+   * Kubernetes Secret (in `namespace`, keys `username` and `password`) with the registry database's
+   * credentials, for databases whose credentials live in a cloud secret manager.
+   * @default - the database's own Kubernetes Secret
+   */
+  readonly registryCredentialsSecretName?: string;
+  /**
+   * Schedule of the materialization job (offline to online), in cron syntax.
+   * @default "0 * * * *" (hourly)
+   */
+  readonly materializationSchedule?: string;
+  /**
+   * HTTPS URL of the Git repository holding the Feast feature repository (feature views, entities,
+   * sources), cloned by the operator and applied (`feast apply`) when the pods start.
+   * @default - the operator's `feast init` skeleton (register definitions with `feast apply` from CI instead)
+   */
+  readonly featureRepoGitUrl?: string;
+  /**
+   * Commit (or tag) of `featureRepoGitUrl` to check out: pin a commit so training and serving read
+   * the same definitions. Required with `featureRepoGitUrl`.
+   * @default - none
+   */
+  readonly featureRepoGitRef?: string;
+  /**
+   * Directory of `feature_store.yaml` inside the repository (relative, no leading '/').
+   * @default - the repository root
+   */
+  readonly featureRepoPath?: string;
+  /**
+   * Prometheus metrics of the online feature server (port 8000), including the feature freshness
+   * gauges (`categories.freshness`), which upstream notes can be expensive with many feature views.
+   * @default true
+   */
+  readonly freshnessMetrics?: boolean;
+  /**
+   * Name of a `kubernetes.io/tls` Secret (`tls.crt`, `tls.key`) the Feast servers serve TLS with.
+   * Required unless `allowPlaintext: true`.
+   * @default - none: `allowPlaintext` must be set
+   */
+  readonly tlsSecretName?: string;
+  /**
+   * Permit the Feast servers without TLS (no `tlsSecretName`).
+   * @default false
+   */
+  readonly allowPlaintext?: boolean;
+}
+
+/**
+ * A self-managed Feast feature store (`FeatureStore` `feast.dev/v1`, Feast operator v0.66.0) in
+ * the workloads stack: the file offline store on an `IObjectStore`, a Redis-type online store on
+ * an `ICache`, the registry in SQL on an `IDatabase` or in the object store, the online feature
+ * server, registry and offline servers in the cluster with TLS and Kubernetes authorization, and an
+ * hourly materialization CronJob. The construct grants its identity what it needs (read on the
+ * offline prefix, and so on) and fails synth when the identity cannot be granted the offline store.
+ * Store settings go to a Secret with `${VAR}` placeholders; passwords come from Secrets at run time.
+ *
+ * @example
+ * const features = new FeatureStore(workloads, "Features", {
+ *   connection, operator: feast, namespace: "feast", name: "ml", feastProject: "ml_features",
+ *   identity, offlineStore: lake, onlineStore: valkey, tlsSecretName: "feast-tls",
+ * });
+ */
+export class FeatureStore extends Construct {
+  /** The FeatureStore custom resource. */
+  public readonly resource: CustomResource;
+  /** The Secret with the online store and registry settings (no passwords). */
+  public readonly storeConfig: SecretV1;
+  /** Name of the service account the operator runs Feast as (`feast-<name>`). */
+  public readonly serviceAccountName: string;
+
+  constructor(scope: Construct, id: string, props: FeatureStoreProps) {
+    super(scope, id);
+    validateNamespaceName(this, "namespace", props.namespace);
+    validateName(this, "name", props.name, NamingRule.DNS1123_LABEL);
+    if (props.feastProject === undefined || (!isUnresolved(props.feastProject) && (typeof props.feastProject !== "string" || !FEAST_PROJECT.test(props.feastProject)))) {
+      invalid(this, "feastProject", props.feastProject, "must be a letter or digit, then letters, digits, '_' or '-' (the FeatureStore CRD's pattern ^[A-Za-z0-9][A-Za-z0-9_-]*$)");
+    }
+    if (!(props.operator instanceof FeastOperator)) invalid(this, "operator", props.operator, "must be a FeastOperator (platform stack)");
+    if (props.operator.connection.cluster !== props.connection.cluster) {
+      invalid(this, "operator", props.operator.node.path, "checks another cluster than this FeatureStore's connection");
+    }
+    validateBoolean(this, "allowPlaintext", props.allowPlaintext);
+    if (props.tlsSecretName !== undefined) {
+      validateName(this, "tlsSecretName", props.tlsSecretName, NamingRule.DNS1123_SUBDOMAIN);
+      if (props.allowPlaintext === true) invalid(this, "allowPlaintext", true, "contradicts tlsSecretName: remove one of them");
+    } else if (props.allowPlaintext !== true) {
+      invalid(this, "tlsSecretName", undefined, "is required: give a TLS Secret (tls.crt, tls.key) for the Feast servers, or set allowPlaintext: true");
+    }
+    validateBoolean(this, "freshnessMetrics", props.freshnessMetrics);
+    let projectDir: object | undefined;
+    if (props.featureRepoGitUrl !== undefined) {
+      const url: unknown = props.featureRepoGitUrl;
+      if (!isUnresolved(url) && (typeof url !== "string" || !/^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/[^\s@]+$/.test(url))) {
+        invalid(this, "featureRepoGitUrl", props.featureRepoGitUrl, "must be an https:// repository URL without credentials (a token goes in a Secret, not the URL)");
+      }
+      if (props.featureRepoGitRef === undefined) {
+        invalid(this, "featureRepoGitRef", undefined, "is required with featureRepoGitUrl: pin a commit or tag so every pod and job reads the same feature definitions");
+      }
+      validateNonEmpty(this, "featureRepoGitRef", props.featureRepoGitRef);
+      if (props.featureRepoPath !== undefined && !isUnresolved(props.featureRepoPath)) {
+        if (typeof props.featureRepoPath !== "string" || props.featureRepoPath === "" || props.featureRepoPath.startsWith("/") || props.featureRepoPath.split("/").includes("..")) {
+          invalid(this, "featureRepoPath", props.featureRepoPath, "must be a relative directory inside the repository (no leading '/', no '..')");
+        }
+      }
+      projectDir = { git: { url: props.featureRepoGitUrl, ref: props.featureRepoGitRef, featureRepoPath: props.featureRepoPath } };
+    } else if (props.featureRepoGitRef !== undefined || props.featureRepoPath !== undefined) {
+      invalid(this, "featureRepoGitUrl", undefined, "is required with featureRepoGitRef or featureRepoPath");
+    }
+    const schedule = props.materializationSchedule ?? "0 * * * *";
+    if (!isUnresolved(schedule) && (typeof schedule !== "string" || !CRON.test(schedule.trim()))) {
+      invalid(this, "materializationSchedule", schedule, 'must be a cron schedule such as "0 * * * *" or "@hourly"');
+    }
+
+    // The identity: the operator's service account, able to read the offline store.
+    const identity = props.identity;
+    this.serviceAccountName = `feast-${props.name}`;
+    if (identity === undefined || identity === null || typeof identity !== "object") {
+      invalid(this, "identity", identity, "is required: the workload identity of service account feast-<name>");
+    }
+    if (!isUnresolved(identity.namespace) && identity.namespace !== props.namespace) {
+      invalid(this, "identity", identity.node.path, `is for namespace "${identity.namespace}"; the Feast pods run in "${props.namespace}"`);
+    }
+    if (!isUnresolved(identity.serviceAccountName) && identity.serviceAccountName !== this.serviceAccountName) {
+      invalid(
+        this,
+        "identity",
+        identity.node.path,
+        `is for service account "${identity.serviceAccountName}"; the Feast operator runs every Feast pod as "${this.serviceAccountName}" (feast-<name>)`,
+      );
+    }
+    const offline = props.offlineStore;
+    if (offline === undefined || offline === null || typeof offline !== "object" || typeof offline.grantRead !== "function") {
+      invalid(this, "offlineStore", offline, `must be an IObjectStore, not ${typeName(offline)}`);
+    }
+    const needed = STORE_IDENTITY[offline.kind];
+    if (needed !== undefined && identity.kind !== needed) {
+      invalid(
+        this,
+        "offlineStore",
+        offline.node.path,
+        `cannot be read by identity ${identity.node.path} (a ${identity.kind} identity; a ${offline.kind} bucket needs a ${needed} identity): ` +
+          "materialization and the offline server would fail reading features",
+      );
+    }
+    const prefix = props.offlinePrefix ?? "features/";
+    offline.grantRead(identity, { prefix });
+
+    // Online store: Redis type, password from a Secret at run time.
+    const online = props.onlineStore;
+    if (online === undefined || online === null || typeof online !== "object" || typeof online.connectionUri !== "function") {
+      invalid(this, "onlineStore", online, `must be an ICache, not ${typeName(online)}`);
+    }
+    online.grantConnect(identity);
+    const env: object[] = [];
+    const onlinePassword = this.secretKey(
+      "onlineStorePasswordSecretName",
+      props.onlineStorePasswordSecretName,
+      props.onlineStorePasswordSecretKey ?? "password",
+      online.authSecret,
+      props.namespace,
+      "the online store's AUTH secret",
+    );
+    if (onlinePassword !== undefined) env.push({ name: ONLINE_PASSWORD_ENV, valueFrom: { secretKeyRef: onlinePassword } });
+    const redis = [`${online.host}:${online.port}`, ...(onlinePassword ? [`password=\${${ONLINE_PASSWORD_ENV}}`] : []), ...(online.tlsEnabled ? ["ssl=true"] : [])];
+    const storeConfig: Record<string, string> = { redis: `redis_type: redis\nconnection_string: "${redis.join(",")}"\n` };
+
+    // Registry: SQL on an IDatabase, or a file in the object store.
+    let registryPersistence: object;
+    const db = props.registryDatabase;
+    if (db !== undefined) {
+      db.grantConnect(identity);
+      const user = this.secretKey("registryCredentialsSecretName", props.registryCredentialsSecretName, "username", db.credentials, props.namespace, "the registry database's credentials", true);
+      const password = this.secretKey("registryCredentialsSecretName", props.registryCredentialsSecretName, "password", db.credentials, props.namespace, "the registry database's credentials", true);
+      env.push({ name: REGISTRY_USER_ENV, valueFrom: { secretKeyRef: user } }, { name: REGISTRY_PASSWORD_ENV, valueFrom: { secretKeyRef: password } });
+      const uri = db.connectionUri(); // no credentials; scheme://host:port/db?tls
+      const sqlUri = uri.replace(/^(postgresql|mysql):\/\//, (_m, scheme: string) =>
+        `${scheme === "postgresql" ? "postgresql+psycopg" : "mysql+pymysql"}://\${${REGISTRY_USER_ENV}}:\${${REGISTRY_PASSWORD_ENV}}@`,
+      );
+      storeConfig.sql = `path: ${sqlUri}\ncache_ttl_seconds: 60\n`;
+      registryPersistence = { store: { type: "sql", secretRef: { name: `${this.serviceAccountName}-stores` } } };
+    } else {
+      offline.grantReadWrite(identity, { prefix: "registry/", allowDelete: true }); // the registry file is overwritten on every apply
+      registryPersistence = { file: { path: `${offline.uri}/registry/registry.db`, cache_ttl_seconds: 60 } };
+    }
+    if (offline.kind === ObjectStoreKind.S3_COMPATIBLE && offline.endpoint !== undefined) {
+      // boto3 and pyarrow read the endpoint from AWS_ENDPOINT_URL (recent releases: an assumption, see docs/data-features.md).
+      env.push({ name: "AWS_ENDPOINT_URL", value: offline.endpoint });
+    }
+    const envFrom = identity.kind === WorkloadIdentityKind.KUBERNETES_SECRET ? [{ secretRef: { name: identity.credentialsSecretName } }] : undefined;
+
+    this.storeConfig = new SecretV1(this, "StoreConfig", {
+      provider: props.connection.kubernetesProvider,
+      metadata: { name: `${this.serviceAccountName}-stores`, namespace: props.namespace, labels: { "app.kubernetes.io/managed-by": "strata" } },
+      data: storeConfig,
+    });
+    // The operator adopts a service account of its name; creating it here carries the identity's annotations.
+    props.connection.addServiceAccount(identity);
+
+    const tls = props.tlsSecretName === undefined ? { disable: true } : { secretRef: { name: props.tlsSecretName } };
+    const server = { env: env.length > 0 ? env : undefined, envFrom, tls };
+    this.resource = new CustomResource(this, "Resource", {
+      connection: props.connection,
+      manifest: {
+        apiVersion: "feast.dev/v1",
+        kind: "FeatureStore",
+        metadata: { name: props.name, namespace: props.namespace },
+        spec: {
+          feastProject: props.feastProject,
+          feastProjectDir: projectDir,
+          authz: { kubernetes: { roles: ["feast-reader", "feast-writer"] } },
+          cronJob: {
+            schedule,
+            concurrencyPolicy: "Forbid",
+            containerConfigs: {
+              commands: ["feast materialize-incremental $(date -u +'%Y-%m-%dT%H:%M:%S')"],
+              env: env.length > 0 ? env : undefined,
+              envFrom,
+            },
+          },
+          services: {
+            securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+            offlineStore: { persistence: { file: { type: "file" } }, server },
+            onlineStore: {
+              persistence: { store: { type: "redis", secretRef: { name: `${this.serviceAccountName}-stores` } } },
+              server: { ...server, metrics: props.freshnessMetrics === false ? undefined : true },
+              serving:
+                props.freshnessMetrics === false
+                  ? undefined
+                  : { metrics: { enabled: true, categories: { materialization: true, freshness: true } } },
+            },
+            registry: { local: { persistence: registryPersistence, server } },
+          },
+        },
+      },
+    });
+    this.resource.resource.node.addDependency(this.storeConfig);
+    // Apply after the stack that checks the operator's CRD.
+    const stack = TerraformStack.of(this);
+    const operatorStack = TerraformStack.of(props.operator);
+    if (operatorStack === stack) {
+      invalid(this, "operator", props.operator.node.path, "is in the same stack: create the FeatureStore in a later (workloads) stack than the FeastOperator");
+    }
+    stack.addDependency(operatorStack);
+  }
+
+  /** A `secretKeyRef` for a password: the given Kubernetes Secret, or the store's own one. */
+  private secretKey(
+    prop: string,
+    name: string | undefined,
+    key: string,
+    secret: { kind: SecretKind; name: string; key?: string; namespace?: string } | undefined,
+    namespace: string,
+    what: string,
+    fixedKey = false,
+  ): { name: string; key: string } | undefined {
+    if (name !== undefined) {
+      validateName(this, prop, name, NamingRule.DNS1123_SUBDOMAIN);
+      return { name, key };
+    }
+    if (secret === undefined) return undefined;
+    if (secret.kind !== SecretKind.KUBERNETES_SECRET) {
+      invalid(this, prop, undefined, `is required: ${what} is in ${secret.kind}, which pods cannot read as a Secret; sync it into a Kubernetes Secret in "${namespace}" and name it here`);
+    }
+    if (secret.namespace !== undefined && secret.namespace !== namespace) {
+      invalid(this, prop, undefined, `is required: ${what} (Secret "${secret.name}") is in namespace "${secret.namespace}", and the Feast pods in "${namespace}" can only read Secrets of their own namespace`);
+    }
+    return { name: secret.name, key: fixedKey ? key : secret.key ?? key };
+  }
+}

@@ -1,0 +1,419 @@
+import { App, TerraformStack, Testing } from "cdktf";
+import { EksCluster } from "../../lib/compute/eks-cluster";
+import { ExistingCluster } from "../../lib/compute/existing-cluster";
+import { ElastiCacheReference, ExistingRedis, MemorystoreProduct, MemorystoreReference } from "../../lib/core/cache";
+import { IKubernetesCluster, WorkloadIdentityKind } from "../../lib/core/cluster";
+import { ClusterConnection } from "../../lib/core/connection";
+import { DatabaseEngine, ExistingDatabase, RdsDatabaseReference } from "../../lib/core/database";
+import { GcsBucketReference, S3BucketReference, S3CompatibleBucket } from "../../lib/core/object-store";
+import { FeastOperator } from "../../lib/data/feature-store-operator";
+import { FeatureStore, FeatureStoreProps } from "../../lib/data/feature-store";
+import { ValkeyOnlineStore } from "../../lib/data/valkey";
+import { describeConformance, validateStackManifests } from "../support/conformance";
+import { FakeIdentity } from "../support/fake-identity";
+import { annotations, awsStack, bareStack, onlyResource, prepareApp, resourcesOfType, synthJson, testApp } from "../support/synth";
+
+interface Env {
+  app: App;
+  infra: TerraformStack;
+  platform: TerraformStack;
+  workloads: TerraformStack;
+  cluster: IKubernetesCluster;
+  platformConn: ClusterConnection;
+  conn: ClusterConnection;
+  operator: FeastOperator;
+}
+
+function stacks(app: App, infra: TerraformStack, cluster: EksCluster | ExistingCluster): Env {
+  const platform = bareStack(app, "platform");
+  const workloads = bareStack(app, "workloads");
+  const platformConn = cluster.connect(platform, "Conn");
+  const conn = cluster.connect(workloads, "Conn");
+  const operator = new FeastOperator(platform, "Feast", { connection: platformConn });
+  return { app, infra, platform, workloads, cluster, platformConn, conn, operator };
+}
+
+/** On-prem: SeaweedFS-style S3-compatible lake, Valkey in the cluster. */
+function onPrem(overrides: Partial<FeatureStoreProps> = {}) {
+  const app = testApp();
+  const infra = bareStack(app, "infra");
+  const cluster = new ExistingCluster(infra, "Cluster", { clusterName: "dc1", kubeconfigContext: "dc1-admin" });
+  const e = stacks(app, infra, cluster);
+  e.platformConn.addNamespace("feast");
+  const lake = new S3CompatibleBucket(infra, "Lake", { bucketName: "ml-lake", endpoint: "https://s3.storage.svc:8333" });
+  const valkey = new ValkeyOnlineStore(e.platform, "Valkey", {
+    connection: e.platformConn,
+    namespace: "feast",
+    authSecretName: "valkey-users",
+    tlsSecretName: "valkey-tls",
+  });
+  const identity = cluster.addWorkloadIdentity("Feast", { namespace: "feast", serviceAccountName: "feast-ml" });
+  const store = new FeatureStore(e.workloads, "Features", {
+    connection: e.conn,
+    operator: e.operator,
+    namespace: "feast",
+    name: "ml",
+    feastProject: "ml_features",
+    identity,
+    offlineStore: lake,
+    onlineStore: valkey,
+    tlsSecretName: "feast-tls",
+    ...overrides,
+  } as FeatureStoreProps);
+  return { ...e, lake, valkey, identity, store };
+}
+
+/** AWS: S3 lake, ElastiCache with an AUTH token in Secrets Manager, RDS registry. */
+function aws(overrides: Partial<FeatureStoreProps> = {}) {
+  const app = testApp();
+  const infra = awsStack(app, "infra");
+  const cluster = new EksCluster(infra, "Cluster", { clusterName: "ml-prod", subnetIds: ["subnet-a", "subnet-b"] });
+  const e = stacks(app, infra, cluster);
+  const lake = new S3BucketReference(infra, "Lake", {
+    bucketName: "acme-ml-lake",
+    partition: "aws",
+    kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555",
+  });
+  const cache = new ElastiCacheReference(infra, "Cache", {
+    host: "master.feast.abc.use1.cache.amazonaws.com",
+    authTokenSecretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:feast-redis-AbCdEf",
+  });
+  const db = new RdsDatabaseReference(infra, "Registry", {
+    engine: DatabaseEngine.POSTGRES,
+    host: "feast.abc.us-east-1.rds.amazonaws.com",
+    databaseName: "feast",
+    credentialsSecretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:feast-db-AbCdEf",
+  });
+  const identity = cluster.addWorkloadIdentity("Feast", { namespace: "feast", serviceAccountName: "feast-ml" });
+  const store = new FeatureStore(e.workloads, "Features", {
+    connection: e.conn,
+    operator: e.operator,
+    namespace: "feast",
+    name: "ml",
+    feastProject: "ml_features",
+    identity,
+    offlineStore: lake,
+    onlineStore: cache,
+    onlineStorePasswordSecretName: "feast-redis",
+    registryDatabase: db,
+    registryCredentialsSecretName: "feast-db",
+    tlsSecretName: "feast-tls",
+    ...overrides,
+  } as FeatureStoreProps);
+  return { ...e, lake, cache, db, identity, store };
+}
+
+function featureStore(stack: TerraformStack): any {
+  const manifests = Object.values(resourcesOfType(synthJson(stack), "kubernetes_manifest")).map((r: any) => r.manifest);
+  expect(manifests).toHaveLength(1);
+  return manifests[0];
+}
+
+function storeConfig(stack: TerraformStack): Record<string, string> {
+  return onlyResource(synthJson(stack), "kubernetes_secret_v1").data;
+}
+
+/** The FeatureStore CEL rules (schemas/cel-rules/featurestore-v1.json) this construct's output touches. */
+function celErrors(m: any): string[] {
+  const errors: string[] = [];
+  const one = (flags: boolean[]) => flags.filter(Boolean).length === 1;
+  const s = m.spec;
+  if (s.authz && !one([!!s.authz.kubernetes, !!s.authz.oidc, !!s.authz.noAuth])) errors.push("authz: one of kubernetes, oidc, noAuth");
+  const sv = s.services ?? {};
+  for (const [name, p] of [["offlineStore", sv.offlineStore?.persistence], ["onlineStore", sv.onlineStore?.persistence], ["registry", sv.registry?.local?.persistence]]) {
+    if (p && !one([!!p.file, !!p.store])) errors.push(`${name}.persistence: one of file or store`);
+  }
+  if (sv.registry && !one([!!sv.registry.local, !!sv.registry.remote])) errors.push("registry: one of local or remote");
+  const path = sv.registry?.local?.persistence?.file?.path;
+  if (path !== undefined && !(path.startsWith("/") || path.startsWith("s3://") || path.startsWith("gs://"))) errors.push("registry file path");
+  for (const [name, tls] of [["offline", sv.offlineStore?.server?.tls], ["online", sv.onlineStore?.server?.tls], ["registry", sv.registry?.local?.server?.tls]]) {
+    if (tls && !tls.disable && !tls.secretRef) errors.push(`${name} tls: secretRef required unless disabled`);
+  }
+  if ((s.replicas ?? 1) > 1) errors.push("replicas > 1 needs DB-backed stores");
+  return errors;
+}
+
+describe("FeatureStore", () => {
+  test("on-prem: FeatureStore CR with file offline store, redis online store on Valkey, object-store registry, TLS, kubernetes authz", () => {
+    const e = onPrem();
+    const m = featureStore(e.workloads);
+    expect(m).toMatchObject({ apiVersion: "feast.dev/v1", kind: "FeatureStore", metadata: { name: "ml", namespace: "feast" } });
+    expect(m.spec.feastProject).toBe("ml_features");
+    expect(m.spec.authz).toEqual({ kubernetes: { roles: ["feast-reader", "feast-writer"] } });
+    const sv = m.spec.services;
+    expect(sv.offlineStore.persistence).toEqual({ file: { type: "file" } });
+    expect(sv.onlineStore.persistence).toEqual({ store: { type: "redis", secretRef: { name: "feast-ml-stores" } } });
+    expect(sv.registry.local.persistence).toEqual({ file: { path: "s3://ml-lake/registry/registry.db", cache_ttl_seconds: 60 } });
+    for (const server of [sv.offlineStore.server, sv.onlineStore.server, sv.registry.local.server]) {
+      expect(server.tls).toEqual({ secretRef: { name: "feast-tls" } });
+      expect(server.envFrom).toEqual([{ secretRef: { name: "feast-ml-credentials" } }]);
+      expect(server.env).toEqual([
+        { name: "STRATA_ONLINE_STORE_PASSWORD", valueFrom: { secretKeyRef: { name: "valkey-users", key: "default" } } },
+        { name: "AWS_ENDPOINT_URL", value: "https://s3.storage.svc:8333" },
+      ]);
+    }
+    expect(sv.securityContext).toEqual({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+    expect(celErrors(m)).toEqual([]);
+  });
+
+  test("the store settings Secret carries no password: ${VAR} placeholders, TLS on", () => {
+    const e = onPrem();
+    expect(storeConfig(e.workloads)).toEqual({
+      redis: 'redis_type: redis\nconnection_string: "valkey.feast.svc.cluster.local:6379,password=${STRATA_ONLINE_STORE_PASSWORD},ssl=true"\n',
+    });
+  });
+
+  test("scheduled materialization: an hourly CronJob by default, Forbid concurrency, the same env", () => {
+    const e = onPrem();
+    const cron = featureStore(e.workloads).spec.cronJob;
+    expect(cron.schedule).toBe("0 * * * *");
+    expect(cron.concurrencyPolicy).toBe("Forbid");
+    expect(cron.containerConfigs.commands).toEqual(["feast materialize-incremental $(date -u +'%Y-%m-%dT%H:%M:%S')"]);
+    expect(cron.containerConfigs.envFrom).toEqual([{ secretRef: { name: "feast-ml-credentials" } }]);
+    const custom = onPrem({ materializationSchedule: "*/15 * * * *" });
+    expect(featureStore(custom.workloads).spec.cronJob.schedule).toBe("*/15 * * * *");
+  });
+
+  test("creates the operator's service account feast-<name> with the identity, and orders workloads after platform", () => {
+    const e = onPrem();
+    const sa = onlyResource(synthJson(e.workloads), "kubernetes_service_account_v1");
+    expect(sa.metadata).toMatchObject({ name: "feast-ml", namespace: "feast" });
+    expect(sa.automount_service_account_token).toBe(false);
+    expect(e.workloads.dependencies).toContain(e.platform);
+    expect(e.store.serviceAccountName).toBe("feast-ml");
+  });
+
+  test("on-prem grants: read on the offline prefix, read-write-delete on the registry prefix (recorded for the store's own policy)", () => {
+    const e = onPrem();
+    const warnings = annotations(e.lake).join("\n");
+    expect(warnings).toContain('grant read on prefix "features/" of bucket "ml-lake" to feast/feast-ml');
+    expect(warnings).toContain('grant read-write and delete on prefix "registry/" of bucket "ml-lake" to feast/feast-ml');
+  });
+
+  test("plaintext servers only when asked", () => {
+    const e = onPrem({ tlsSecretName: undefined, allowPlaintext: true });
+    expect(featureStore(e.workloads).spec.services.onlineStore.server.tls).toEqual({ disable: true });
+  });
+
+  test("AWS: IAM grants on the identity's role (read features/ with KMS, registry in RDS), passwords from synced Secrets", () => {
+    const e = aws();
+    prepareApp(e.app);
+    const policies = Object.values(resourcesOfType(synthJson(e.infra), "aws_iam_role_policy")).map((p: any) => JSON.parse(p.policy));
+    const s3Read = policies.find((p) => p.Statement.some((s: any) => s.Sid === "ListBucket"));
+    expect(s3Read.Statement).toContainEqual({
+      Sid: "Objects",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:GetObjectVersion"],
+      Resource: ["arn:aws:s3:::acme-ml-lake/features/*"],
+    });
+    expect(s3Read.Statement.find((s: any) => s.Sid === "BucketKey").Action).toEqual(["kms:Decrypt"]);
+    // Connect grants on the cache's AUTH secret and the registry's credentials; no object-store registry grant.
+    expect(policies.some((p) => JSON.stringify(p).includes("feast-redis-AbCdEf"))).toBe(true);
+    expect(policies.some((p) => JSON.stringify(p).includes("feast-db-AbCdEf"))).toBe(true);
+    expect(policies.some((p) => JSON.stringify(p).includes("registry/"))).toBe(false);
+    const m = featureStore(e.workloads);
+    expect(m.spec.services.registry.local.persistence).toEqual({ store: { type: "sql", secretRef: { name: "feast-ml-stores" } } });
+    expect(m.spec.services.onlineStore.server.env).toEqual([
+      { name: "STRATA_ONLINE_STORE_PASSWORD", valueFrom: { secretKeyRef: { name: "feast-redis", key: "password" } } },
+      { name: "STRATA_REGISTRY_DB_USER", valueFrom: { secretKeyRef: { name: "feast-db", key: "username" } } },
+      { name: "STRATA_REGISTRY_DB_PASSWORD", valueFrom: { secretKeyRef: { name: "feast-db", key: "password" } } },
+    ]);
+    expect(m.spec.services.onlineStore.server.envFrom).toBeUndefined();
+    expect(storeConfig(e.workloads).sql).toBe(
+      "path: postgresql+psycopg://${STRATA_REGISTRY_DB_USER}:${STRATA_REGISTRY_DB_PASSWORD}@feast.abc.us-east-1.rds.amazonaws.com:5432/feast?sslmode=verify-full\ncache_ttl_seconds: 60\n",
+    );
+    expect(storeConfig(e.workloads).redis).toContain("master.feast.abc.use1.cache.amazonaws.com:6379,password=${STRATA_ONLINE_STORE_PASSWORD},ssl=true");
+    expect(celErrors(m)).toEqual([]);
+  });
+
+  test("GCP: GCS offline store grants objectViewer under features/ to the Google service account", () => {
+    const app = testApp();
+    const infra = bareStack(app, "infra");
+    const cluster = new ExistingCluster(infra, "Cluster", { clusterName: "dc1", kubeconfigContext: "dc1-admin" });
+    const e = stacks(app, infra, cluster);
+    const lake = new GcsBucketReference(infra, "Lake", { bucketName: "acme-ml-lake" });
+    const identity = new FakeIdentity(infra, "Feast", WorkloadIdentityKind.GCP_SERVICE_ACCOUNT, "feast", "feast-ml");
+    const redis = new MemorystoreReference(infra, "Redis", { product: MemorystoreProduct.VALKEY, project: "acme-ml", host: "10.0.0.5", iamAuthentication: true });
+    new FeatureStore(e.workloads, "Features", {
+      connection: e.conn, operator: e.operator, namespace: "feast", name: "ml", feastProject: "ml", identity,
+      offlineStore: lake, onlineStore: redis, allowPlaintext: true,
+    });
+    const members = Object.values(resourcesOfType(synthJson(infra), "google_storage_bucket_iam_member")) as any[];
+    expect(members.map((m) => m.role).sort()).toEqual(["roles/storage.objectUser", "roles/storage.objectViewer"]);
+    const viewer = members.find((m) => m.role === "roles/storage.objectViewer");
+    expect(viewer.condition.expression).toContain('startsWith("projects/_/buckets/acme-ml-lake/objects/features/")');
+    expect(viewer.member).toBe("serviceAccount:feast-ml@proj.iam.gserviceaccount.com");
+    const roles = Object.values(resourcesOfType(synthJson(infra), "google_project_iam_member")).map((m: any) => m.role);
+    expect(roles).toEqual(["roles/memorystore.dbConnectionUser"]);
+  });
+
+  describe("FeastOperator", () => {
+    test("checks the CRD in the platform stack and fails the plan with the install command", () => {
+      const e = onPrem();
+      const json = synthJson(e.platform);
+      const crd = Object.values(json.data!["kubernetes_resources"] as Record<string, any>)[0];
+      expect(crd).toMatchObject({ api_version: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", field_selector: "metadata.name=featurestores.feast.dev" });
+      expect(crd.lifecycle.postcondition[0].condition).toBe("${length(self.objects) == 1}");
+      expect(crd.lifecycle.postcondition[0].error_message).toContain(
+        "kubectl apply --server-side -f https://raw.githubusercontent.com/feast-dev/feast/v0.66.0/infra/feast-operator/dist/install.yaml",
+      );
+    });
+    test("one operator per cluster and stack", () => {
+      const e = onPrem();
+      expect(() => new FeastOperator(e.platform, "Again", { connection: e.platformConn })).toThrow(/platform\/Again: invalid connection "infra\/Cluster": already has a FeastOperator in this stack/);
+    });
+    test("a connection that is not a ClusterConnection", () => {
+      const app = testApp();
+      const stack = bareStack(app, "platform");
+      expect(() => new FeastOperator(stack, "Feast", { connection: {} as any })).toThrow(/Feast: invalid connection \{\}: must be a ClusterConnection/);
+    });
+  });
+
+  describe("bad input", () => {
+    test.each([["-ml"], ["ml.features"], ["ml features"], [""]])("feastProject %j against the CRD pattern", (p) => {
+      expect(() => onPrem({ feastProject: p })).toThrow(/Features: invalid feastProject .*: must be a letter or digit, then letters, digits, '_' or '-'/);
+    });
+    test("feastProject not a string", () => {
+      expect(() => onPrem({ feastProject: 7 as any })).toThrow(/invalid feastProject 7/);
+    });
+    test("an identity that cannot read the offline store", () => {
+      const app = testApp();
+      const infra = bareStack(app, "infra");
+      const cluster = new ExistingCluster(infra, "Cluster", { clusterName: "dc1", kubeconfigContext: "dc1-admin" });
+      const e = stacks(app, infra, cluster);
+      const lake = new S3BucketReference(infra, "Lake", { bucketName: "acme-ml-lake", partition: "aws" });
+      const identity = cluster.addWorkloadIdentity("Feast", { namespace: "feast", serviceAccountName: "feast-ml" });
+      const redis = new ExistingRedis(infra, "Redis", { host: "10.0.0.5", authSecretName: "redis-auth" });
+      expect(
+        () =>
+          new FeatureStore(e.workloads, "Features", {
+            connection: e.conn, operator: e.operator, namespace: "feast", name: "ml", feastProject: "ml", identity,
+            offlineStore: lake, onlineStore: redis, allowPlaintext: true,
+          }),
+      ).toThrow(
+        /workloads\/Features: invalid offlineStore "infra\/Lake": cannot be read by identity infra\/Cluster\/Feast \(a kubernetes-secret identity; a s3 bucket needs a aws-iam-role identity\)/,
+      );
+    });
+    test("an identity for another service account or namespace", () => {
+      const app = testApp();
+      const infra = bareStack(app, "infra");
+      const cluster = new ExistingCluster(infra, "Cluster", { clusterName: "dc1", kubeconfigContext: "dc1-admin" });
+      const other = cluster.addWorkloadIdentity("Other", { namespace: "feast", serviceAccountName: "feast" });
+      expect(() => onPrem({ identity: other })).toThrow(/invalid identity "infra\/Cluster\/Other": is for service account "feast"; the Feast operator runs every Feast pod as "feast-ml"/);
+      const elsewhere = cluster.addWorkloadIdentity("Elsewhere", { namespace: "ml", serviceAccountName: "feast-ml" });
+      expect(() => onPrem({ identity: elsewhere })).toThrow(/invalid identity "infra\/Cluster\/Elsewhere": is for namespace "ml"; the Feast pods run in "feast"/);
+    });
+    test("missing identity, offline store or online store", () => {
+      expect(() => onPrem({ identity: undefined as any })).toThrow(/invalid identity undefined: is required/);
+      expect(() => onPrem({ offlineStore: "s3://lake" as any })).toThrow(/invalid offlineStore "s3:\/\/lake": must be an IObjectStore, not a string/);
+      expect(() => onPrem({ onlineStore: {} as any })).toThrow(/invalid onlineStore \{\}: must be an ICache, not an object/);
+    });
+    test("a cloud AUTH secret without a synced Kubernetes Secret", () => {
+      expect(() => aws({ onlineStorePasswordSecretName: undefined })).toThrow(
+        /invalid onlineStorePasswordSecretName undefined: is required: the online store's AUTH secret is in aws-secrets-manager/,
+      );
+      expect(() => aws({ registryCredentialsSecretName: undefined })).toThrow(
+        /invalid registryCredentialsSecretName undefined: is required: the registry database's credentials is in aws-secrets-manager/,
+      );
+    });
+    test("a Kubernetes password Secret in another namespace", () => {
+      const app = testApp();
+      const infra = bareStack(app, "infra");
+      const cluster = new ExistingCluster(infra, "Cluster", { clusterName: "dc1", kubeconfigContext: "dc1-admin" });
+      const db = new ExistingDatabase(infra, "Db", {
+        engine: DatabaseEngine.POSTGRES, host: "pg.dc1", databaseName: "feast", credentialsSecretName: "pg", credentialsSecretNamespace: "db",
+      });
+      expect(() => onPrem({ registryDatabase: db })).toThrow(/invalid registryCredentialsSecretName undefined: is required: .*is in namespace "db"/);
+      void cluster;
+    });
+    test("TLS", () => {
+      expect(() => onPrem({ tlsSecretName: undefined })).toThrow(/invalid tlsSecretName undefined: is required: give a TLS Secret/);
+      expect(() => onPrem({ allowPlaintext: true })).toThrow(/invalid allowPlaintext true: contradicts tlsSecretName/);
+      expect(() => onPrem({ tlsSecretName: undefined, allowPlaintext: "true" as any })).toThrow(/invalid allowPlaintext "true"/);
+    });
+    test("schedule", () => {
+      expect(() => onPrem({ materializationSchedule: "hourly" })).toThrow(/invalid materializationSchedule "hourly": must be a cron schedule/);
+      expect(() => onPrem({ materializationSchedule: 60 as any })).toThrow(/invalid materializationSchedule 60/);
+    });
+    test("names and prefix", () => {
+      expect(() => onPrem({ name: "ML" })).toThrow(/invalid name "ML"/);
+      expect(() => onPrem({ offlinePrefix: "/features" })).toThrow(/invalid prefix "\/features"/);
+      expect(() => onPrem({ onlineStorePasswordSecretName: "Bad" })).toThrow(/invalid onlineStorePasswordSecretName "Bad"/);
+    });
+    test("operator in the same stack, or not an operator", () => {
+      const e = onPrem();
+      const identity = e.cluster.addWorkloadIdentity("Second", { namespace: "feast", serviceAccountName: "feast-two" });
+      expect(
+        () =>
+          new FeatureStore(e.platform, "Same", {
+            connection: e.platformConn, operator: e.operator, namespace: "feast", name: "two", feastProject: "two", identity,
+            offlineStore: e.lake, onlineStore: e.valkey, allowPlaintext: true,
+          }),
+      ).toThrow(/platform\/Same: invalid operator "platform\/Feast": is in the same stack/);
+      expect(() => onPrem({ operator: {} as any })).toThrow(/invalid operator \{\}: must be a FeastOperator/);
+    });
+  });
+
+  test("synthesizes the same stacks twice, byte for byte", () => {
+    const build = () => {
+      const e = aws();
+      prepareApp(e.app);
+      return [Testing.synth(e.infra), Testing.synth(e.platform), Testing.synth(e.workloads)];
+    };
+    expect(build()).toEqual(build());
+  });
+
+  describeConformance("custom resources", () => {
+    test("the FeatureStore passes the strict feast.dev/v1 schema (on-prem, AWS, plaintext)", () => {
+      for (const e of [onPrem(), aws(), onPrem({ tlsSecretName: undefined, allowPlaintext: true })]) {
+        const results = validateStackManifests(Testing.synth(e.workloads));
+        expect(results).toHaveLength(1);
+        expect(results.filter((r) => r.errors.length > 0)).toEqual([]);
+      }
+    });
+  });
+});
+
+describe("FeatureStore feature repository and freshness", () => {
+  test("the feature repository from Git, pinned to a commit", () => {
+    const e = onPrem({ featureRepoGitUrl: "https://git.example.com/ml/features.git", featureRepoGitRef: "598a270", featureRepoPath: "repo" });
+    expect(featureStore(e.workloads).spec.feastProjectDir).toEqual({
+      git: { url: "https://git.example.com/ml/features.git", ref: "598a270", featureRepoPath: "repo" },
+    });
+    expect(featureStore(onPrem().workloads).spec.feastProjectDir).toBeUndefined();
+  });
+
+  test("feature server metrics with the freshness and materialization categories by default; off when asked", () => {
+    const on = featureStore(onPrem().workloads).spec.services.onlineStore;
+    expect(on.server.metrics).toBe(true);
+    expect(on.serving).toEqual({ metrics: { enabled: true, categories: { materialization: true, freshness: true } } });
+    const off = featureStore(onPrem({ freshnessMetrics: false }).workloads).spec.services.onlineStore;
+    expect(off.server.metrics).toBeUndefined();
+    expect(off.serving).toBeUndefined();
+  });
+
+  test("bad feature repository settings", () => {
+    expect(() => onPrem({ featureRepoGitUrl: "http://git.example.com/ml.git", featureRepoGitRef: "main" })).toThrow(
+      /invalid featureRepoGitUrl "http:\/\/git.example.com\/ml.git": must be an https:\/\/ repository URL without credentials/,
+    );
+    expect(() => onPrem({ featureRepoGitUrl: "https://user:tok@git.example.com/ml.git", featureRepoGitRef: "main" })).toThrow(/invalid featureRepoGitUrl/);
+    expect(() => onPrem({ featureRepoGitUrl: 5 as any, featureRepoGitRef: "main" })).toThrow(/invalid featureRepoGitUrl 5/);
+    expect(() => onPrem({ featureRepoGitUrl: "https://git.example.com/ml.git" })).toThrow(/invalid featureRepoGitRef undefined: is required with featureRepoGitUrl: pin a commit/);
+    expect(() => onPrem({ featureRepoGitUrl: "https://git.example.com/ml.git", featureRepoGitRef: "abc", featureRepoPath: "/repo" })).toThrow(
+      /invalid featureRepoPath "\/repo": must be a relative directory/,
+    );
+    expect(() => onPrem({ featureRepoGitRef: "abc" })).toThrow(/invalid featureRepoGitUrl undefined: is required with featureRepoGitRef or featureRepoPath/);
+    expect(() => onPrem({ freshnessMetrics: "no" as any })).toThrow(/invalid freshnessMetrics "no"/);
+  });
+
+  describeConformance("custom resources", () => {
+    test("with a Git feature repository and without metrics, still strict-valid", () => {
+      for (const e of [
+        onPrem({ featureRepoGitUrl: "https://git.example.com/ml/features.git", featureRepoGitRef: "598a270" }),
+        onPrem({ freshnessMetrics: false }),
+      ]) {
+        expect(validateStackManifests(Testing.synth(e.workloads)).filter((r) => r.errors.length > 0)).toEqual([]);
+      }
+    });
+  });
+});
