@@ -1,0 +1,3 @@
+export * from "./spark-operator";
+export * from "./spark-job";
+export * from "./spark-validation-gate";
