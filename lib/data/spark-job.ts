@@ -93,7 +93,7 @@ export interface SparkJobProps {
    * Application language.
    * @default SparkApplicationType.PYTHON
    */
-  readonly type?: SparkApplicationType;
+  readonly applicationType?: SparkApplicationType;
   /**
    * Main class (Java and Scala applications only, where it is required).
    * @default - none
@@ -229,7 +229,7 @@ export class SparkJob extends Construct {
   constructor(scope: Construct, id: string, props: SparkJobProps) {
     super(scope, id);
     const name = props.name ?? id.toLowerCase();
-    const type = props.type ?? SparkApplicationType.PYTHON;
+    const type = props.applicationType ?? SparkApplicationType.PYTHON;
     const driverCores = props.driverCores ?? 1;
     const executorCores = props.executorCores ?? 2;
     const driverMemory = props.driverMemory ?? "2g";
@@ -257,12 +257,12 @@ export class SparkJob extends Construct {
     if (!isUnresolved(props.mainApplicationFile) && !/^(local|s3a|gs|https):\/\/\S+$/.test(props.mainApplicationFile)) {
       invalid(this, "mainApplicationFile", props.mainApplicationFile, 'must be a URI: "local:///path/in/image", "s3a://", "gs://" or "https://"');
     }
-    validateEnum(this, "type", type, SparkApplicationType, "SparkApplicationType");
+    validateEnum(this, "applicationType", type, SparkApplicationType, "SparkApplicationType");
     if (type === SparkApplicationType.JAVA || type === SparkApplicationType.SCALA) {
       if (props.mainClass === undefined) invalid(this, "mainClass", props.mainClass, `is required for ${type} applications`);
       validateNonEmpty(this, "mainClass", props.mainClass);
     } else if (props.mainClass !== undefined) {
-      invalid(this, "mainClass", props.mainClass, `only applies to Java and Scala applications (type is ${type})`);
+      invalid(this, "mainClass", props.mainClass, `only applies to Java and Scala applications (applicationType is ${type})`);
     }
     validateStringList(this, "arguments", props.arguments, '["--date", "2026-01-01"]');
     validateRecord(this, "sparkConf", props.sparkConf);
