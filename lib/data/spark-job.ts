@@ -84,8 +84,8 @@ export interface SparkJobProps {
   /** Output location; write access without delete is granted on it. */
   readonly output: SparkJobLocation;
   /**
-   * Name of the SparkApplication (or ScheduledSparkApplication), a DNS-1123 label of at most 40
-   * characters (the operator derives pod and service names from it).
+   * Name of the SparkApplication (or ScheduledSparkApplication), a DNS-1123 label of at most 56
+   * characters, 36 with a schedule (the operator derives service names from it).
    * @default - the construct id, lowercased
    */
   readonly name?: string;
@@ -241,8 +241,17 @@ export class SparkJob extends Construct {
 
     // ---- validation ----
     validateName(this, "name", name, NamingRule.DNS1123_LABEL);
-    if (!isUnresolved(name) && name.length > 40) {
-      invalid(this, "name", name, "must be at most 40 characters (the operator appends -driver, -ui-svc and run suffixes to form pod and service names)");
+    // The operator names the UI service "<app>-ui-svc" (a DNS-1035 label, at most 63 characters); a
+    // scheduled run's application is "<name>-<19-digit nanosecond timestamp>" (timestamp precision
+    // "nanos", the chart's default), so a scheduled job's name leaves 63 - 7 - 20 = 36 characters.
+    const maxName = props.schedule === undefined ? 56 : 36;
+    if (!isUnresolved(name) && name.length > maxName) {
+      invalid(
+        this,
+        "name",
+        name,
+        `must be at most ${maxName} characters${props.schedule === undefined ? "" : " with a schedule"} (the operator names the UI service "<name>${props.schedule === undefined ? "" : "-<run timestamp>"}-ui-svc", at most 63 characters)`,
+      );
     }
     const identity = props.identity;
     if (identity === undefined || identity === null || typeof identity !== "object" || typeof identity.namespace !== "string") {
@@ -325,10 +334,11 @@ export class SparkJob extends Construct {
     if (compatible.length > 0 && stores.some((s) => s.kind === ObjectStoreKind.S3)) {
       invalid(this, "output.store", output.store.node.path, "mixes Amazon S3 and an S3-compatible store; Hadoop's s3a connector is given one endpoint per job");
     }
-    input.store.grantRead(identity, input.prefix === "" ? undefined : { prefix: input.prefix });
-    output.store.grantWrite(identity, output.prefix === "" ? undefined : { prefix: output.prefix });
-    this.inputUri = `${sparkUri(input.store)}/${input.prefix}`;
-    this.outputUri = `${sparkUri(output.store)}/${output.prefix}`;
+    // An empty prefix is passed on (and rejected by the grant), never read as "the whole bucket".
+    input.store.grantRead(identity, input.prefix === undefined ? undefined : { prefix: input.prefix });
+    output.store.grantWrite(identity, output.prefix === undefined ? undefined : { prefix: output.prefix });
+    this.inputUri = `${sparkUri(input.store)}/${input.prefix ?? ""}`;
+    this.outputUri = `${sparkUri(output.store)}/${output.prefix ?? ""}`;
 
     const sparkConf: { [key: string]: string } = {
       ...(props.sparkConf ?? {}),
@@ -460,7 +470,7 @@ function storageConf(identity: IWorkloadIdentity, sparkVersion: string, compatib
   return conf;
 }
 
-function location(scope: IConstruct, prop: string, value: SparkJobLocation): { store: IObjectStore; prefix: string } {
+function location(scope: IConstruct, prop: string, value: SparkJobLocation): { store: IObjectStore; prefix?: string } {
   if (value === undefined || value === null || typeof value !== "object" || Array.isArray(value)) {
     invalid(scope, prop, value, `must be a SparkJobLocation ({ store, prefix }), not ${typeName(value)}`);
   }
@@ -472,7 +482,7 @@ function location(scope: IConstruct, prop: string, value: SparkJobLocation): { s
   if (value.prefix !== undefined && typeof value.prefix !== "string") {
     invalid(scope, `${prop}.prefix`, value.prefix, `must be a key prefix (a string), not ${typeName(value.prefix)}`);
   }
-  return { store, prefix: value.prefix ?? "" };
+  return { store, prefix: value.prefix };
 }
 
 /** A pinned image: a tag other than `latest`, or a digest. */

@@ -94,6 +94,11 @@ describe("SparkJob", () => {
     });
   });
 
+  test("names up to the service-name limit are accepted", () => {
+    expect(manifest(job({ name: "a".repeat(56) }).json).metadata.name).toHaveLength(56);
+    expect(manifest(job({ name: "a".repeat(36), schedule: "@daily" }).json).metadata.name).toHaveLength(36);
+  });
+
   test("is in the workloads stack, applied after the platform stack that installs the CRDs", () => {
     const { workloads, platform } = job();
     expect(workloads.dependencies).toContain(platform);
@@ -322,7 +327,9 @@ describe("SparkJob", () => {
       [{ applicationType: SparkApplicationType.JAVA }, /invalid mainClass undefined: is required for Java applications/],
       [{ mainClass: "com.acme.Main" }, /invalid mainClass "com.acme.Main": only applies to Java and Scala applications \(applicationType is Python\)/],
       [{ name: "Curate" }, /invalid name "Curate"/],
-      [{ name: "a".repeat(41) }, /must be at most 40 characters/],
+      [{ name: "a".repeat(57) }, /invalid name "a{57}": must be at most 56 characters \(the operator names the UI service/],
+      [{ name: "a".repeat(37), schedule: "@daily" }, /invalid name "a{37}": must be at most 36 characters with a schedule/],
+      [{ input: { store: undefined as any, prefix: "x/" } }, /invalid input.store undefined/],
       [{ arguments: "--date" as any }, /invalid arguments "--date": must be a list/],
       [{ sparkConf: { "hadoop.fs.x": "1" } }, /invalid sparkConf key "hadoop.fs.x": must be a Spark configuration key starting with "spark."/],
       [{ sparkConf: { "spark.strata.output.uri": "s3a://elsewhere/" } }, /invalid sparkConf key "spark.strata.output.uri": is set by Strata/],
@@ -352,6 +359,11 @@ describe("SparkJob", () => {
     test("an input prefix the grant rejects", () => {
       const e = aws();
       expect(() => new SparkJob(e.workloads, "Curate", { ...e.base, input: { store: e.raw, prefix: "/events" } })).toThrow(/invalid prefix "\/events": must be an object key prefix/);
+    });
+
+    test("an empty prefix is rejected by the grant, not read as the whole bucket", () => {
+      const e = aws();
+      expect(() => new SparkJob(e.workloads, "Curate", { ...e.base, output: { store: e.curated, prefix: "" } })).toThrow(/invalid prefix "": must be an object key prefix/);
     });
 
     test("an identity outside the operator's job namespaces", () => {
