@@ -91,6 +91,14 @@ export class PinnedChart {
     version: "4.44.0",
   });
 
+  /** Kubeflow Spark operator chart 2.5.2 (SparkApplication, ScheduledSparkApplication v1beta2). */
+  public static readonly SPARK_OPERATOR = new PinnedChart({
+    chart: "spark-operator",
+    repository: "https://kubeflow.github.io/spark-operator",
+    version: "2.5.2",
+    crdGroups: ["sparkoperator.k8s.io"],
+  });
+
   /**
    * A chart Strata does not pin (your own, or a newer version). You own its compatibility. The
    * version must still be exact and the repository `https://` or `oci://`: `HelmChart` checks both.

@@ -5,3 +5,6 @@ export * from "./seaweedfs";
 export * from "./feature-store-operator";
 export * from "./feature-store";
 export * from "./valkey";
+export * from "./spark-operator";
+export * from "./spark-job";
+export * from "./spark-validation-gate";

@@ -16,4 +16,5 @@ export const PINNED_CHART_VALUES: Record<string, string> = {
   mlflow: "community-charts-mlflow-1.11.5.values.yaml",
   seaweedfs: "seaweedfs-4.44.0.values.yaml",
   valkey: "valkey-0.11.0.values.yaml",
+  "spark-operator": "spark-operator-2.5.2.values.yaml",
 };
