@@ -2,7 +2,9 @@
  * Strata: CDK for Terraform constructs for production AI infrastructure.
  *
  * Each layer is a submodule: `core` (contracts, GPU catalog, naming, tags), `compute`
- * (clusters and node pools). The data, model, serving and ops layers follow the same pattern.
+ * (clusters and node pools), `data` (data lake, streaming ingestion, transformation jobs, feature
+ * store). The model, serving and ops layers follow the same pattern.
  */
 export * as core from "./core";
 export * as compute from "./compute";
+export * as data from "./data";

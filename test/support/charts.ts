@@ -14,4 +14,5 @@ export const PINNED_CHART_VALUES: Record<string, string> = {
   "cluster-autoscaler": "cluster-autoscaler-9.59.0.values.yaml",
   "feast-feature-server": "feast-feature-server-v0.66.0.values.yaml",
   mlflow: "community-charts-mlflow-1.11.5.values.yaml",
+  "strimzi-kafka-operator": "strimzi-kafka-operator-1.2.0.values.yaml",
 };
