@@ -93,6 +93,7 @@ export class PubSubSubscription extends Construct {
     validateInteger(this, "maxDeliveryAttempts", options.maxDeliveryAttempts, 5, 100);
     this.project = stream.project;
     this.subscriptionName = options.subscriptionName;
+    stream._registerSubscription(this);
     this.subscription = new PubsubSubscription(this, "Resource", {
       project: stream.project,
       name: options.subscriptionName,
@@ -212,13 +213,16 @@ export class PubSubEventStream extends Construct implements IEventStream {
   /** Adds a subscription (with the dead-letter policy) and returns it. */
   public addSubscription(id: string, options: PubSubSubscriptionOptions): PubSubSubscription {
     if (options === null || typeof options !== "object") invalid(this, "options", options, `must be an object with subscriptionName, not ${typeName(options)}`);
-    const name = options.subscriptionName;
+    return new PubSubSubscription(this, id, { ...options, stream: this });
+  }
+
+  /** @internal Records a subscription of this stream; its name must be unused. */
+  public _registerSubscription(sub: PubSubSubscription): void {
+    const name = sub.subscriptionName;
     if (this.subscriptions.some((s) => s.subscriptionName === name) || name === `${this.streamName}${DEAD_LETTER_SUFFIX}`) {
       invalid(this, "subscriptionName", name, "is already used by a subscription of this stream (the dead-letter subscription included)");
     }
-    const sub = new PubSubSubscription(this, id, { ...options, stream: this });
     this.subscriptions.push(sub);
-    return sub;
   }
 
   /** Binds `roles/pubsub.publisher` on this topic (only) to a GCP workload identity. Takes no options. */

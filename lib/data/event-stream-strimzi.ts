@@ -89,7 +89,7 @@ export class StrimziKafkaOperator extends Construct {
     });
     // The chart creates RoleBindings in the watched namespaces: create those first.
     const deps = watch.map((ns) => props.connection.namespaceResource(ns)).filter((r): r is NamespaceV1 => r !== undefined);
-    if (deps.length > 0) this.chart.release.dependsOn = [...(this.chart.release.dependsOn ?? []), ...deps.map((r) => r.fqn)];
+    if (deps.length > 0) this.chart.release.dependsOn = [...(this.chart.release.dependsOn ?? []), ...deps.map((r) => `${r.terraformResourceType}.${r.friendlyUniqueId}`)];
   }
 }
 
