@@ -50,7 +50,8 @@ export interface StrimziKafkaOperatorProps {
 /**
  * The Strimzi Kafka operator 1.2.0 (chart `strimzi-kafka-operator`), in the platform stack,
  * watching only the namespaces it is given. Its pods run non-root with a read-only root file
- * system under the "restricted" Pod Security level. Create `StrimziKafkaCluster`s in a later
+ * system under the "restricted" Pod Security level, and it creates Kafka pods that meet that level
+ * too (`STRIMZI_POD_SECURITY_PROVIDER_CLASS=restricted`). Create `StrimziKafkaCluster`s in a later
  * (workloads) stack.
  *
  * @example
@@ -85,7 +86,14 @@ export class StrimziKafkaOperator extends Construct {
       chart: PinnedChart.STRIMZI_KAFKA_OPERATOR,
       releaseName: "strimzi",
       namespace,
-      values: { replicas, watchNamespaces: watch, watchAnyNamespace: false },
+      values: {
+        replicas,
+        watchNamespaces: watch,
+        watchAnyNamespace: false,
+        // Strimzi's "restricted" pod security provider makes the Kafka, controller and entity-operator
+        // pods it creates meet the "restricted" Pod Security Standard (the default provider is "baseline").
+        extraEnvs: [{ name: "STRIMZI_POD_SECURITY_PROVIDER_CLASS", value: "restricted" }],
+      },
     });
     // The chart creates RoleBindings in the watched namespaces: create those first.
     const deps = watch.map((ns) => props.connection.namespaceResource(ns)).filter((r): r is NamespaceV1 => r !== undefined);

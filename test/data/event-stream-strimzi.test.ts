@@ -45,7 +45,12 @@ describe("StrimziKafkaOperator", () => {
     expect(release).toMatchObject({ chart: "strimzi-kafka-operator", version: "1.2.0", namespace: "strimzi", repository: "oci://quay.io/strimzi-helm" });
     expect(release.values[0]).toContain("watchNamespaces");
     expect(release.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^kubernetes_namespace_v1\..*streaming/)]));
-    expect(e.operator.chart.values).toEqual({ replicas: 1, watchNamespaces: ["streaming"], watchAnyNamespace: false });
+    expect(e.operator.chart.values).toEqual({
+      replicas: 1,
+      watchNamespaces: ["streaming"],
+      watchAnyNamespace: false,
+      extraEnvs: [{ name: "STRIMZI_POD_SECURITY_PROVIDER_CLASS", value: "restricted" }],
+    });
     const ns = (Object.values(resourcesOfType(json, "kubernetes_namespace_v1")) as any[]).find((n) => n.metadata.name === "strimzi");
     expect(ns.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
   });
