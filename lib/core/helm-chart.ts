@@ -72,6 +72,16 @@ export class PinnedChart {
     repository: "https://kubernetes.github.io/autoscaler",
     version: "9.59.0",
   });
+  /**
+   * Strimzi Kafka operator 1.2.0 (Kafka, KafkaNodePool, KafkaTopic, KafkaUser `kafka.strimzi.io/v1`).
+   * Repository: Strimzi's OCI charts on quay.io (also published at https://strimzi.io/charts/).
+   */
+  public static readonly STRIMZI_KAFKA_OPERATOR = new PinnedChart({
+    chart: "strimzi-kafka-operator",
+    repository: "oci://quay.io/strimzi-helm",
+    version: "1.2.0",
+    crdGroups: ["kafka.strimzi.io", "core.strimzi.io"],
+  });
 
   /** Valkey (the Valkey project's chart, valkey-io/valkey-helm) 0.11.0, app 9.1.1: no CRDs. */
   public static readonly VALKEY = new PinnedChart({

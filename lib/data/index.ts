@@ -8,3 +8,8 @@ export * from "./valkey";
 export * from "./spark-operator";
 export * from "./spark-job";
 export * from "./spark-validation-gate";
+export * from "./event-stream";
+export * from "./event-stream-kinesis";
+export * from "./event-stream-msk";
+export * from "./event-stream-pubsub";
+export * from "./event-stream-strimzi";

@@ -17,4 +17,5 @@ export const PINNED_CHART_VALUES: Record<string, string> = {
   seaweedfs: "seaweedfs-4.44.0.values.yaml",
   valkey: "valkey-0.11.0.values.yaml",
   "spark-operator": "spark-operator-2.5.2.values.yaml",
+  "strimzi-kafka-operator": "strimzi-kafka-operator-1.2.0.values.yaml",
 };
