@@ -110,6 +110,16 @@ export class PinnedChart {
   });
 
   /**
+   * Label Studio chart 2.0.5 (app 1.23.0), HumanSignal's `label-studio` from https://charts.heartex.com/.
+   * No CRDs.
+   */
+  public static readonly LABEL_STUDIO = new PinnedChart({
+    chart: "label-studio",
+    repository: "https://charts.heartex.com/",
+    version: "2.0.5",
+  });
+
+  /**
    * A chart Strata does not pin (your own, or a newer version). You own its compatibility. The
    * version must still be exact and the repository `https://` or `oci://`: `HelmChart` checks both.
    */

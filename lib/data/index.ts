@@ -13,3 +13,4 @@ export * from "./event-stream-kinesis";
 export * from "./event-stream-msk";
 export * from "./event-stream-pubsub";
 export * from "./event-stream-strimzi";
+export * from "./label-studio";
