@@ -187,7 +187,7 @@ export class ElastiCacheOnlineStore extends Construct implements ICache {
     validateEnum(this, "engine", engine, ElastiCacheEngine, "ElastiCacheEngine");
     const engineVersion = props.engineVersion ?? "8.0";
     validatePattern(this, "engineVersion", engineVersion, /^\d+\.\d+$/, 'must be a pinned major.minor engine version, e.g. "8.0"');
-    validateNonEmpty(this, "nodeType", props.nodeType);
+    if (props.nodeType !== undefined) validateNonEmpty(this, "nodeType", props.nodeType);
     validatePattern(this, "nodeType", props.nodeType, /^cache\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an ElastiCache node type, e.g. "cache.r7g.large"');
     const nodes = props.numCacheClusters ?? 2;
     validateInteger(this, "numCacheClusters", nodes, 1, 6);
