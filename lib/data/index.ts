@@ -14,3 +14,5 @@ export * from "./event-stream-msk";
 export * from "./event-stream-pubsub";
 export * from "./event-stream-strimzi";
 export * from "./label-studio";
+export * from "./elasticache-online-store";
+export * from "./memorystore-online-store";
