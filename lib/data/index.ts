@@ -13,3 +13,5 @@ export * from "./event-stream-kinesis";
 export * from "./event-stream-msk";
 export * from "./event-stream-pubsub";
 export * from "./event-stream-strimzi";
+export * from "./sagemaker-feature-group";
+export * from "./vertex-feature-online-store";
