@@ -49,7 +49,7 @@ export interface SageMakerFeatureDefinition {
   /** Feature name: 1 to 64 letters and digits, '-' and '_' inside; not a reserved name. */
   readonly name: string;
   /** Feature type. */
-  readonly type: SageMakerFeatureType;
+  readonly featureType: SageMakerFeatureType;
 }
 
 /** Options of a feature-group grant. */
@@ -129,9 +129,9 @@ const RESERVED_FEATURE_NAMES = ["is_deleted", "write_time", "api_invocation_time
  *   recordIdentifierFeatureName: "customer_id",
  *   eventTimeFeatureName: "event_time",
  *   features: [
- *     { name: "customer_id", type: SageMakerFeatureType.STRING },
- *     { name: "event_time", type: SageMakerFeatureType.FRACTIONAL },
- *     { name: "orders_30d", type: SageMakerFeatureType.INTEGRAL },
+ *     { name: "customer_id", featureType: SageMakerFeatureType.STRING },
+ *     { name: "event_time", featureType: SageMakerFeatureType.FRACTIONAL },
+ *     { name: "orders_30d", featureType: SageMakerFeatureType.INTEGRAL },
  *   ],
  *   offlineStore: lakeBucket,
  *   ttlValue: 30,
@@ -162,11 +162,11 @@ export class SageMakerFeatureGroup extends Construct {
     if (!isUnresolved(name) && (typeof name !== "string" || !FEATURE_GROUP_NAME.test(name))) {
       invalid(this, "featureGroupName", name, `must be 1 to 64 letters, digits and '-' (not first or last)${typeof name === "string" ? "" : `, not ${typeName(name)}`}`);
     }
-    validateList(this, "features", props.features, '[{ name: "customer_id", type: SageMakerFeatureType.STRING }]');
+    validateList(this, "features", props.features, '[{ name: "customer_id", featureType: SageMakerFeatureType.STRING }]');
     if (props.features.length === 0 || props.features.length > 2500) invalid(this, "features", props.features.length, "must have 1 to 2500 features");
     const types = new Map<string, SageMakerFeatureType>();
     props.features.forEach((f, i) => {
-      if (f === null || typeof f !== "object") invalid(this, `features[${i}]`, f, "must be a SageMakerFeatureDefinition ({ name, type })");
+      if (f === null || typeof f !== "object") invalid(this, `features[${i}]`, f, "must be a SageMakerFeatureDefinition ({ name, featureType })");
       const n = f.name as unknown;
       if (isUnresolved(n)) invalid(this, `features[${i}].name`, n, "must be a literal (the record identifier and event time are checked against it)");
       if (typeof n !== "string" || !FEATURE_NAME.test(n)) {
@@ -175,8 +175,8 @@ export class SageMakerFeatureGroup extends Construct {
       if (RESERVED_FEATURE_NAMES.includes(n.toLowerCase())) {
         invalid(this, `features[${i}].name`, n, `is reserved by SageMaker (${RESERVED_FEATURE_NAMES.join(", ")})`);
       }
-      validateEnum(this, `features[${i}].type`, f.type, SageMakerFeatureType, "SageMakerFeatureType");
-      types.set(n, f.type);
+      validateEnum(this, `features[${i}].featureType`, f.featureType, SageMakerFeatureType, "SageMakerFeatureType");
+      types.set(n, f.featureType);
     });
     validateUniqueList(this, "features", props.features.map((f) => f.name.toLowerCase()), "feature name (case-insensitive)");
     this.checkKeyFeature("recordIdentifierFeatureName", props.recordIdentifierFeatureName, types, [SageMakerFeatureType.STRING, SageMakerFeatureType.INTEGRAL]);
@@ -240,7 +240,7 @@ export class SageMakerFeatureGroup extends Construct {
       recordIdentifierFeatureName: props.recordIdentifierFeatureName,
       eventTimeFeatureName: props.eventTimeFeatureName,
       roleArn: this.role.arn,
-      featureDefinition: props.features.map((f) => ({ featureName: f.name, featureType: f.type })),
+      featureDefinition: props.features.map((f) => ({ featureName: f.name, featureType: f.featureType })),
       onlineStoreConfig: this.onlineStore
         ? {
             enableOnlineStore: true,

@@ -6,9 +6,9 @@ import { awsStack, onlyResource, resourcesOfType, synthJson } from "../support/s
 
 const KEY = "arn:aws:kms:us-east-1:123456789012:key/0123abcd-0123-4567-89ab-0123456789ab";
 const FEATURES = [
-  { name: "customer_id", type: SageMakerFeatureType.STRING },
-  { name: "event_time", type: SageMakerFeatureType.FRACTIONAL },
-  { name: "orders_30d", type: SageMakerFeatureType.INTEGRAL },
+  { name: "customer_id", featureType: SageMakerFeatureType.STRING },
+  { name: "event_time", featureType: SageMakerFeatureType.FRACTIONAL },
+  { name: "orders_30d", featureType: SageMakerFeatureType.INTEGRAL },
 ];
 
 function group(props: any = {}, withStore = true) {
@@ -133,10 +133,10 @@ describe("SageMakerFeatureGroup", () => {
     [{ featureGroupName: 7 }, /invalid featureGroupName 7: .*not a number/],
     [{ features: "customer_id" }, /invalid features "customer_id": must be a list/],
     [{ features: [] }, /invalid features 0: must have 1 to 2500 features/],
-    [{ features: [...FEATURES, { name: "bad name", type: SageMakerFeatureType.STRING }] }, /invalid features\[3\]\.name "bad name": must be 1 to 64 letters and digits/],
-    [{ features: [...FEATURES, { name: "Write_Time", type: SageMakerFeatureType.STRING }] }, /invalid features\[3\]\.name "Write_Time": is reserved by SageMaker/],
-    [{ features: [...FEATURES, { name: "x", type: "string" }] }, /invalid features\[3\]\.type "string": must be one of SageMakerFeatureType.*case-sensitive/],
-    [{ features: [...FEATURES, { name: "Orders_30d", type: SageMakerFeatureType.INTEGRAL }] }, /invalid features\[3\] "orders_30d": is a duplicate of features\[2\]/],
+    [{ features: [...FEATURES, { name: "bad name", featureType: SageMakerFeatureType.STRING }] }, /invalid features\[3\]\.name "bad name": must be 1 to 64 letters and digits/],
+    [{ features: [...FEATURES, { name: "Write_Time", featureType: SageMakerFeatureType.STRING }] }, /invalid features\[3\]\.name "Write_Time": is reserved by SageMaker/],
+    [{ features: [...FEATURES, { name: "x", featureType: "string" }] }, /invalid features\[3\]\.featureType "string": must be one of SageMakerFeatureType.*case-sensitive/],
+    [{ features: [...FEATURES, { name: "Orders_30d", featureType: SageMakerFeatureType.INTEGRAL }] }, /invalid features\[3\] "orders_30d": is a duplicate of features\[2\]/],
     [{ recordIdentifierFeatureName: "nope" }, /invalid recordIdentifierFeatureName "nope": must be the name of one of the features \(customer_id, event_time, orders_30d\)/],
     [{ recordIdentifierFeatureName: "event_time" }, /invalid recordIdentifierFeatureName "event_time": is a Fractional feature; it must be String or Integral/],
     [{ eventTimeFeatureName: "orders_30d" }, /invalid eventTimeFeatureName "orders_30d": is a Integral feature; it must be String or Fractional/],
