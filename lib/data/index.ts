@@ -16,3 +16,5 @@ export * from "./event-stream-strimzi";
 export * from "./label-studio";
 export * from "./elasticache-online-store";
 export * from "./memorystore-online-store";
+export * from "./sagemaker-feature-group";
+export * from "./vertex-feature-online-store";
