@@ -9,6 +9,7 @@ import { IDatabase, SecretKind } from "../core/database";
 import { NamingRule, validateName } from "../core/naming";
 import { IObjectStore, ObjectStoreKind } from "../core/object-store";
 import { invalid, isUnresolved, typeName, validateBoolean, validateNamespaceName, validateNonEmpty } from "../core/validation";
+import { ElastiCacheOnlineStore } from "./elasticache-online-store";
 import { FeastOperator } from "./feature-store-operator";
 
 /** The `feastProject` pattern of the FeatureStore CRD (v0.66.0). */
@@ -227,6 +228,15 @@ export class FeatureStore extends Construct {
     const online = props.onlineStore;
     if (online === undefined || online === null || typeof online !== "object" || typeof online.connectionUri !== "function") {
       invalid(this, "onlineStore", online, `must be an ICache, not ${typeName(online)}`);
+    }
+    // Feast's Redis client logs in with a password; an ElastiCache store with IAM authentication has none.
+    if (online instanceof ElastiCacheOnlineStore && online.iamUser !== undefined) {
+      invalid(
+        this,
+        "onlineStore",
+        online.node.path,
+        "uses IAM authentication, which Feast's Redis client cannot use (it logs in with a password): create the ElastiCacheOnlineStore with authentication: ElastiCacheAuthentication.AUTH_TOKEN",
+      );
     }
     online.grantConnect(identity);
     const env: object[] = [];

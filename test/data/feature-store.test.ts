@@ -1,6 +1,7 @@
 import { App, TerraformStack, Testing } from "cdktf";
 import { EksCluster } from "../../lib/compute/eks-cluster";
 import { ExistingCluster } from "../../lib/compute/existing-cluster";
+import { ElastiCacheOnlineStore } from "../../lib/data/elasticache-online-store";
 import { ElastiCacheReference, ExistingRedis, MemorystoreProduct, MemorystoreReference } from "../../lib/core/cache";
 import { IKubernetesCluster, WorkloadIdentityKind } from "../../lib/core/cluster";
 import { ClusterConnection } from "../../lib/core/connection";
@@ -275,6 +276,34 @@ describe("FeatureStore", () => {
     });
     test("feastProject not a string", () => {
       expect(() => onPrem({ feastProject: 7 as any })).toThrow(/invalid feastProject 7/);
+    });
+    test("an ElastiCache online store with IAM authentication (Feast logs in with a password)", () => {
+      const e = aws();
+      const iamCache = new ElastiCacheOnlineStore(e.infra, "IamCache", {
+        replicationGroupId: "feast-iam",
+        vpcId: "vpc-123",
+        subnetIds: ["subnet-a", "subnet-b"],
+        allowedSecurityGroupIds: ["sg-nodes"],
+      });
+      const identity = (e.cluster as EksCluster).addWorkloadIdentity("Feast2", { namespace: "feast2", serviceAccountName: "feast-ml2" });
+      expect(
+        () =>
+          new FeatureStore(e.workloads, "Features2", {
+            connection: e.conn,
+            operator: e.operator,
+            namespace: "feast2",
+            name: "ml2",
+            feastProject: "ml_features",
+            identity,
+            offlineStore: e.lake,
+            onlineStore: iamCache,
+            registryDatabase: e.db,
+            registryCredentialsSecretName: "feast-db",
+            tlsSecretName: "feast-tls",
+          } as FeatureStoreProps),
+      ).toThrow(
+        'workloads/Features2: invalid onlineStore "infra/IamCache": uses IAM authentication, which Feast\'s Redis client cannot use (it logs in with a password): create the ElastiCacheOnlineStore with authentication: ElastiCacheAuthentication.AUTH_TOKEN',
+      );
     });
     test("an identity that cannot read the offline store", () => {
       const app = testApp();
