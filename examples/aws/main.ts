@@ -15,7 +15,7 @@
 import { App, S3Backend, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Ec2TransitGatewayVpcAttachment } from "@cdktf/provider-aws/lib/ec2-transit-gateway-vpc-attachment";
-import { compute, core } from "strata-ai-infra";
+import { compute, core, data } from "strata-ai-infra";
 
 /** The stacks of the AWS reference architecture. */
 export interface AwsExample {
@@ -78,9 +78,24 @@ export function buildAwsExample(app: App, prefix = "aws"): AwsExample {
 
   const training = cluster.addWorkloadIdentity("TrainingIdentity", { namespace: "ml-training", serviceAccountName: "trainer" });
   const serving = cluster.addWorkloadIdentity("ServingIdentity", { namespace: "ml-serving", serviceAccountName: "model-server" });
-  const lake = new core.S3BucketReference(infra, "Lake", { bucketName: "acme-ml-lake" });
-  lake.grantReadWrite(training);
-  lake.grantRead(serving);
+  // Data layer identities: one per workload, so each gets only its own grants.
+  const ingest = cluster.addWorkloadIdentity("IngestIdentity", { namespace: "ingest", serviceAccountName: "clicks-producer" });
+  const sink = cluster.addWorkloadIdentity("SinkIdentity", { namespace: "ingest", serviceAccountName: "clicks-sink" });
+  const etl = cluster.addWorkloadIdentity("EtlIdentity", { namespace: "spark-jobs", serviceAccountName: "curate-clicks" });
+  // The data lake: a bucket per zone (KMS, versioned, private, TLS-only, logged, protected).
+  const lake = new data.S3DataLake(infra, "Lake", { bucketPrefix: "acme-ml-lake" });
+  const raw = lake.zone(data.LakeZone.RAW);
+  const curated = lake.zone(data.LakeZone.CURATED);
+  lake.zone(data.LakeZone.FEATURES).grantRead(training);
+  lake.zone(data.LakeZone.CHECKPOINTS).grantReadWrite(training);
+  lake.zone(data.LakeZone.MODELS).grantWrite(training);
+  lake.zone(data.LakeZone.MODELS).grantRead(serving);
+  // The stream: Kinesis (on-demand, KMS); the producer only writes, the sink only reads and
+  // lands the records in the raw zone.
+  const clicks = new data.KinesisEventStream(infra, "Clicks", { streamName: "clicks", retentionHours: 168 });
+  clicks.grantProduce(ingest);
+  clicks.grantConsume(sink);
+  raw.grantWrite(sink, { prefix: "clicks/" });
 
   // 2. platform: providers wired to the cluster through cross-stack references; operators.
   const platform = stateInS3(app, `${prefix}-platform`);
@@ -89,6 +104,9 @@ export function buildAwsExample(app: App, prefix = "aws"): AwsExample {
   ml.addNamespace("ml-serving");
   ml.addServiceAccount(training);
   ml.addServiceAccount(serving);
+  ml.addNamespace("ingest");
+  ml.addServiceAccount(ingest);
+  ml.addServiceAccount(sink);
   // AL2023 NVIDIA AMIs bring the driver and toolkit; the operator adds the device plugin and DCGM.
   // The DCGM ServiceMonitor needs the prometheus-operator CRDs, which the ops layer installs.
   new compute.GpuOperator(platform, "GpuOperator", { connection: ml, serviceMonitor: false });
@@ -96,6 +114,8 @@ export function buildAwsExample(app: App, prefix = "aws"): AwsExample {
   new compute.KarpenterController(platform, "Karpenter", { connection: ml, infra: compute.KarpenterInfra.of(cluster) });
   // Grows the system node group (and any managed group with minNodes < maxNodes).
   new compute.ClusterAutoscaler(platform, "ClusterAutoscaler", { connection: ml });
+  // Spark jobs run in spark-jobs (created by the operator, restricted Pod Security).
+  new data.SparkOperator(platform, "Spark", { connection: ml, jobNamespaces: ["spark-jobs"] });
 
   // 3. workloads: Karpenter GPU NodePools (from zero, consolidated when idle), then queues that
   //    fill spot capacity first.
@@ -113,6 +133,23 @@ export function buildAwsExample(app: App, prefix = "aws"): AwsExample {
     // Training queues onto Karpenter's spot capacity; on-demand GPUs stay for serving.
     poolNames: ["gpu-spot"],
     teams: [{ name: "research", namespaces: ["ml-training"], gpuQuota: 24 }],
+  });
+
+  // The transformation: raw clicks to curated clicks every night, gated so bad data is not written.
+  new data.SparkJob(workloads, "CurateClicks", {
+    connection: mlWorkloads,
+    identity: etl,
+    image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/ml/etl:1.4.2",
+    sparkVersion: "3.5.7",
+    mainApplicationFile: "local:///opt/spark/app/curate_clicks.py",
+    input: { store: raw, prefix: "clicks/" },
+    output: { store: curated, prefix: "clicks/" },
+    executorInstances: 2,
+    executorMemory: "4g",
+    validationGate: { minRowCount: 1000, requiredColumns: { user_id: "bigint", ts: "timestamp" }, maxNullFraction: 0.01 },
+    schedule: "0 3 * * *",
+    timeZone: "UTC",
+    retries: 0, // a failed gate means bad input: retrying re-checks the same data
   });
 
   return { infra, platform, workloads, cluster };

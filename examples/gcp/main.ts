@@ -13,7 +13,8 @@
  */
 import { App, GcsBackend, TerraformStack } from "cdktf";
 import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
-import { compute, core } from "strata-ai-infra";
+import { KmsCryptoKey } from "@cdktf/provider-google/lib/kms-crypto-key";
+import { compute, core, data } from "strata-ai-infra";
 
 /** The stacks of the GCP reference architecture. */
 export interface GcpExample {
@@ -72,9 +73,37 @@ export function buildGcpExample(app: App, prefix = "gcp"): GcpExample {
 
   const training = cluster.addWorkloadIdentity("TrainingIdentity", { namespace: "ml-training", serviceAccountName: "trainer" });
   const serving = cluster.addWorkloadIdentity("ServingIdentity", { namespace: "ml-serving", serviceAccountName: "model-server" });
-  const lake = new core.GcsBucketReference(infra, "Lake", { bucketName: "acme-ml-lake" });
-  lake.grantReadWrite(training);
-  lake.grantRead(serving);
+  // Data layer identities: one per workload, so each gets only its own grants.
+  const ingest = cluster.addWorkloadIdentity("IngestIdentity", { namespace: "ingest", serviceAccountName: "clicks-producer" });
+  const sink = cluster.addWorkloadIdentity("SinkIdentity", { namespace: "ingest", serviceAccountName: "clicks-sink" });
+  const etl = cluster.addWorkloadIdentity("EtlIdentity", { namespace: "spark-jobs", serviceAccountName: "curate-clicks" });
+  // The data lake: a bucket per zone (CMEK, uniform access, no public access, versioned, soft
+  // delete, lifecycle, protected).
+  const lake = new data.GcsDataLake(infra, "Lake", { bucketPrefix: "acme-ml-lake", project: PROJECT, location: REGION });
+  const raw = lake.zone(data.LakeZone.RAW);
+  const curated = lake.zone(data.LakeZone.CURATED);
+  lake.zone(data.LakeZone.FEATURES).grantRead(training);
+  lake.zone(data.LakeZone.CHECKPOINTS).grantReadWrite(training);
+  lake.zone(data.LakeZone.MODELS).grantWrite(training);
+  lake.zone(data.LakeZone.MODELS).grantRead(serving);
+  // The stream: Pub/Sub with its own key on the lake's key ring (the Pub/Sub service agent gets
+  // only this key, not the lake's), a dead-letter topic and one subscription for the sink.
+  const streamKey = new KmsCryptoKey(infra, "StreamKey", {
+    name: "stream",
+    keyRing: lake.keyRing.id,
+    rotationPeriod: "7776000s",
+    lifecycle: { preventDestroy: true },
+  });
+  const clicks = new data.PubSubEventStream(infra, "Clicks", {
+    project: PROJECT,
+    topicName: "clicks",
+    kmsKeyName: streamKey.id,
+    messageRetentionHours: 168,
+  });
+  clicks.addSubscription("Sink", { subscriptionName: "clicks-sink" });
+  clicks.grantProduce(ingest);
+  clicks.grantConsume(sink);
+  raw.grantWrite(sink, { prefix: "clicks/" });
 
   // 2. platform: namespaces, service accounts, operators.
   const platform = stateInGcs(app, `${prefix}-platform`);
@@ -83,16 +112,39 @@ export function buildGcpExample(app: App, prefix = "gcp"): GcpExample {
   ml.addNamespace("ml-serving");
   ml.addServiceAccount(training);
   ml.addServiceAccount(serving);
+  ml.addNamespace("ingest");
+  ml.addServiceAccount(ingest);
+  ml.addServiceAccount(sink);
   // The DCGM ServiceMonitor needs the prometheus-operator CRDs, which the ops layer installs.
   new compute.GpuOperator(platform, "GpuOperator", { connection: ml, serviceMonitor: false });
   new compute.Kueue(platform, "Kueue", { connection: ml });
+  // Spark jobs run in spark-jobs (created by the operator, restricted Pod Security).
+  new data.SparkOperator(platform, "Spark", { connection: ml, jobNamespaces: ["spark-jobs"] });
 
   // 3. workloads: queues that fill spot capacity first.
   const workloads = stateInGcs(app, `${prefix}-workloads`);
+  const mlWorkloads = cluster.connect(workloads, "MlProd");
   new compute.GpuQueueing(workloads, "Queues", {
-    connection: cluster.connect(workloads, "MlProd"),
+    connection: mlWorkloads,
     poolNames: ["nvidia-h100-80gb-spot-training"], // training never queues onto the serving pool
     teams: [{ name: "research", namespaces: ["ml-training"], gpuQuota: 16 }],
+  });
+
+  // The transformation: raw clicks to curated clicks every night, gated so bad data is not written.
+  new data.SparkJob(workloads, "CurateClicks", {
+    connection: mlWorkloads,
+    identity: etl,
+    image: "us-central1-docker.pkg.dev/acme-ml-prod/ml/etl:1.4.2",
+    sparkVersion: "3.5.7",
+    mainApplicationFile: "local:///opt/spark/app/curate_clicks.py",
+    input: { store: raw, prefix: "clicks/" },
+    output: { store: curated, prefix: "clicks/" },
+    executorInstances: 2,
+    executorMemory: "4g",
+    validationGate: { minRowCount: 1000, requiredColumns: { user_id: "bigint", ts: "timestamp" }, maxNullFraction: 0.01 },
+    schedule: "0 3 * * *",
+    timeZone: "UTC",
+    retries: 0, // a failed gate means bad input: retrying re-checks the same data
   });
 
   return { infra, platform, workloads, cluster };

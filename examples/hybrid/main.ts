@@ -2,21 +2,26 @@
  * Reference architecture: hybrid. Data and serving stay on-prem; spot GPU training runs in the
  * cloud on EKS. One app, one state backend, two clusters:
  *
- *   hybrid-infra      the EKS training cluster (its VPC and Karpenter's AWS side) and the declared
- *                     on-prem cluster with its L4 serving nodes
+ *   hybrid-infra      the EKS training cluster (its VPC and Karpenter's AWS side), the cloud
+ *                     training lake (curated and checkpoints zones) and the declared on-prem
+ *                     cluster with its L4 serving nodes
  *   hybrid-platform   namespaces, service accounts and the NVIDIA GPU Operator on both clusters,
- *                     Kueue and Karpenter on the training cluster, through aliased providers
- *   hybrid-workloads  a Karpenter spot H100 NodePool that scales from zero, and Kueue queues for it
+ *                     Kueue and Karpenter on the training cluster, through aliased providers; on
+ *                     the on-prem cluster the data layer: SeaweedFS (the lake), Strimzi, the Spark
+ *                     operator, the Feast operator check and Valkey
+ *   hybrid-workloads  a Karpenter spot H100 NodePool that scales from zero, and Kueue queues for it;
+ *                     on-prem Kafka, the raw-to-curated Spark job and the feature store
  *
  * The site-to-site VPN comes with the hybrid layer (issue #11): until then, bring your own VPN on
  * the virtual private gateway this example attaches to the VPC (see README). Bucket replication
- * between the sites comes with the data and ops layers. Copy this file into your own cdktf app as it is: it imports "strata-ai-infra" as your
+ * between the sites is not built: the cloud trainer reads only a training prefix that the data
+centre pushes to the cloud lake (see README, "Training data to the cloud"). Copy this file into your own cdktf app as it is: it imports "strata-ai-infra" as your
  * code would.
  */
 import { App, S3Backend, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { VpnGatewayAttachment } from "@cdktf/provider-aws/lib/vpn-gateway-attachment";
-import { compute, core } from "strata-ai-infra";
+import { compute, core, data } from "strata-ai-infra";
 
 /** The stacks of the hybrid reference architecture. */
 export interface HybridExample {
@@ -70,7 +75,14 @@ export function buildHybridExample(app: App, prefix = "hybrid"): HybridExample {
   const vgw = new VpnGatewayAttachment(infra, "VpnGatewayAttachment", { vpcId: cloud.vpc!.vpc.id, vpnGatewayId: VPN_GATEWAY_ID });
   cloud.vpc!.addPrivateRoute({ destinationCidr: ONPREM_CIDR, vpnGatewayId: vgw.vpnGatewayId });
   const trainer = cloud.addWorkloadIdentity("TrainerIdentity", { namespace: "ml-training", serviceAccountName: "trainer" });
-  new core.S3BucketReference(infra, "Checkpoints", { bucketName: "acme-ml-checkpoints" }).grantReadWrite(trainer);
+  // The cloud side of the lake: the trainer reads only the training snapshots pushed from the data
+  // centre (curated/training/) and keeps its checkpoints; the data itself stays on-prem.
+  const cloudLake = new data.S3DataLake(infra, "TrainingLake", {
+    bucketPrefix: "acme-hybrid-ml",
+    zones: [data.LakeZone.CURATED, data.LakeZone.CHECKPOINTS],
+  });
+  cloudLake.zone(data.LakeZone.CURATED).grantRead(trainer, { prefix: "training/" });
+  cloudLake.zone(data.LakeZone.CHECKPOINTS).grantReadWrite(trainer);
 
   // On-prem: data and serving, on GPUs the company already owns.
   const onprem = new compute.ExistingCluster(infra, "OnPremCluster", {
@@ -81,6 +93,10 @@ export function buildHybridExample(app: App, prefix = "hybrid"): HybridExample {
     ],
   });
   const server = onprem.addWorkloadIdentity("ServingIdentity", { namespace: "ml-serving", serviceAccountName: "model-server" });
+  const ingest = onprem.addWorkloadIdentity("IngestIdentity", { namespace: "ingest", serviceAccountName: "clicks-producer" });
+  const sink = onprem.addWorkloadIdentity("SinkIdentity", { namespace: "ingest", serviceAccountName: "clicks-sink" });
+  const etl = onprem.addWorkloadIdentity("EtlIdentity", { namespace: "spark-jobs", serviceAccountName: "curate-clicks" });
+  const featureServer = onprem.addWorkloadIdentity("FeastIdentity", { namespace: "feast", serviceAccountName: "feast-ml" });
 
   // One platform stack talks to both clusters: each connection has its own provider alias.
   const platform = stateInS3(app, `${prefix}-platform`);
@@ -90,12 +106,40 @@ export function buildHybridExample(app: App, prefix = "hybrid"): HybridExample {
   const toOnPrem = onprem.connect(platform, "OnPrem", { alias: "onprem" });
   toOnPrem.addNamespace("ml-serving");
   toOnPrem.addServiceAccount(server);
+  toOnPrem.addNamespace("ingest");
+  toOnPrem.addServiceAccount(ingest);
+  toOnPrem.addServiceAccount(sink);
   // The DCGM ServiceMonitors need the prometheus-operator CRDs, which the ops layer installs.
   new compute.GpuOperator(platform, "CloudGpuOperator", { connection: toCloud, serviceMonitor: false });
   new compute.GpuOperator(platform, "OnPremGpuOperator", { connection: toOnPrem, serviceMonitor: false });
   new compute.Kueue(platform, "CloudKueue", { connection: toCloud });
   new compute.KarpenterController(platform, "CloudKarpenter", { connection: toCloud, infra: compute.KarpenterInfra.of(cloud) });
   new compute.ClusterAutoscaler(platform, "CloudClusterAutoscaler", { connection: toCloud });
+
+  // The data layer runs on-prem, next to the data: SeaweedFS buckets as the lake's zones.
+  const store = new data.SeaweedFsObjectStore(platform, "LakeStore", {
+    connection: toOnPrem,
+    s3ConfigSecretName: "seaweedfs-s3-identities",
+    storageClassName: "local-nvme",
+    clientNamespaces: ["ingest", "spark-jobs", "feast", "ml-serving"],
+  });
+  const raw = store.bucket("Raw", "lake-raw");
+  const curated = store.bucket("Curated", "lake-curated");
+  const features = store.bucket("Features", "lake-features");
+  const models = store.bucket("Models", "lake-models");
+  raw.grantWrite(sink, { prefix: "clicks/" });
+  models.grantRead(server);
+  toOnPrem.addNamespace("streaming", { isolation: core.NamespaceIsolation.NONE });
+  new data.StrimziKafkaOperator(platform, "Strimzi", { connection: toOnPrem, watchNamespaces: ["streaming"] });
+  new data.SparkOperator(platform, "Spark", { connection: toOnPrem, jobNamespaces: ["spark-jobs"] });
+  const feast = new data.FeastOperator(platform, "Feast", { connection: toOnPrem });
+  toOnPrem.addNamespace("feast");
+  const online = new data.ValkeyOnlineStore(platform, "OnlineStore", {
+    connection: toOnPrem,
+    namespace: "feast",
+    authSecretName: "valkey-users",
+    tlsSecretName: "valkey-tls",
+  });
 
   // Spot H100s, 8 per node, only while training jobs run.
   const workloads = stateInS3(app, `${prefix}-workloads`);
@@ -112,6 +156,46 @@ export function buildHybridExample(app: App, prefix = "hybrid"): HybridExample {
   new compute.GpuQueueing(workloads, "Queues", {
     connection: cloudWorkloads,
     teams: [{ name: "research", namespaces: ["ml-training"], gpuQuota: 32 }],
+  });
+
+  // On-prem: the stream, the gated transformation and the feature store.
+  const onPremWorkloads = onprem.connect(workloads, "OnPrem", { alias: "onprem" });
+  const kafka = new data.StrimziKafkaCluster(workloads, "Kafka", {
+    connection: onPremWorkloads,
+    clusterName: "events",
+    namespace: "streaming",
+    storageClass: "local-nvme",
+  });
+  kafka.addTopic("Clicks", { topicName: "clicks", partitions: 6, retentionHours: 168 });
+  kafka.grantProduce(ingest, { topics: ["clicks"] });
+  kafka.grantConsume(sink, { topics: ["clicks"] });
+  new data.SparkJob(workloads, "CurateClicks", {
+    connection: onPremWorkloads,
+    identity: etl,
+    image: "registry.dc1.internal/ml/etl:1.4.2",
+    sparkVersion: "3.5.7",
+    mainApplicationFile: "local:///opt/spark/app/curate_clicks.py",
+    input: { store: raw, prefix: "clicks/" },
+    output: { store: curated, prefix: "clicks/" },
+    executorInstances: 2,
+    executorMemory: "4g",
+    validationGate: { minRowCount: 1000, requiredColumns: { user_id: "bigint", ts: "timestamp" }, maxNullFraction: 0.01 },
+    schedule: "0 3 * * *",
+    timeZone: "UTC",
+    retries: 0, // a failed gate means bad input: retrying re-checks the same data
+  });
+  new data.FeatureStore(workloads, "Features", {
+    connection: onPremWorkloads,
+    operator: feast,
+    namespace: "feast",
+    name: "ml",
+    feastProject: "ml_features",
+    identity: featureServer,
+    offlineStore: features,
+    onlineStore: online,
+    tlsSecretName: "feast-tls",
+    featureRepoGitUrl: "https://git.dc1.internal/ml/features.git",
+    featureRepoGitRef: "v1.0.0",
   });
 
   return { infra, platform, workloads, cloud, onprem };

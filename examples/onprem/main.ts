@@ -3,16 +3,18 @@
  *
  *   onprem-infra      the cluster reached by kubeconfig, its GPU nodes (L40S for serving, A100 for
  *                     training), workload identities
- *   onprem-platform   namespaces, service accounts, the NVIDIA GPU Operator (installs the driver)
- *                     and Kueue
- *   onprem-workloads  Kueue flavors, team queues and priority classes
+ *   onprem-platform   namespaces, service accounts, the NVIDIA GPU Operator (installs the driver),
+ *                     Kueue, and the data layer's operators: the SeaweedFS object store (the data
+ *                     lake), Strimzi (Kafka), the Spark operator, the Feast operator check and Valkey
+ *   onprem-workloads  Kueue flavors, team queues and priority classes; the Kafka cluster with its
+ *                     topic and users, the raw-to-curated Spark job and the feature store
  *
  * No cloud account is needed. State lives in PostgreSQL (the `pg` backend locks with advisory
  * locks); give the password through PGPASSWORD, never in code. Copy this file into your own
  * cdktf app as it is: it imports "strata-ai-infra" as your code would.
  */
 import { App, PgBackend, TerraformStack } from "cdktf";
-import { compute, core } from "strata-ai-infra";
+import { compute, core, data } from "strata-ai-infra";
 
 /** The stacks of the on-prem reference architecture. */
 export interface OnPremExample {
@@ -60,16 +62,22 @@ export function buildOnPremExample(app: App, prefix = "onprem"): OnPremExample {
   });
   const training = cluster.addWorkloadIdentity("TrainingIdentity", { namespace: "ml-training", serviceAccountName: "trainer" });
   const serving = cluster.addWorkloadIdentity("ServingIdentity", { namespace: "ml-serving", serviceAccountName: "model-server" });
-  const lake = new core.S3CompatibleBucket(infra, "Lake", { bucketName: "ml-lake", endpoint: "https://minio.storage.dc1.internal:9000" });
-  lake.grantReadWrite(training);
-  lake.grantRead(serving);
+  // Data layer identities: one per workload, so each gets only its own grants.
+  const ingest = cluster.addWorkloadIdentity("IngestIdentity", { namespace: "ingest", serviceAccountName: "clicks-producer" });
+  const sink = cluster.addWorkloadIdentity("SinkIdentity", { namespace: "ingest", serviceAccountName: "clicks-sink" });
+  const etl = cluster.addWorkloadIdentity("EtlIdentity", { namespace: "spark-jobs", serviceAccountName: "curate-clicks" });
+  // The Feast operator runs the feature store as service account feast-<name>.
+  const featureServer = cluster.addWorkloadIdentity("FeastIdentity", { namespace: "feast", serviceAccountName: "feast-ml" });
 
   const platform = stateInPostgres(app, `${prefix}-platform`);
   const dc1 = cluster.connect(platform, "Dc1");
   dc1.addNamespace("ml-training");
   dc1.addNamespace("ml-serving");
+  dc1.addNamespace("ingest");
   dc1.addServiceAccount(training);
   dc1.addServiceAccount(serving);
+  dc1.addServiceAccount(ingest);
+  dc1.addServiceAccount(sink);
   // On-prem the operator installs the driver and container toolkit. MIG stays off: Kueue queues
   // whole GPUs (nvidia.com/gpu), and MIG would rename the resources and the product label.
   new compute.GpuOperator(platform, "GpuOperator", {
@@ -78,11 +86,94 @@ export function buildOnPremExample(app: App, prefix = "onprem"): OnPremExample {
   });
   new compute.Kueue(platform, "Kueue", { connection: dc1 });
 
+  // The data lake: SeaweedFS in the cluster (MinIO's community edition is no longer published),
+  // a bucket per zone. Its S3 identities come from a Secret the cluster admins create (sealed
+  // secret or External Secrets), never from Terraform state; see README for the actions each
+  // workload needs there.
+  const store = new data.SeaweedFsObjectStore(platform, "LakeStore", {
+    connection: dc1,
+    s3ConfigSecretName: "seaweedfs-s3-identities",
+    storageClassName: "local-nvme",
+    clientNamespaces: ["ingest", "spark-jobs", "feast", "ml-training", "ml-serving"],
+  });
+  const raw = store.bucket("Raw", "lake-raw");
+  const curated = store.bucket("Curated", "lake-curated");
+  const features = store.bucket("Features", "lake-features");
+  const models = store.bucket("Models", "lake-models");
+  const checkpoints = store.bucket("Checkpoints", "lake-checkpoints");
+  // The sink writes what it consumes from Kafka into the raw zone, without delete.
+  raw.grantWrite(sink, { prefix: "clicks/" });
+  features.grantRead(training);
+  checkpoints.grantReadWrite(training);
+  models.grantWrite(training);
+  models.grantRead(serving);
+
+  // Kafka for ingestion: the Strimzi operator watches only the streaming namespace.
+  dc1.addNamespace("streaming", { isolation: core.NamespaceIsolation.NONE });
+  new data.StrimziKafkaOperator(platform, "Strimzi", { connection: dc1, watchNamespaces: ["streaming"] });
+  // Spark jobs run in spark-jobs (created by the operator, restricted Pod Security).
+  new data.SparkOperator(platform, "Spark", { connection: dc1, jobNamespaces: ["spark-jobs"] });
+  // Feast: the operator is installed once from its release manifest; this checks it is there.
+  const feast = new data.FeastOperator(platform, "Feast", { connection: dc1 });
+  dc1.addNamespace("feast");
+  const online = new data.ValkeyOnlineStore(platform, "OnlineStore", {
+    connection: dc1,
+    namespace: "feast",
+    authSecretName: "valkey-users",
+    tlsSecretName: "valkey-tls",
+  });
+
   const workloads = stateInPostgres(app, `${prefix}-workloads`);
+  const dc1Workloads = cluster.connect(workloads, "Dc1");
   new compute.GpuQueueing(workloads, "Queues", {
-    connection: cluster.connect(workloads, "Dc1"),
+    connection: dc1Workloads,
     poolNames: ["a100-training"],
     teams: [{ name: "research", namespaces: ["ml-training"], gpuQuota: 16 }],
+  });
+
+  // The stream: a Kafka cluster (KRaft, mutual TLS) with one topic; the producer may only write
+  // to it and the sink may only read it.
+  const kafka = new data.StrimziKafkaCluster(workloads, "Kafka", {
+    connection: dc1Workloads,
+    clusterName: "events",
+    namespace: "streaming",
+    storageClass: "local-nvme",
+  });
+  kafka.addTopic("Clicks", { topicName: "clicks", partitions: 6, retentionHours: 168 });
+  kafka.grantProduce(ingest, { topics: ["clicks"] });
+  kafka.grantConsume(sink, { topics: ["clicks"] });
+
+  // The transformation: raw clicks to curated clicks every night, gated so bad data is not written.
+  new data.SparkJob(workloads, "CurateClicks", {
+    connection: dc1Workloads,
+    identity: etl,
+    image: "registry.dc1.internal/ml/etl:1.4.2",
+    sparkVersion: "3.5.7",
+    mainApplicationFile: "local:///opt/spark/app/curate_clicks.py",
+    input: { store: raw, prefix: "clicks/" },
+    output: { store: curated, prefix: "clicks/" },
+    executorInstances: 2,
+    executorMemory: "4g",
+    validationGate: { minRowCount: 1000, requiredColumns: { user_id: "bigint", ts: "timestamp" }, maxNullFraction: 0.01 },
+    schedule: "0 3 * * *",
+    timeZone: "UTC",
+    retries: 0, // a failed gate means bad input: retrying re-checks the same data
+  });
+
+  // The feature store: one Feast definition for training (offline, parquet in the features
+  // bucket) and serving (Valkey), materialized hourly.
+  new data.FeatureStore(workloads, "Features", {
+    connection: dc1Workloads,
+    operator: feast,
+    namespace: "feast",
+    name: "ml",
+    feastProject: "ml_features",
+    identity: featureServer,
+    offlineStore: features,
+    onlineStore: online,
+    tlsSecretName: "feast-tls",
+    featureRepoGitUrl: "https://git.dc1.internal/ml/features.git",
+    featureRepoGitRef: "v1.0.0",
   });
 
   return { infra, platform, workloads, cluster };
