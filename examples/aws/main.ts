@@ -96,6 +96,18 @@ export function buildAwsExample(app: App, prefix = "aws"): AwsExample {
   clicks.grantProduce(ingest);
   clicks.grantConsume(sink);
   raw.grantWrite(sink, { prefix: "clicks/" });
+  // Feast's online store: ElastiCache (Valkey), TLS, a CMK at rest, Multi-AZ, reachable only from the
+  // cluster's nodes. Feast logs in with a password: the AUTH token lives in Secrets Manager (create
+  // it first) and reaches the pods as the Kubernetes Secret feast-redis (synced, e.g. by External Secrets).
+  const featureServer = cluster.addWorkloadIdentity("FeastIdentity", { namespace: "feast", serviceAccountName: "feast-ml" });
+  const online = new data.ElastiCacheOnlineStore(infra, "OnlineStore", {
+    replicationGroupId: "ml-prod-feast",
+    vpcId: cluster.vpc!.vpc.id,
+    subnetIds: cluster.subnetIds,
+    allowedSecurityGroupIds: [cluster.resource.vpcConfig.clusterSecurityGroupId],
+    authentication: data.ElastiCacheAuthentication.AUTH_TOKEN,
+    authTokenSecretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:ml-prod-feast-redis-AbCdEf",
+  });
 
   // 2. platform: providers wired to the cluster through cross-stack references; operators.
   const platform = stateInS3(app, `${prefix}-platform`);
@@ -116,6 +128,9 @@ export function buildAwsExample(app: App, prefix = "aws"): AwsExample {
   new compute.ClusterAutoscaler(platform, "ClusterAutoscaler", { connection: ml });
   // Spark jobs run in spark-jobs (created by the operator, restricted Pod Security).
   new data.SparkOperator(platform, "Spark", { connection: ml, jobNamespaces: ["spark-jobs"] });
+  // The Feast operator is a checked prerequisite (kubectl apply of its pinned release manifest).
+  const feast = new data.FeastOperator(platform, "Feast", { connection: ml });
+  ml.addNamespace("feast");
 
   // 3. workloads: Karpenter GPU NodePools (from zero, consolidated when idle), then queues that
   //    fill spot capacity first.
@@ -150,6 +165,23 @@ export function buildAwsExample(app: App, prefix = "aws"): AwsExample {
     schedule: "0 3 * * *",
     timeZone: "UTC",
     retries: 0, // a failed gate means bad input: retrying re-checks the same data
+  });
+
+  // The feature store: one Feast definition for training (parquet in the features zone) and serving
+  // (ElastiCache), registry in the features zone, materialized hourly.
+  new data.FeatureStore(workloads, "Features", {
+    connection: mlWorkloads,
+    operator: feast,
+    namespace: "feast",
+    name: "ml",
+    feastProject: "ml_features",
+    identity: featureServer,
+    offlineStore: lake.zone(data.LakeZone.FEATURES),
+    onlineStore: online,
+    onlineStorePasswordSecretName: "feast-redis",
+    tlsSecretName: "feast-tls",
+    featureRepoGitUrl: "https://github.com/acme/ml-features.git",
+    featureRepoGitRef: "v1.0.0",
   });
 
   return { infra, platform, workloads, cluster };

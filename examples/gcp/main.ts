@@ -104,6 +104,24 @@ export function buildGcpExample(app: App, prefix = "gcp"): GcpExample {
   clicks.grantProduce(ingest);
   clicks.grantConsume(sink);
   raw.grantWrite(sink, { prefix: "clicks/" });
+  // Feast's online store: Memorystore for Redis (STANDARD_HA, AUTH, TLS on 6378) with its own key on
+  // the lake's key ring; its AUTH string is copied into Secret Manager. Direct peering with the
+  // cluster's network (private service access needs a private services connection first).
+  const featureServer = cluster.addWorkloadIdentity("FeastIdentity", { namespace: "feast", serviceAccountName: "feast-ml" });
+  const onlineKey = new KmsCryptoKey(infra, "OnlineStoreKey", {
+    name: "online-store",
+    keyRing: lake.keyRing.id,
+    rotationPeriod: "7776000s",
+    lifecycle: { preventDestroy: true },
+  });
+  const online = new data.MemorystoreOnlineStore(infra, "OnlineStore", {
+    project: PROJECT,
+    region: REGION,
+    instanceName: "ml-prod-feast",
+    authorizedNetwork: cluster.network!.network.id,
+    kmsKeyName: onlineKey.id,
+    privateServiceAccess: false,
+  });
 
   // 2. platform: namespaces, service accounts, operators.
   const platform = stateInGcs(app, `${prefix}-platform`);
@@ -120,6 +138,9 @@ export function buildGcpExample(app: App, prefix = "gcp"): GcpExample {
   new compute.Kueue(platform, "Kueue", { connection: ml });
   // Spark jobs run in spark-jobs (created by the operator, restricted Pod Security).
   new data.SparkOperator(platform, "Spark", { connection: ml, jobNamespaces: ["spark-jobs"] });
+  // The Feast operator is a checked prerequisite (kubectl apply of its pinned release manifest).
+  const feast = new data.FeastOperator(platform, "Feast", { connection: ml });
+  ml.addNamespace("feast");
 
   // 3. workloads: queues that fill spot capacity first.
   const workloads = stateInGcs(app, `${prefix}-workloads`);
@@ -145,6 +166,23 @@ export function buildGcpExample(app: App, prefix = "gcp"): GcpExample {
     schedule: "0 3 * * *",
     timeZone: "UTC",
     retries: 0, // a failed gate means bad input: retrying re-checks the same data
+  });
+
+  // The feature store: one Feast definition for training (parquet in the features zone) and serving
+  // (Memorystore), registry in the features zone, materialized hourly.
+  new data.FeatureStore(workloads, "Features", {
+    connection: mlWorkloads,
+    operator: feast,
+    namespace: "feast",
+    name: "ml",
+    feastProject: "ml_features",
+    identity: featureServer,
+    offlineStore: lake.zone(data.LakeZone.FEATURES),
+    onlineStore: online,
+    onlineStorePasswordSecretName: "feast-redis",
+    tlsSecretName: "feast-tls",
+    featureRepoGitUrl: "https://github.com/acme/ml-features.git",
+    featureRepoGitRef: "v1.0.0",
   });
 
   return { infra, platform, workloads, cluster };

@@ -314,7 +314,7 @@ export class ElastiCacheOnlineStore extends Construct implements ICache {
     if (auth === ElastiCacheAuthentication.AUTH_TOKEN) {
       warning(
         this,
-        `${this.node.path}: the AUTH token from ${props.authTokenSecretArn} is stored (marked sensitive) in Terraform state; encrypt and restrict the state backend, or use ElastiCacheAuthentication.IAM`,
+        `${this.node.path}: the AUTH token from ${props.authTokenSecretArn} is stored (marked sensitive) in Terraform state; encrypt and restrict the state backend, or use ElastiCacheAuthentication.IAM where every client supports it (Feast does not)`,
       );
     }
     this.host = this.reference.host;

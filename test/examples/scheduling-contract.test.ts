@@ -96,7 +96,11 @@ describe.each(examples)("scheduling contract: $name example", ({ build }) => {
   });
 });
 
-describe("examples synthesize without warnings, except the documented on-prem grant notes", () => {
+// The documented exceptions: grants an S3-compatible store cannot enforce (on-prem, hybrid), and the
+// ElastiCache AUTH token that Feast needs passing through Terraform state (AWS; quoted in its README).
+const DOCUMENTED = [/is not enforced by Terraform/, /^aws-infra\/OnlineStore: the AUTH token from .* is stored \(marked sensitive\) in Terraform state/];
+
+describe("examples synthesize without warnings, except the documented grant and AUTH-token notes", () => {
   test.each(["aws", "gcp", "hybrid", "onprem"])("%s", (name) => {
     const app = Testing.app();
     const build = { aws: buildAwsExample, gcp: buildGcpExample, hybrid: buildHybridExample, onprem: buildOnPremExample }[name]!;
@@ -104,7 +108,7 @@ describe("examples synthesize without warnings, except the documented on-prem gr
     const warnings = app.node
       .findAll()
       .flatMap((c) => c.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data)))
-      .filter((w) => !w.includes("is not enforced by Terraform"));
+      .filter((w) => !DOCUMENTED.some((d) => d.test(w)));
     expect(warnings).toEqual([]);
   });
 });
