@@ -271,7 +271,7 @@ export class FeatureStore extends Construct {
       registryPersistence = { file: { path: `${offline.uri}/registry/registry.db`, cache_ttl_seconds: 60 } };
     }
     if (offline.kind === ObjectStoreKind.S3_COMPATIBLE && offline.endpoint !== undefined) {
-      // boto3 and pyarrow read the endpoint from AWS_ENDPOINT_URL (recent releases: an assumption, see docs/data-features.md).
+      // boto3 and pyarrow read the endpoint from AWS_ENDPOINT_URL (recent releases: an assumption, see docs/data.md).
       env.push({ name: "AWS_ENDPOINT_URL", value: offline.endpoint });
     }
     const envFrom = identity.kind === WorkloadIdentityKind.KUBERNETES_SECRET ? [{ secretRef: { name: identity.credentialsSecretName } }] : undefined;

@@ -253,7 +253,7 @@ export class SageMakerFeatureGroup extends Construct {
           ? undefined
           : {
               // No Glue table: creating one needs Glue permissions on the role; query the Parquet
-              // files with Athena/Spark from the prefix instead (see docs/data-managed-feature-stores.md).
+              // files with Athena/Spark from the prefix instead (see docs/data.md).
               disableGlueTableCreation: true,
               s3StorageConfig: { s3Uri: `s3://${store.bucketName}/${prefix}`, kmsKeyId: this.kmsKeyArn },
             },
