@@ -249,7 +249,8 @@ export class FeatureStore extends Construct {
       "the online store's AUTH secret",
     );
     if (onlinePassword !== undefined) env.push({ name: ONLINE_PASSWORD_ENV, valueFrom: { secretKeyRef: onlinePassword } });
-    const redis = [`${online.host}:${online.port}`, ...(onlinePassword ? [`password=\${${ONLINE_PASSWORD_ENV}}`] : []), ...(online.tlsEnabled ? ["ssl=true"] : [])];
+    // `$${...}` is Terraform's escape: the Secret holds `${VAR}` literally, which Feast expands at run time.
+    const redis = [`${online.host}:${online.port}`, ...(onlinePassword ? [`password=$\${${ONLINE_PASSWORD_ENV}}`] : []), ...(online.tlsEnabled ? ["ssl=true"] : [])];
     const storeConfig: Record<string, string> = { redis: `redis_type: redis\nconnection_string: "${redis.join(",")}"\n` };
 
     // Registry: SQL on an IDatabase, or a file in the object store.
@@ -262,7 +263,7 @@ export class FeatureStore extends Construct {
       env.push({ name: REGISTRY_USER_ENV, valueFrom: { secretKeyRef: user } }, { name: REGISTRY_PASSWORD_ENV, valueFrom: { secretKeyRef: password } });
       const uri = db.connectionUri(); // no credentials; scheme://host:port/db?tls
       const sqlUri = uri.replace(/^(postgresql|mysql):\/\//, (_m, scheme: string) =>
-        `${scheme === "postgresql" ? "postgresql+psycopg" : "mysql+pymysql"}://\${${REGISTRY_USER_ENV}}:\${${REGISTRY_PASSWORD_ENV}}@`,
+        `${scheme === "postgresql" ? "postgresql+psycopg" : "mysql+pymysql"}://$\${${REGISTRY_USER_ENV}}:$\${${REGISTRY_PASSWORD_ENV}}@`,
       );
       storeConfig.sql = `path: ${sqlUri}\ncache_ttl_seconds: 60\n`;
       registryPersistence = { store: { type: "sql", secretRef: { name: `${this.serviceAccountName}-stores` } } };

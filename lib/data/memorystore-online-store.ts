@@ -1,8 +1,10 @@
 import { Construct } from "constructs";
+import { dependable } from "cdktf";
 import { DataGoogleProject } from "@cdktf/provider-google/lib/data-google-project";
 import { KmsCryptoKeyIamMember } from "@cdktf/provider-google/lib/kms-crypto-key-iam-member";
 import { RedisInstance } from "@cdktf/provider-google/lib/redis-instance";
 import { SecretManagerSecret } from "@cdktf/provider-google/lib/secret-manager-secret";
+import { SecretManagerSecretIamMember } from "@cdktf/provider-google/lib/secret-manager-secret-iam-member";
 import { SecretManagerSecretVersion } from "@cdktf/provider-google/lib/secret-manager-secret-version";
 import { IWorkloadIdentity } from "../core/cluster";
 import { ICache, MemorystoreProduct, MemorystoreReference } from "../core/cache";
@@ -218,8 +220,18 @@ export class MemorystoreOnlineStore extends Construct implements ICache {
     return this.reference.connectionUri();
   }
 
+  private readonly orderedBindings = new Set<SecretManagerSecretIamMember>();
+
   /** Binds `roles/secretmanager.secretAccessor` on the AUTH string secret to the identity's service account. */
   public grantConnect(identity: IWorkloadIdentity): void {
     this.reference.grantConnect(identity);
+    // The binding names the secret by its literal path (a stable key): order it after the secret, or
+    // the first apply may bind a secret that does not exist yet.
+    for (const c of identity.node.children) {
+      if (c instanceof SecretManagerSecretIamMember && c.secretIdInput === this.authSecret?.name && !this.orderedBindings.has(c)) {
+        this.orderedBindings.add(c);
+        c.dependsOn = [...(c.dependsOn ?? []), dependable(this.authStringSecret)];
+      }
+    }
   }
 }

@@ -336,7 +336,9 @@ export class SparkJob extends Construct {
     }
     // An empty prefix is passed on (and rejected by the grant), never read as "the whole bucket".
     input.store.grantRead(identity, input.prefix === undefined ? undefined : { prefix: input.prefix });
-    output.store.grantWrite(identity, output.prefix === undefined ? undefined : { prefix: output.prefix });
+    // Spark's output committers list the output, write under `_temporary/`, then copy and delete into
+    // place: a job needs read, write and delete within its own output prefix, and nothing beyond it.
+    output.store.grantReadWrite(identity, output.prefix === undefined ? { allowDelete: true } : { prefix: output.prefix, allowDelete: true });
     this.inputUri = `${sparkUri(input.store)}/${input.prefix ?? ""}`;
     this.outputUri = `${sparkUri(output.store)}/${output.prefix ?? ""}`;
 

@@ -110,8 +110,10 @@ function featureStore(stack: TerraformStack): any {
   return manifests[0];
 }
 
+/** The store settings Secret as Kubernetes will hold it: Terraform turns the JSON's `$${` escape into `${`. */
 function storeConfig(stack: TerraformStack): Record<string, string> {
-  return onlyResource(synthJson(stack), "kubernetes_secret_v1").data;
+  const data = onlyResource(synthJson(stack), "kubernetes_secret_v1").data as Record<string, string>;
+  return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, v.replace(/\$\$\{/g, "${")]));
 }
 
 /** The FeatureStore CEL rules (schemas/cel-rules/featurestore-v1.json) this construct's output touches. */
@@ -155,6 +157,13 @@ describe("FeatureStore", () => {
     }
     expect(sv.securityContext).toEqual({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
     expect(celErrors(m)).toEqual([]);
+  });
+
+  test("the placeholders are escaped in the Terraform JSON ($${VAR}), so Terraform does not read them as references", () => {
+    const e = onPrem();
+    const raw = onlyResource(synthJson(e.workloads), "kubernetes_secret_v1").data.redis as string;
+    expect(raw).toContain("password=$${STRATA_ONLINE_STORE_PASSWORD}");
+    expect(raw.replace(/\$\$\{/g, "")).not.toContain("${");
   });
 
   test("the store settings Secret carries no password: ${VAR} placeholders, TLS on", () => {

@@ -78,6 +78,8 @@ describe("MemorystoreOnlineStore", () => {
         secret_id: "projects/ml-prod/secrets/redis-auth",
         role: "roles/secretmanager.secretAccessor",
         member: "serviceAccount:feast@ml-prod.iam.gserviceaccount.com",
+        // The binding names the secret by its path: it waits for the secret, once.
+        depends_on: ["google_secret_manager_secret.Online_AuthSecret_CF1B7090"],
       }),
     ]);
     expect(resourcesOfType(json, "google_project_iam_member")).toEqual({});
