@@ -1,4 +1,3 @@
-import { createHash } from "crypto";
 import { IConstruct } from "constructs";
 import { Fn, Op, Token } from "cdktf";
 import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
@@ -8,6 +7,7 @@ import { NamingRule, validateName } from "./naming";
 import type { DatabaseConnectionProps } from "./database";
 import { DatabaseEngine } from "./database";
 import { invalid, isUnresolved, validateBoolean, validateEnum, validateGcpProjectId, validateInteger, validateNonEmpty } from "./validation";
+import { hash8 } from "./generated-names";
 export { validateKmsKeyArn } from "./validation";
 
 // Internal helpers of the database and cache contracts. Not exported from the package.
@@ -174,9 +174,6 @@ export function secretsManagerStatements(secretArn: string, kmsKeyArn: string | 
 }
 
 
-function hash8(value: string): string {
-  return createHash("sha256").update(value).digest("hex").slice(0, 8);
-}
 
 /**
  * Internal: a project-level role for the identity's service account, created once per identity,

@@ -10,9 +10,14 @@ import { Token } from "cdktf";
 export function generatedName(parts: string[], maxLength: number, separator = "-"): string {
   const full = parts.filter((p) => p.length > 0).join(separator);
   if (Token.isUnresolved(full) || full.length <= maxLength) return full;
-  const hash = createHash("sha256").update(full).digest("hex").slice(0, 8);
+  const hash = hash8(full);
   const head = full.slice(0, maxLength - hash.length - separator.length).replace(/[-_.]+$/, "");
   return `${head}${separator}${hash}`;
+}
+
+/** Internal: the first 8 hex characters of the SHA-256 of `value`: a short, stable key for construct ids and names. */
+export function hash8(value: string): string {
+  return createHash("sha256").update(value).digest("hex").slice(0, 8);
 }
 
 /** Internal: an IAM policy document as a JSON string (tokens inside are resolved at synth). */

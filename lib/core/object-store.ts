@@ -1,4 +1,3 @@
-import { createHash } from "crypto";
 import { Construct, IConstruct } from "constructs";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { StorageBucketIamMember } from "@cdktf/provider-google/lib/storage-bucket-iam-member";
@@ -15,6 +14,7 @@ import {
   validateUrlWithoutPath,
   warning,
 } from "./validation";
+import { hash8 } from "./generated-names";
 
 /** The kind of object store behind an `IObjectStore`. */
 export enum ObjectStoreKind {
@@ -76,9 +76,6 @@ export interface IObjectStore extends IConstruct {
   grantReadWrite(identity: IWorkloadIdentity, options?: ObjectStoreGrantOptions): void;
 }
 
-function hash8(value: string): string {
-  return createHash("sha256").update(value).digest("hex").slice(0, 8);
-}
 
 /** Label suffix that keeps grants of different prefixes / delete settings apart (empty for the defaults). */
 function grantSuffix(prefix: string, allowDelete: boolean): string {

@@ -1,7 +1,7 @@
-import { createHash } from "crypto";
 import { IConstruct } from "constructs";
 import { EventStreamGrantOptions } from "./event-stream";
 import { invalid, isUnresolved, typeName, validateStringList } from "../core/validation";
+import { hash8 } from "../core/generated-names";
 
 /*
  * Internal (not exported from the package): name rules and grant-option checks shared by the
@@ -77,5 +77,5 @@ export function grantOptions(
 
 /** A grant label that keeps grants of different topic sets / groups apart: `<prefix>-<8 hex of the parts>`. */
 export function grantLabel(prefix: string, parts: string[]): string {
-  return `${prefix}-${createHash("sha256").update(parts.join("\n")).digest("hex").slice(0, 8)}`;
+  return `${prefix}-${hash8(parts.join("\n"))}`;
 }

@@ -1,4 +1,3 @@
-import { createHash } from "crypto";
 import { Construct } from "constructs";
 import { Lazy } from "cdktf";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
@@ -19,6 +18,7 @@ import {
 } from "../core/validation";
 import { EventStreamGrantOptions, IEventStream } from "./event-stream";
 import { grantOptions, validateKafkaTopicName } from "./event-stream-internal";
+import { hash8 } from "../core/generated-names";
 
 /** Kafka version the pinned Strimzi release runs (Strimzi 1.2.0's examples use 4.3.1 / 4.3-IV0). */
 const KAFKA_VERSION = "4.3.1";
@@ -293,7 +293,7 @@ export class StrimziKafkaCluster extends Construct implements IEventStream {
     // metadata.name must be a DNS-1123 subdomain; other topic names go in spec.topicName.
     const k8sName = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name) && name.length <= 253 && !name.includes("..")
       ? name
-      : `${name.toLowerCase().replace(/[^a-z0-9.-]+/g, "-").replace(/^[-.]+|[-.]+$/g, "") || "topic"}-${hash(name)}`;
+      : `${name.toLowerCase().replace(/[^a-z0-9.-]+/g, "-").replace(/^[-.]+|[-.]+$/g, "") || "topic"}-${hash8(name)}`;
     return new CustomResource(this, id, {
       connection: this.connection,
       manifest: {
@@ -375,6 +375,3 @@ function acl(type: string, name: string, operations: string[]): Acl {
   return { resource: { type, name, patternType: "literal" }, operations: [...operations].sort(), host: "*" };
 }
 
-function hash(value: string): string {
-  return createHash("sha256").update(value).digest("hex").slice(0, 8);
-}
