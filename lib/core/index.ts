@@ -9,3 +9,4 @@ export * from "./helm-chart";
 export * from "./scheduling";
 export * from "./database";
 export * from "./cache";
+export * from "./model-registry";
