@@ -120,6 +120,18 @@ export class PinnedChart {
   });
 
   /**
+   * Argo Workflows chart 1.0.18 (app v4.0.6): WorkflowTemplate, CronWorkflow, Workflow
+   * `argoproj.io/v1alpha1`. Its full CRDs are applied by a pre-install hook Job that downloads them
+   * (see `ArgoWorkflows` in the model layer for installing them without internet access).
+   */
+  public static readonly ARGO_WORKFLOWS = new PinnedChart({
+    chart: "argo-workflows",
+    repository: "https://argoproj.github.io/argo-helm",
+    version: "1.0.18",
+    crdGroups: ["argoproj.io"],
+  });
+
+  /**
    * A chart Strata does not pin (your own, or a newer version). You own its compatibility. The
    * version must still be exact and the repository `https://` or `oci://`: `HelmChart` checks both.
    */

@@ -1,0 +1,2 @@
+export * from "./argo-workflows";
+export * from "./training-pipeline";
