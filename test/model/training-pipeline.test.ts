@@ -1,0 +1,462 @@
+import * as YAML from "yaml";
+import { Construct } from "constructs";
+import { CapacityType, IWorkloadIdentity, NodePoolInfo, NodePoolPurpose, TaintEffect } from "../../lib/core/cluster";
+import { Gpu } from "../../lib/core/gpu";
+import { IModelRegistry, ModelAlias, RegistryClientEnvVar, RegistryClientOptions } from "../../lib/core/model-registry";
+import { S3BucketReference, S3CompatibleBucket } from "../../lib/core/object-store";
+import { Scheduling } from "../../lib/core/scheduling";
+import { EksCluster } from "../../lib/compute/eks-cluster";
+import { ExistingCluster } from "../../lib/compute/existing-cluster";
+import { ArgoWorkflows } from "../../lib/model/argo-workflows";
+import { TrainingPipeline, TrainingPipelineProps } from "../../lib/model/training-pipeline";
+import { describeConformance, validateManifest, validateStackManifests } from "../support/conformance";
+import { annotations, awsStack, bareStack, resourcesOfType, SynthJson, synthJson, testApp } from "../support/synth";
+
+const DIGEST = "sha256:" + "a".repeat(64);
+const STEPS_IMAGE = `registry.example.com/churn-steps@${DIGEST}`;
+const TRAIN_IMAGE = `registry.example.com/churn-train@${DIGEST}`;
+
+const GENERAL: NodePoolInfo = {
+  name: "cpu",
+  purpose: NodePoolPurpose.GENERAL,
+  capacityType: CapacityType.ON_DEMAND,
+  labels: { [Scheduling.POOL_LABEL]: "cpu", [Scheduling.PURPOSE_LABEL]: "general" },
+  taints: [],
+  minNodes: 1,
+  maxNodes: 10,
+};
+const TRAINING: NodePoolInfo = {
+  name: "train-l4",
+  purpose: NodePoolPurpose.TRAINING,
+  capacityType: CapacityType.SPOT,
+  labels: { [Scheduling.POOL_LABEL]: "train-l4", [Scheduling.PURPOSE_LABEL]: "training", [Scheduling.CAPACITY_TYPE_LABEL]: "spot" },
+  taints: [Scheduling.gpuTaint(), Scheduling.trainingTaint()],
+  minNodes: 0,
+  maxNodes: 4,
+  gpu: Gpu.NVIDIA_L4,
+  gpusPerNode: 4,
+};
+const INFERENCE: NodePoolInfo = { ...TRAINING, name: "serve-l4", purpose: NodePoolPurpose.INFERENCE, capacityType: CapacityType.ON_DEMAND, taints: [Scheduling.gpuTaint()] };
+
+/** A tiny registry: a tracking URI, a credentials Secret and recorded grants. */
+class FakeRegistry extends Construct implements IModelRegistry {
+  public readonly trackingUri = "http://mlflow.mlflow.svc.cluster.local:80";
+  public readonly granted: IWorkloadIdentity[] = [];
+  public modelUri(modelName: string, alias: ModelAlias): string {
+    return `models:/${modelName}@${alias}`;
+  }
+  public clientEnvironment(options: RegistryClientOptions): RegistryClientEnvVar[] {
+    return [
+      { name: "MLFLOW_TRACKING_URI", value: this.trackingUri },
+      { name: "MLFLOW_TRACKING_PASSWORD", secretName: options.credentialsSecretName ?? "mlflow-client", secretKey: "password" },
+    ];
+  }
+  public grantClient(identity: IWorkloadIdentity): void {
+    this.granted.push(identity);
+  }
+}
+
+function aws(pools: NodePoolInfo[] = [GENERAL, TRAINING, INFERENCE]) {
+  const app = testApp();
+  const infra = awsStack(app, "infra");
+  const cluster = new EksCluster(infra, "Cluster", { clusterName: "ml-prod", subnetIds: ["subnet-a", "subnet-b"] });
+  for (const p of pools) cluster.registerNodePool(p);
+  const identity = cluster.addWorkloadIdentity("Pipeline", { namespace: "ml-pipelines", serviceAccountName: "churn-pipeline" });
+  const trainIdentity = cluster.addWorkloadIdentity("Trainer", { namespace: "ml-pipelines", serviceAccountName: "churn-trainer" });
+  const curated = new S3BucketReference(infra, "Curated", { bucketName: "acme-curated", partition: "aws" });
+  const models = new S3BucketReference(infra, "Models", { bucketName: "acme-models", partition: "aws" });
+  const registry = new FakeRegistry(infra, "Registry");
+  const platform = awsStack(app, "platform");
+  const workflows = new ArgoWorkflows(platform, "Argo", {
+    connection: cluster.connect(platform, "Conn"),
+    artifactStore: models,
+    artifactRegion: "us-east-1",
+    crdBaseUrl: "https://mirror.example.com/argo/crds/full",
+  });
+  const workloads = awsStack(app, "workloads");
+  const connection = cluster.connect(workloads, "Conn");
+  const base: TrainingPipelineProps = {
+    connection,
+    workflows,
+    registry,
+    modelName: "churn",
+    identity,
+    trainIdentity,
+    dataset: { store: curated, prefix: "churn/train/" },
+    heldOutDataset: { store: curated, prefix: "churn/holdout/" },
+    output: { store: models, prefix: "churn/" },
+    image: STEPS_IMAGE,
+    trainImage: TRAIN_IMAGE,
+    queueName: "training",
+    gpusPerNode: 2,
+    gateMetrics: [
+      { name: "auc", greaterIsBetter: true, minDelta: 0.005 },
+      { name: "log_loss", greaterIsBetter: false },
+    ],
+  };
+  return { app, infra, platform, workloads, cluster, identity, trainIdentity, curated, models, registry, workflows, connection, base };
+}
+
+function pipeline(props: Partial<TrainingPipelineProps> = {}, pools?: NodePoolInfo[]) {
+  const e = aws(pools);
+  const p = new TrainingPipeline(e.workloads, "Churn", { ...e.base, ...props });
+  return { ...e, p, json: synthJson(e.workloads) };
+}
+
+function build(props: Partial<TrainingPipelineProps>, pools?: NodePoolInfo[]) {
+  const e = aws(pools);
+  return () => new TrainingPipeline(e.workloads, "Churn", { ...e.base, ...props } as TrainingPipelineProps);
+}
+
+function manifests(json: SynthJson): any[] {
+  return Object.values(resourcesOfType(json, "kubernetes_manifest")).map((r: any) => r.manifest);
+}
+function template(json: SynthJson): any {
+  return manifests(json).find((m) => m.kind === "WorkflowTemplate");
+}
+function step(json: SynthJson, name: string): any {
+  return template(json).spec.templates.find((t: any) => t.name === name);
+}
+function trainJob(json: SynthJson): any {
+  return YAML.parse(step(json, "train").resource.manifest);
+}
+
+describe("TrainingPipeline", () => {
+  test("emits a WorkflowTemplate in the Argo namespace, applied after the platform stack", () => {
+    const { json, workloads, platform } = pipeline();
+    const m = template(json);
+    expect(m.apiVersion).toBe("argoproj.io/v1alpha1");
+    expect(m.metadata).toMatchObject({ name: "churn", namespace: "ml-pipelines" });
+    expect(m.spec.entrypoint).toBe("pipeline");
+    expect(workloads.dependencies).toContain(platform);
+    expect(manifests(json).map((x) => x.kind)).toEqual(["WorkflowTemplate"]);
+  });
+
+  test("steps run in order: validate data, train, evaluate, register, promote", () => {
+    const steps = step(pipeline().json, "pipeline").steps;
+    // One step per group: each group waits for the previous one.
+    expect(steps.map((g: any[]) => g.map((s) => s.name))).toEqual([["validate-data"], ["train"], ["evaluate"], ["register"], ["promote"]]);
+    expect(steps.map((g: any[]) => g[0].template)).toEqual(["validate-data", "train", "evaluate", "register", "promote"]);
+    for (const name of ["validate-data", "evaluate", "register", "promote"]) {
+      expect(step(pipeline().json, name).container.args[0]).toBe(name === "validate-data" ? "validate" : name);
+    }
+  });
+
+  test("promote runs only when the gate holds: no production yet, or every metric at least as good by minDelta", () => {
+    const { json, p } = pipeline();
+    const promote = step(json, "pipeline").steps[4][0];
+    const o = (x: string) => `{{steps.evaluate.outputs.parameters.${x}}}`;
+    expect(promote.when).toBe(
+      `${o("has-production")} == false || (${o("candidate-auc")} >= ${o("production-auc")} + 0.005 && ${o("candidate-log_loss")} <= ${o("production-log_loss")} - 0)`,
+    );
+    expect(p.gateExpression).toBe(promote.when);
+    expect(promote.arguments.parameters).toEqual([{ name: "version", value: "{{steps.register.outputs.parameters.version}}" }]);
+    // No other step is conditional: register always records the candidate.
+    expect(step(json, "pipeline").steps.slice(0, 4).flat().some((s: any) => s.when !== undefined)).toBe(false);
+  });
+
+  test("the gate's inputs are evaluate's output parameters, read from files under /tmp/strata/outputs", () => {
+    const evaluate = step(pipeline().json, "evaluate");
+    expect(evaluate.outputs.parameters.map((x: any) => x.name)).toEqual([
+      "has-production",
+      "candidate-auc",
+      "production-auc",
+      "candidate-log_loss",
+      "production-log_loss",
+    ]);
+    expect(evaluate.outputs.parameters[1].valueFrom).toEqual({ path: "/tmp/strata/outputs/candidate-auc" });
+    const env = Object.fromEntries(evaluate.container.env.filter((v: any) => v.value !== undefined).map((v: any) => [v.name, v.value]));
+    expect(env.STRATA_PRODUCTION_MODEL_URI).toBe("models:/churn@production");
+    expect(env.STRATA_HELD_OUT_URI).toBe("s3://acme-curated/churn/holdout/");
+    expect(JSON.parse(env.STRATA_GATE_METRICS)).toEqual([
+      { name: "auc", greaterIsBetter: true, minDelta: 0.005 },
+      { name: "log_loss", greaterIsBetter: false, minDelta: 0 },
+    ]);
+  });
+
+  test("promotes to staging by default, production when asked", () => {
+    const alias = (json: SynthJson) => step(json, "promote").container.env.find((v: any) => v.name === "STRATA_PROMOTE_ALIAS").value;
+    expect(alias(pipeline().json)).toBe("staging");
+    expect(alias(pipeline({ promoteTo: ModelAlias.PRODUCTION }).json)).toBe("production");
+    expect(step(pipeline().json, "promote").container.args).toEqual(["promote", "--version", "{{inputs.parameters.version}}"]);
+  });
+
+  test("the train step creates a TrainJob through a resource template with success and failure conditions", () => {
+    const train = step(pipeline().json, "train");
+    expect(train.resource).toMatchObject({
+      action: "create",
+      setOwnerReference: true,
+      successCondition: 'status.conditions.#(type=="Complete").status == True',
+      failureCondition: 'status.conditions.#(type=="Failed").status == True',
+    });
+    expect(train.serviceAccountName).toBe("churn-launcher");
+  });
+
+  test("the TrainJob is queued in Kueue and lands on the spot training pool with whole GPUs", () => {
+    const tj = trainJob(pipeline().json);
+    expect(tj.apiVersion).toBe("trainer.kubeflow.org/v1alpha1");
+    expect(tj.metadata.labels["kueue.x-k8s.io/queue-name"]).toBe("training");
+    expect(tj.metadata.name).toBe("{{workflow.name}}-train");
+    expect(tj.spec.suspend).toBe(true);
+    expect(tj.spec.runtimeRef).toEqual({ apiGroup: "trainer.kubeflow.org", kind: "ClusterTrainingRuntime", name: "torch-distributed" });
+    expect(tj.spec.trainer.image).toBe(TRAIN_IMAGE);
+    expect(tj.spec.trainer.resourcesPerNode.requests["nvidia.com/gpu"]).toBe("2");
+    expect(tj.spec.trainer.resourcesPerNode.limits["nvidia.com/gpu"]).toBe("2");
+    const pod = tj.spec.runtimePatches[0].trainingRuntimeSpec.template.spec.replicatedJobs[0].template.spec.template.spec;
+    expect(pod.nodeSelector).toEqual(TRAINING.labels);
+    expect(pod.tolerations).toEqual([
+      { key: "nvidia.com/gpu", operator: "Equal", value: "present", effect: "NoSchedule" },
+      { key: "workload", operator: "Equal", value: "training", effect: "NoSchedule" },
+    ]);
+    expect(pod.serviceAccountName).toBe("churn-trainer");
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+  });
+
+  test("the named training pool and GPU count are used", () => {
+    const other: NodePoolInfo = { ...TRAINING, name: "train-8", labels: { [Scheduling.POOL_LABEL]: "train-8" }, gpusPerNode: 8 };
+    const tj = trainJob(pipeline({ trainingPoolName: "train-8", gpusPerNode: 8 }, [GENERAL, TRAINING, other]).json);
+    const pod = tj.spec.runtimePatches[0].trainingRuntimeSpec.template.spec.replicatedJobs[0].template.spec.template.spec;
+    expect(pod.nodeSelector).toEqual({ [Scheduling.POOL_LABEL]: "train-8" });
+    expect(tj.spec.trainer.resourcesPerNode.limits["nvidia.com/gpu"]).toBe("8");
+  });
+
+  test("container steps run on on-demand CPU pools, never GPU pools, non-root with resources and registry env", () => {
+    const { json } = pipeline();
+    for (const name of ["validate-data", "train", "evaluate", "register", "promote"]) {
+      const t = step(json, name);
+      expect(t.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual([
+        { matchExpressions: [{ key: Scheduling.POOL_LABEL, operator: "In", values: ["cpu"] }] },
+      ]);
+      expect(t.tolerations).toBeUndefined();
+      expect(t.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+    }
+    for (const name of ["validate-data", "evaluate", "register", "promote"]) {
+      const t = step(json, name);
+      expect(t.serviceAccountName).toBe("churn-pipeline");
+      expect(t.container.image).toBe(STEPS_IMAGE);
+      expect(t.container.resources).toEqual({ requests: { cpu: "500m", memory: "2048Mi" }, limits: { memory: "2048Mi" } });
+      expect(t.container.securityContext).toEqual({ runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
+      expect(t.container.env).toContainEqual({ name: "MLFLOW_TRACKING_URI", value: "http://mlflow.mlflow.svc.cluster.local:80" });
+      expect(t.container.env).toContainEqual({ name: "MLFLOW_TRACKING_PASSWORD", valueFrom: { secretKeyRef: { name: "mlflow-client", key: "password" } } });
+    }
+  });
+
+  test("without a GENERAL pool, steps avoid GPU pools by affinity and a warning says so", () => {
+    const { json, p } = pipeline({}, [TRAINING]);
+    const terms = step(json, "evaluate").affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+    expect(terms[0].matchExpressions).toContainEqual({ key: Scheduling.PURPOSE_LABEL, operator: "NotIn", values: ["inference", "training"] });
+    expect(annotations(p).join("\n")).toMatch(/declares no on-demand GENERAL pool/);
+  });
+
+  test("RBAC: Roles in the pipeline namespace only; the launcher may only create, get and delete TrainJobs", () => {
+    const { json } = pipeline();
+    expect(resourcesOfType(json, "kubernetes_cluster_role_v1")).toEqual({});
+    expect(resourcesOfType(json, "kubernetes_cluster_role_binding_v1")).toEqual({});
+    const roles = Object.values(resourcesOfType(json, "kubernetes_role_v1")) as any[];
+    const byName = Object.fromEntries(roles.map((r) => [r.metadata.name, r]));
+    expect(byName["churn-launcher"].metadata.namespace).toBe("ml-pipelines");
+    expect(byName["churn-launcher"].rule).toEqual([{ api_groups: ["trainer.kubeflow.org"], resources: ["trainjobs"], verbs: ["create", "get", "delete"] }]);
+    expect(byName["churn-executor"].rule).toEqual([{ api_groups: ["argoproj.io"], resources: ["workflowtaskresults"], verbs: ["create", "patch"] }]);
+    const bindings = Object.values(resourcesOfType(json, "kubernetes_role_binding_v1")) as any[];
+    const launcher = bindings.find((b) => b.metadata.name === "churn-launcher");
+    expect(launcher.subject).toEqual([{ kind: "ServiceAccount", name: expect.stringContaining("LauncherServiceAccount"), namespace: "ml-pipelines" }]);
+    expect(launcher.metadata.namespace).toBe("ml-pipelines");
+  });
+
+  test("identities: steps and training get their own service accounts; the launcher has no cloud identity", () => {
+    const { json, registry, identity, trainIdentity } = pipeline();
+    const sas = Object.values(resourcesOfType(json, "kubernetes_service_account_v1")) as any[];
+    const byName = Object.fromEntries(sas.map((s) => [s.metadata.name, s]));
+    expect(Object.keys(byName).sort()).toEqual(["churn-launcher", "churn-pipeline", "churn-trainer"]);
+    expect(byName["churn-launcher"].metadata.annotations).toBeUndefined();
+    expect(byName["churn-trainer"].automount_service_account_token).toBe(false);
+    expect(registry.granted).toEqual([identity, trainIdentity]);
+  });
+
+  test("grants: steps read the datasets and the candidate and write artifacts; training reads data and writes only its output", () => {
+    const { infra } = pipeline();
+    const roles = resourcesOfType(synthJson(infra), "aws_iam_role_policy");
+    const statementsOf = (role: string) =>
+      Object.values(roles)
+        .filter((p: any) => JSON.stringify(p.role).includes(role))
+        .flatMap((p: any) => JSON.parse(p.policy).Statement);
+    const pipelineSt = statementsOf("Pipeline");
+    const trainerSt = statementsOf("Trainer");
+    const resources = (st: any[], action: string) => st.filter((s) => [].concat(s.Action).includes(action as never)).flatMap((s) => s.Resource);
+    expect(resources(pipelineSt, "s3:PutObject").sort()).toEqual(["arn:aws:s3:::acme-models/argo-artifacts/*"]);
+    expect(resources(pipelineSt, "s3:DeleteObject")).toEqual([]);
+    expect(resources(trainerSt, "s3:PutObject")).toEqual(["arn:aws:s3:::acme-models/churn/*"]);
+    expect(resources(trainerSt, "s3:GetObject")).not.toContain("arn:aws:s3:::acme-curated/churn/holdout/*");
+    expect(resources(pipelineSt, "s3:GetObject")).toEqual(expect.arrayContaining(["arn:aws:s3:::acme-curated/churn/holdout/*", "arn:aws:s3:::acme-models/churn/*"]));
+  });
+
+  test("an optional CronWorkflow runs the template on a schedule, never concurrently, in a time zone", () => {
+    expect(manifests(pipeline().json).some((m) => m.kind === "CronWorkflow")).toBe(false);
+    const { json } = pipeline({ schedule: "0 3 * * 1", timeZone: "Europe/Berlin" });
+    const cron = manifests(json).find((m) => m.kind === "CronWorkflow");
+    expect(cron.spec).toMatchObject({
+      schedules: ["0 3 * * 1"],
+      timezone: "Europe/Berlin",
+      concurrencyPolicy: "Forbid",
+      workflowSpec: { workflowTemplateRef: { name: "churn" } },
+    });
+    expect(manifests(pipeline({ schedule: "@weekly" }).json).find((m) => m.kind === "CronWorkflow").spec.timezone).toBe("UTC");
+  });
+
+  test("on-prem with an S3-compatible store: keys from the identities' Secrets", () => {
+    const app = testApp();
+    const infra = bareStack(app, "infra");
+    const cluster = new ExistingCluster(infra, "Cluster", { clusterName: "dc1", kubeconfigContext: "dc1" });
+    cluster.registerNodePool(GENERAL);
+    cluster.registerNodePool(TRAINING);
+    const store = new S3CompatibleBucket(infra, "Lake", { bucketName: "lake", endpoint: "https://s3.dc1.example.com" });
+    const platform = bareStack(app, "platform");
+    const workflows = new ArgoWorkflows(platform, "Argo", {
+      connection: cluster.connect(platform, "Conn"),
+      artifactStore: store,
+      artifactCredentialsSecretName: "argo-artifacts",
+      crdInstall: ArgoCrdInstall_MINIMAL(),
+    });
+    const workloads = bareStack(app, "workloads");
+    new TrainingPipeline(workloads, "Churn", {
+      ...aws().base,
+      connection: cluster.connect(workloads, "Conn"),
+      workflows,
+      registry: new FakeRegistry(infra, "Registry"),
+      identity: cluster.addWorkloadIdentity("P", { namespace: "ml-pipelines", serviceAccountName: "churn-pipeline" }),
+      trainIdentity: cluster.addWorkloadIdentity("T", { namespace: "ml-pipelines", serviceAccountName: "churn-trainer" }),
+      dataset: { store, prefix: "churn/train/" },
+      heldOutDataset: { store, prefix: "churn/holdout/" },
+      output: { store, prefix: "models/churn/" },
+    });
+    const json = synthJson(workloads);
+    expect(step(json, "evaluate").container.env).toContainEqual({ name: "AWS_ACCESS_KEY_ID", valueFrom: { secretKeyRef: { name: "churn-pipeline-credentials", key: "AWS_ACCESS_KEY_ID" } } });
+    expect(trainJob(json).spec.trainer.env).toContainEqual({ name: "AWS_SECRET_ACCESS_KEY", valueFrom: { secretKeyRef: { name: "churn-trainer-credentials", key: "AWS_SECRET_ACCESS_KEY" } } });
+    expect(step(json, "evaluate").container.env).toContainEqual({ name: "AWS_ENDPOINT_URL_S3", value: "https://s3.dc1.example.com" });
+  });
+
+  describeConformance("conformance", () => {
+    test("the WorkflowTemplate and CronWorkflow pass the strict schemas", () => {
+      const { json } = pipeline({ schedule: "0 3 * * *" });
+      expect(validateStackManifests(json)).toEqual([
+        { address: expect.any(String), errors: [] },
+        { address: expect.any(String), errors: [] },
+      ]);
+    });
+    test("the CRDs' CEL rules that apply: one type per template, deadlines on leaf templates only, TrainJob names fit", () => {
+      const { spec } = template(pipeline().json);
+      const types = ["container", "script", "dag", "steps", "resource", "suspend", "data", "http", "plugin", "containerSet"];
+      for (const t of spec.templates) {
+        expect(types.filter((k) => t[k] !== undefined)).toHaveLength(1);
+        if (t.steps !== undefined || t.dag !== undefined) expect(t.activeDeadlineSeconds).toBeUndefined();
+      }
+      // TrainJob: RFC 1035 label of at most 63 characters; the longest run name is "<name>-<10-digit cron timestamp>".
+      const longest = `${"a".repeat(40)}-${"1".repeat(10)}-train`;
+      expect(longest.length).toBeLessThanOrEqual(63);
+      expect(() => pipeline({ name: "a".repeat(40) })).not.toThrow();
+    });
+    test("the TrainJob body passes the strict TrainJob schema (the Argo variable replaced by a run name)", () => {
+      const tj = trainJob(pipeline({ trainCommand: ["python", "train.py"], trainArgs: ["--epochs", "3"] }).json);
+      tj.metadata.name = "churn-x7k2p-train";
+      expect(validateManifest(tj, { strict: true })).toEqual([]);
+    });
+  });
+
+  describe("rejects", () => {
+    test("an evaluation gate without a metric", () => {
+      expect(build({ gateMetrics: [] })).toThrow("workloads/Churn: invalid gateMetrics []: must name at least one metric");
+      expect(build({ gateMetrics: undefined })).toThrow("workloads/Churn: invalid gateMetrics undefined: is required: an evaluation gate needs at least one metric");
+      expect(build({ gateMetrics: "auc" as any })).toThrow('invalid gateMetrics "auc": must be a list such as');
+    });
+
+    test("bad metric names, duplicates, directions and deltas", () => {
+      expect(build({ gateMetrics: [{ name: "val-loss", greaterIsBetter: false }] })).toThrow('invalid gateMetrics[0].name "val-loss": must be a metric name of 1 to 40 letters');
+      expect(build({ gateMetrics: [{ name: "1auc", greaterIsBetter: true }] })).toThrow('invalid gateMetrics[0].name "1auc"');
+      expect(build({ gateMetrics: [{ name: "auc", greaterIsBetter: true }, { name: "auc", greaterIsBetter: true }] })).toThrow('invalid gateMetrics[1].name "auc": is listed twice');
+      expect(build({ gateMetrics: [{ name: "auc" } as any] })).toThrow("invalid gateMetrics[0].greaterIsBetter undefined: is required and must be true or false, not a undefined");
+      expect(build({ gateMetrics: [{ name: "auc", greaterIsBetter: "true" } as any] })).toThrow('invalid gateMetrics[0].greaterIsBetter "true"');
+      expect(build({ gateMetrics: [{ name: "auc", greaterIsBetter: true, minDelta: -0.1 }] })).toThrow("invalid gateMetrics[0].minDelta -0.1: must be 0 or more");
+      expect(build({ gateMetrics: [{ name: "auc", greaterIsBetter: true, minDelta: "0.1" as any }] })).toThrow('invalid gateMetrics[0].minDelta "0.1": must be a number, not a string');
+      expect(build({ gateMetrics: ["auc"] as any })).toThrow('invalid gateMetrics[0] "auc": must be a GateMetric');
+    });
+
+    test("schedules and time zones", () => {
+      expect(build({ schedule: "0 3 * *" })).toThrow('invalid schedule "0 3 * *": must be a cron schedule of five fields');
+      expect(build({ schedule: "0 25 * * *" })).toThrow('invalid schedule "0 25 * * *": has an invalid hour field "25"');
+      expect(build({ schedule: 3 as any })).toThrow("invalid schedule 3: must be a cron schedule");
+      expect(build({ schedule: "@daily", timeZone: "Berlin time" })).toThrow('invalid timeZone "Berlin time": must be an IANA time zone name');
+      expect(build({ timeZone: "UTC" })).toThrow('invalid timeZone "UTC": only applies with schedule');
+    });
+
+    test("images without a digest (unless opted out), and latest", () => {
+      expect(build({ image: "registry.example.com/churn-steps:1.2.0" })).toThrow(
+        'workloads/Churn: invalid image "registry.example.com/churn-steps:1.2.0": must be pinned by digest',
+      );
+      expect(build({ trainImage: "registry.example.com/churn-train:1.2.0" })).toThrow('invalid trainImage "registry.example.com/churn-train:1.2.0": must be pinned by digest');
+      expect(build({ trainImage: "registry.example.com/churn-train@sha256:abc" })).toThrow("has an invalid digest");
+      expect(build({ image: "registry.example.com/churn-steps:latest", allowTagOnlyImages: true })).toThrow('not "latest"');
+      expect(build({ image: "registry.example.com/churn-steps", allowTagOnlyImages: true })).toThrow("must be pinned");
+      expect(build({ image: 5 as any })).toThrow("invalid image 5: must be a non-empty string, not a number");
+      expect(() => pipeline({ image: "registry.example.com/churn-steps:1.2.0", allowTagOnlyImages: true })).not.toThrow();
+    });
+
+    test("GPU counts: not a positive integer, or more than the pool's nodes have", () => {
+      expect(build({ gpusPerNode: 0 })).toThrow("workloads/Churn: invalid gpusPerNode 0: must be an integer >= 1");
+      expect(build({ gpusPerNode: 1.5 })).toThrow("invalid gpusPerNode 1.5: must be an integer >= 1");
+      expect(build({ gpusPerNode: "2" as any })).toThrow('invalid gpusPerNode "2": must be an integer >= 1, not a string');
+      expect(build({ gpusPerNode: undefined })).toThrow("invalid gpusPerNode undefined: is required");
+      expect(build({ gpusPerNode: 5 })).toThrow('invalid gpusPerNode 5: must be at most 4: the nodes of training pool "train-l4" have 4 GPUs each');
+    });
+
+    test("a cluster without a GPU training pool, or a pool that is not one", () => {
+      expect(build({}, [GENERAL, INFERENCE])).toThrow("workloads/Churn: invalid connection.cluster");
+      expect(build({}, [GENERAL, INFERENCE])).toThrow("has no TRAINING pool with GPUs");
+      expect(build({ trainingPoolName: "serve-l4" })).toThrow('invalid trainingPoolName "serve-l4": must name a TRAINING pool with GPUs');
+      expect(build({ trainingPoolName: "nope" })).toThrow('invalid trainingPoolName "nope": must name a node pool of the cluster (pools: ');
+    });
+
+    test("names", () => {
+      expect(build({ name: "Churn" })).toThrow('workloads/Churn: invalid name "Churn": must be a DNS-1035 label of at most 40 characters');
+      expect(build({ name: "1churn" })).toThrow('invalid name "1churn"');
+      expect(build({ name: "a".repeat(41) })).toThrow("must be a DNS-1035 label of at most 40 characters");
+      expect(build({ modelName: "churn model" })).toThrow('invalid modelName "churn model": must be a registered-model name');
+      expect(build({ modelName: 7 as any })).toThrow("invalid modelName 7");
+      expect(build({ queueName: undefined as any })).toThrow("invalid queueName undefined: is required: the Kueue LocalQueue");
+      expect(build({ queueName: "Training" })).toThrow('invalid queueName "Training"');
+      expect(build({ runtimeName: "Torch Distributed" })).toThrow('invalid runtimeName "Torch Distributed": must name a ClusterTrainingRuntime');
+    });
+
+    test("identities outside the Argo namespace, or one service account for both", () => {
+      const e = aws();
+      const other = e.cluster.addWorkloadIdentity("Other", { namespace: "training", serviceAccountName: "x" });
+      expect(() => new TrainingPipeline(e.workloads, "Churn", { ...e.base, trainIdentity: other })).toThrow(
+        'workloads/Churn: invalid trainIdentity.namespace "training": must be the Argo Workflows namespace "ml-pipelines"',
+      );
+      const e2 = aws();
+      expect(() => new TrainingPipeline(e2.workloads, "Churn", { ...e2.base, trainIdentity: e2.identity })).toThrow(
+        'invalid trainIdentity "churn-pipeline": must be another service account than identity\'s',
+      );
+      expect(build({ identity: "churn" as any })).toThrow('invalid identity "a string": must be an IWorkloadIdentity');
+    });
+
+    test("data locations without a store or prefix", () => {
+      expect(build({ dataset: "s3://acme/churn" as any })).toThrow('invalid dataset "s3://acme/churn": must be a PipelineDataLocation');
+      expect(build({ heldOutDataset: { store: "acme" as any, prefix: "x/" } })).toThrow('invalid heldOutDataset.store "a string": must be an IObjectStore');
+      expect(build({ output: { store: aws().models, prefix: undefined as any } })).toThrow("invalid output.prefix undefined: is required");
+      expect(build({ output: { store: aws().models, prefix: "/churn" } })).toThrow('invalid output.prefix "/churn": must be a key prefix');
+    });
+
+    test("sizes and other numbers", () => {
+      expect(build({ numNodes: 0 })).toThrow("invalid numNodes 0: must be an integer from 1 to 64");
+      expect(build({ stepMemoryMiB: 10 })).toThrow("invalid stepMemoryMiB 10: must be an integer from 64 to 262144");
+      expect(build({ runAsUser: 0 })).toThrow("invalid runAsUser 0: must be an integer from 1 to 2147483647");
+      expect(build({ promoteTo: "PRODUCTION" as any })).toThrow('invalid promoteTo "PRODUCTION": must be one of ModelAlias.STAGING');
+      expect(build({ command: "python -m steps" as any })).toThrow('invalid command "python -m steps": must be a list such as');
+    });
+  });
+});
+
+function ArgoCrdInstall_MINIMAL() {
+  // Imported lazily to keep the on-prem case close to the ArgoWorkflows defaults used above.
+  return require("../../lib/model/argo-workflows").ArgoCrdInstall.MINIMAL_FROM_CHART;
+}
