@@ -7,7 +7,7 @@ import { S3BucketReference, S3CompatibleBucket } from "../../lib/core/object-sto
 import { Scheduling } from "../../lib/core/scheduling";
 import { EksCluster } from "../../lib/compute/eks-cluster";
 import { ExistingCluster } from "../../lib/compute/existing-cluster";
-import { ArgoWorkflows } from "../../lib/model/argo-workflows";
+import { ArgoCrdInstall, ArgoWorkflows } from "../../lib/model/argo-workflows";
 import { TrainingPipeline, TrainingPipelineProps } from "../../lib/model/training-pipeline";
 import { describeConformance, validateManifest, validateStackManifests } from "../support/conformance";
 import { annotations, awsStack, bareStack, resourcesOfType, SynthJson, synthJson, testApp } from "../support/synth";
@@ -315,7 +315,7 @@ describe("TrainingPipeline", () => {
       connection: cluster.connect(platform, "Conn"),
       artifactStore: store,
       artifactCredentialsSecretName: "argo-artifacts",
-      crdInstall: ArgoCrdInstall_MINIMAL(),
+      crdInstall: ArgoCrdInstall.MINIMAL_FROM_CHART,
     });
     const workloads = bareStack(app, "workloads");
     new TrainingPipeline(workloads, "Churn", {
@@ -456,7 +456,3 @@ describe("TrainingPipeline", () => {
   });
 });
 
-function ArgoCrdInstall_MINIMAL() {
-  // Imported lazily to keep the on-prem case close to the ArgoWorkflows defaults used above.
-  return require("../../lib/model/argo-workflows").ArgoCrdInstall.MINIMAL_FROM_CHART;
-}
