@@ -251,7 +251,7 @@ export class RdsPostgresDatabase extends Construct implements IDatabase {
 
     const partition = new DataAwsPartition(this, "Partition").partition;
     const account = new DataAwsCallerIdentity(this, "Account").accountId;
-    const region = new DataAwsRegion(this, "Region").name;
+    const region = new DataAwsRegion(this, "Region").region;
 
     if (props.kmsKeyArn === undefined) {
       // An explicit key policy (the account's IAM policies decide who uses the key, as with the
