@@ -1,1 +1,2 @@
 export * from "./rds-postgres-database";
+export * from "./cloud-sql-postgres-database";
