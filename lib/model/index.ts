@@ -1,2 +1,4 @@
 export * from "./rds-postgres-database";
 export * from "./cloud-sql-postgres-database";
+export * from "./cloudnative-pg-operator";
+export * from "./cloudnative-pg-database";
