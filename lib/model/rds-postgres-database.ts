@@ -78,7 +78,7 @@ export interface RdsPostgresDatabaseProps {
   readonly allocatedStorageGiB?: number;
   /**
    * Upper limit of storage autoscaling in GiB (at least `allocatedStorageGiB`, at most 65536).
-   * @default 100
+   * @default - twice `allocatedStorageGiB`, at least 100
    */
   readonly maxAllocatedStorageGiB?: number;
   /**
@@ -213,7 +213,7 @@ export class RdsPostgresDatabase extends Construct implements IDatabase {
     validatePattern(this, "instanceClass", instanceClass, /^db\.[a-z0-9-]+\.[a-z0-9]+$/, 'must be an RDS instance class, e.g. "db.m7g.large"');
     const allocated = props.allocatedStorageGiB ?? 20;
     validateInteger(this, "allocatedStorageGiB", allocated, 20, 65536);
-    const maxAllocated = props.maxAllocatedStorageGiB ?? Math.max(100, isUnresolved(allocated) ? 100 : allocated);
+    const maxAllocated = props.maxAllocatedStorageGiB ?? (isUnresolved(allocated) ? 100 : Math.min(65536, Math.max(100, 2 * allocated)));
     validateInteger(this, "maxAllocatedStorageGiB", maxAllocated, 20, 65536);
     if (!isUnresolved(allocated) && !isUnresolved(maxAllocated) && maxAllocated < allocated) {
       invalid(this, "maxAllocatedStorageGiB", maxAllocated, `must be at least allocatedStorageGiB (${allocated})`);
@@ -345,7 +345,6 @@ export class RdsPostgresDatabase extends Construct implements IDatabase {
       performanceInsightsRetentionPeriod: insights ? 7 : undefined,
       monitoringInterval: monitoring,
       monitoringRoleArn: monitoringRole?.arn,
-      enabledCloudwatchLogsExports: ["postgresql"],
       applyImmediately: false,
       lifecycle,
     });

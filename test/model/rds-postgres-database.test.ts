@@ -143,6 +143,12 @@ describe("RdsPostgresDatabase", () => {
     expect(onlyResource(json, "aws_iam_role_policy_attachment").policy_arn).toMatch(/AmazonRDSEnhancedMonitoringRole$/);
   });
 
+  test("storage autoscaling: up to twice the allocated storage (at least 100 GiB) unless given", () => {
+    expect(onlyResource(synthJson(db().stack), "aws_db_instance")).toMatchObject({ allocated_storage: 20, max_allocated_storage: 100 });
+    expect(onlyResource(synthJson(db({ allocatedStorageGiB: 200 }).stack), "aws_db_instance").max_allocated_storage).toBe(400);
+    expect(onlyResource(synthJson(db({ allocatedStorageGiB: 200, maxAllocatedStorageGiB: 250 }).stack), "aws_db_instance").max_allocated_storage).toBe(250);
+  });
+
   test("single-AZ needs allowSingleAz", () => {
     expect(() => db({ multiAz: false })).toThrow('MlflowDb: invalid multiAz false: is required for a standby in another Availability Zone; set allowSingleAz: true to accept a single instance');
     expect(onlyResource(synthJson(db({ multiAz: false, allowSingleAz: true }).stack), "aws_db_instance").multi_az).toBe(false);
