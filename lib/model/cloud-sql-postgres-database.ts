@@ -165,7 +165,7 @@ export interface CloudSqlPostgresDatabaseProps {
  * @example
  * const db = new CloudSqlPostgresDatabase(infra, "MlflowDb", {
  *   project: "acme-ml", region: "us-central1", instanceName: "mlflow", databaseName: "mlflow",
- *   privateNetwork: network.networkId, privateServiceConnection: psaConnection, kmsKeyName: key.id,
+ *   privateNetwork: cluster.network!.network.id, privateServiceConnection: psaConnection, kmsKeyName: key.id,
  * });
  * db.grantConnect(mlflowIdentity);
  */

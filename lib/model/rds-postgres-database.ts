@@ -48,7 +48,7 @@ export interface RdsPostgresDatabaseProps {
   readonly identifier: string;
   /** Name of the database RDS creates (a PostgreSQL identifier, 1 to 63 characters). */
   readonly databaseName: string;
-  /** VPC of the security group (the cluster's VPC: `EksCluster.vpc.vpcId`). */
+  /** VPC of the security group (the cluster's VPC: `EksCluster.vpc.vpc.id`). */
   readonly vpcId: string;
   /**
    * Private subnets of the DB subnet group, in at least 2 Availability Zones (the cluster's private
@@ -150,7 +150,7 @@ export interface RdsPostgresDatabaseProps {
  *
  * @example
  * const db = new RdsPostgresDatabase(infra, "MlflowDb", {
- *   identifier: "mlflow", databaseName: "mlflow", vpcId: cluster.vpc.vpcId, subnetIds: cluster.subnetIds,
+ *   identifier: "mlflow", databaseName: "mlflow", vpcId: cluster.vpc!.vpc.id, subnetIds: cluster.subnetIds,
  *   allowedSecurityGroupIds: [cluster.resource.vpcConfig.clusterSecurityGroupId],
  * });
  * db.grantConnect(mlflowIdentity);
