@@ -2,6 +2,8 @@ import { WorkloadIdentityKind } from "../../lib/core/cluster";
 import { DatabaseEngine, SecretKind } from "../../lib/core/database";
 import { ServiceNetworkingConnection } from "@cdktf/provider-google/lib/service-networking-connection";
 import { CloudSqlPostgresDatabase, CloudSqlSslMode } from "../../lib/model/cloud-sql-postgres-database";
+import { GkeCluster } from "../../lib/compute/gke-cluster";
+import { KmsCryptoKey } from "@cdktf/provider-google/lib/kms-crypto-key";
 import { FakeIdentity } from "../support/fake-identity";
 import { bareStack, onlyResource, resolve, resourcesOfType, synthJson } from "../support/synth";
 
@@ -77,6 +79,21 @@ describe("CloudSqlPostgresDatabase", () => {
       replication: { user_managed: { replicas: [{ location: "us-central1", customer_managed_encryption: { kms_key_name: KEY } }] } },
       lifecycle: { prevent_destroy: true },
     });
+  });
+
+  test("wired to a GkeCluster: its network, a key in its key ring, grant to its workload identity", () => {
+    const stack = bareStack();
+    const cluster = new GkeCluster(stack, "Cluster", { clusterName: "ml-prod", project: "ml-prod", location: "us-central1" });
+    const key = new KmsCryptoKey(stack, "SqlKey", { name: "cloudsql", keyRing: cluster.keyRing.id, rotationPeriod: "7776000s" });
+    const d = new CloudSqlPostgresDatabase(stack, "MlflowDb", { ...BASE, privateNetwork: cluster.network!.network.id, kmsKeyName: key.id });
+    d.grantConnect(cluster.addWorkloadIdentity("Mlflow", { namespace: "mlflow", serviceAccountName: "mlflow" }));
+    const json = synthJson(stack);
+    const instance = onlyResource(json, "google_sql_database_instance");
+    expect(instance.settings.ip_configuration.private_network).toMatch(/^\$\{google_compute_network\..*\.id\}$/);
+    expect(instance.encryption_key_name).toMatch(/^\$\{google_kms_crypto_key\.SqlKey\.id\}$/);
+    const roles = values(json, "google_project_iam_member").map((m) => m.role);
+    expect(roles).toContain("roles/cloudsql.client");
+    expect(values(json, "google_secret_manager_secret_iam_member").map((m) => m.secret_id)).toEqual(["projects/ml-prod/secrets/mlflow-credentials"]);
   });
 
   test("waits for the private services connection when given", () => {

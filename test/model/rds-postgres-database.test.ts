@@ -1,6 +1,7 @@
 import { WorkloadIdentityKind } from "../../lib/core/cluster";
 import { DatabaseEngine, SecretKind } from "../../lib/core/database";
 import { RdsPostgresDatabase } from "../../lib/model/rds-postgres-database";
+import { EksCluster } from "../../lib/compute/eks-cluster";
 import { FakeIdentity } from "../support/fake-identity";
 import { awsStack, onlyResource, resolve, resourcesOfType, synthJson } from "../support/synth";
 
@@ -77,6 +78,26 @@ describe("RdsPostgresDatabase", () => {
     const json = synthJson(stack);
     expect(Object.keys(resourcesOfType(json, "aws_db_instance"))).toEqual(["MlflowDb_A079D7F0"]);
     expect(Object.keys(resourcesOfType(json, "aws_kms_key"))).toEqual(["MlflowDb_Key_D646EC7F"]);
+  });
+
+  test("wired to an EksCluster: its VPC, private subnets and cluster security group; grant to its workload identity", () => {
+    const stack = awsStack();
+    const cluster = new EksCluster(stack, "Cluster", { clusterName: "ml-prod" });
+    const d = new RdsPostgresDatabase(stack, "MlflowDb", {
+      identifier: "mlflow",
+      databaseName: "mlflow",
+      vpcId: cluster.vpc!.vpc.id,
+      subnetIds: cluster.subnetIds,
+      allowedSecurityGroupIds: [cluster.resource.vpcConfig.clusterSecurityGroupId],
+    });
+    d.grantConnect(cluster.addWorkloadIdentity("Mlflow", { namespace: "mlflow", serviceAccountName: "mlflow" }));
+    const json = synthJson(stack);
+    const sg = Object.values(resourcesOfType(json, "aws_security_group")).find((g: any) => g.name === "mlflow-postgres") as any;
+    expect(sg.vpc_id).toMatch(/^\$\{aws_vpc\./);
+    expect(sg.ingress[0].security_groups).toEqual([expect.stringMatching(/aws_eks_cluster\..*\.vpc_config\[0\]\.cluster_security_group_id/)]);
+    expect(onlyResource(json, "aws_db_subnet_group").subnet_ids).toEqual(expect.arrayContaining([expect.stringMatching(/^\$\{aws_subnet\./)]));
+    const policies = Object.values(resourcesOfType(json, "aws_iam_role_policy")).map((p: any) => p.policy as string);
+    expect(policies.some((p) => p.includes("master_user_secret[0].secret_arn"))).toBe(true);
   });
 
   test("TLS enforced through the parameter group of the engine's major version", () => {
