@@ -12,7 +12,7 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { IWorkloadIdentity } from "../core/cluster";
 import { DatabaseEngine, IDatabase, RdsDatabaseReference, SecretReference } from "../core/database";
 import { validateIdentifier, validatePattern } from "../core/database-internal";
-import { iamPolicy } from "../core/generated-names";
+import { generatedName, iamPolicy } from "../core/generated-names";
 import {
   invalid,
   isUnresolved,
@@ -298,7 +298,7 @@ export class RdsPostgresDatabase extends Construct implements IDatabase {
     let monitoringRole: IamRole | undefined;
     if (monitoring > 0) {
       monitoringRole = new IamRole(this, "MonitoringRole", {
-        name: `${name}-rds-monitoring`,
+        name: generatedName([name, "rds-monitoring"], 64), // IAM role names: at most 64 characters
         assumeRolePolicy: iamPolicy([
           { Effect: "Allow", Principal: { Service: "monitoring.rds.amazonaws.com" }, Action: "sts:AssumeRole" },
         ]),

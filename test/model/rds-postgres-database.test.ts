@@ -170,6 +170,14 @@ describe("RdsPostgresDatabase", () => {
     expect(onlyResource(synthJson(db({ allocatedStorageGiB: 200, maxAllocatedStorageGiB: 250 }).stack), "aws_db_instance").max_allocated_storage).toBe(250);
   });
 
+  test("a long identifier still gives a valid monitoring role name (at most 64 characters)", () => {
+    const identifier = `ml-${"a".repeat(60)}`;
+    const role = onlyResource(synthJson(db({ identifier, monitoringIntervalSeconds: 60 }).stack), "aws_iam_role");
+    expect(role.name.length).toBeLessThanOrEqual(64);
+    expect(role.name.startsWith("ml-aaa")).toBe(true);
+    expect(onlyResource(synthJson(db({ monitoringIntervalSeconds: 60 }).stack), "aws_iam_role").name).toBe("mlflow-rds-monitoring");
+  });
+
   test("single-AZ needs allowSingleAz", () => {
     expect(() => db({ multiAz: false })).toThrow('MlflowDb: invalid multiAz false: is required for a standby in another Availability Zone; set allowSingleAz: true to accept a single instance');
     expect(onlyResource(synthJson(db({ multiAz: false, allowSingleAz: true }).stack), "aws_db_instance").multi_az).toBe(false);
