@@ -132,6 +132,17 @@ export class PinnedChart {
   });
 
   /**
+   * CloudNativePG operator chart 0.29.0 (app 1.30.0): Cluster, ScheduledBackup, Backup `postgresql.cnpg.io/v1`.
+   * The chart installs its CRDs from templates (`crds.create`), so they upgrade with the chart.
+   */
+  public static readonly CLOUDNATIVE_PG = new PinnedChart({
+    chart: "cloudnative-pg",
+    repository: "https://cloudnative-pg.github.io/charts",
+    version: "0.29.0",
+    crdGroups: ["postgresql.cnpg.io"],
+  });
+
+  /**
    * A chart Strata does not pin (your own, or a newer version). You own its compatibility. The
    * version must still be exact and the repository `https://` or `oci://`: `HelmChart` checks both.
    */

@@ -20,4 +20,5 @@ export const PINNED_CHART_VALUES: Record<string, string> = {
   "strimzi-kafka-operator": "strimzi-kafka-operator-1.2.0.values.yaml",
   "label-studio": "label-studio-2.0.5.values.yaml",
   "argo-workflows": "argo-workflows-1.0.18.values.yaml",
+  "cloudnative-pg": "cloudnative-pg-0.29.0.values.yaml",
 };
