@@ -455,7 +455,9 @@ export class TrainingJob extends Construct {
         invalid(this, "queueName", props.queueName, "must be a LocalQueue name: a DNS-1123 label of at most 63 characters");
       }
     }
-    this.node.addValidation({ validate: () => queueProblems(this, connection, namespace, props.queueName) });
+    this.node.addValidation({
+      validate: () => [...namespaceProblems(this, connection, namespace), ...queueProblems(this, connection, namespace, props.queueName)],
+    });
 
     // ---- storage ----
     const data = location(this, "data", props.data);
@@ -780,4 +782,17 @@ function queueProblems(scope: IConstruct, connection: ClusterConnection, namespa
     ];
   }
   return [];
+}
+
+/** Lazy: the job's namespace must be created by some connection to its cluster (usually in the platform stack). */
+function namespaceProblems(scope: IConstruct, connection: ClusterConnection, namespace: string): string[] {
+  if (isUnresolved(namespace) || namespace === "default") return [];
+  const created = scope.node.root.node
+    .findAll()
+    .some((c) => c instanceof ClusterConnection && c.cluster === connection.cluster && c.namespaceResource(namespace) !== undefined);
+  if (created) return [];
+  return [
+    `${scope.node.path}: invalid identity.namespace ${JSON.stringify(namespace)}: is not created by any connection to cluster "${connection.cluster.clusterName}"; ` +
+      `call addNamespace("${namespace}") on its connection (usually in the platform stack) so the namespace exists before the job`,
+  ];
 }

@@ -436,6 +436,21 @@ describe("TrainingJob: rejected input", () => {
     rejects({}, /invalid poolName "cpu-train": is a pool without GPUs/, { pools: [{ ...CPU, name: "cpu-train", purpose: NodePoolPurpose.TRAINING }] });
   });
 
+  test("a namespace no connection creates (checked lazily)", () => {
+    const app = testApp();
+    const infra = bareStack(app, "infra");
+    const cluster = new ExistingCluster(infra, "Cluster", { clusterName: "dc1", kubeconfigContext: "dc1-admin" });
+    cluster.registerNodePool(SPOT);
+    const identity = cluster.addWorkloadIdentity("Trainer", { namespace: "training", serviceAccountName: "churn-trainer" });
+    const lake = new S3CompatibleBucket(infra, "Lake", { bucketName: "ml-lake", endpoint: "https://s3.storage.svc:8333" });
+    const workloads = bareStack(app, "workloads");
+    new TrainingJob(workloads, "Churn", {
+      connection: cluster.connect(workloads, "Conn"), identity, image: IMAGE,
+      data: { store: lake }, checkpoints: { store: lake }, modelOutput: { store: lake },
+    });
+    expect(() => app.synth()).toThrow(/Churn: invalid identity.namespace "training": is not created by any connection to cluster "dc1"; call addNamespace\("training"\)/);
+  });
+
   test("names", () => {
     rejects({ name: "Churn" }, /invalid name "Churn": must be an RFC 1035 label/);
     rejects({ name: "1churn" }, /invalid name "1churn": must be an RFC 1035 label/);
