@@ -3,8 +3,8 @@
  *
  * Each layer is a submodule: `core` (contracts, GPU catalog, naming, tags), `compute`
  * (clusters and node pools), `data` (data lake, streaming ingestion, transformation jobs, feature
- * store), `model` (databases, experiment tracking and model registry, training, pipelines). The
- * serving and ops layers follow the same pattern.
+ * store), `model` (databases, experiment tracking and model registry, training runtimes and jobs,
+ * pipelines with an evaluation gate). The serving and ops layers follow the same pattern.
  */
 export * as core from "./core";
 export * as compute from "./compute";

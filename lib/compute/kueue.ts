@@ -8,6 +8,7 @@ import { HelmChart, PinnedChart } from "../core/helm-chart";
 import { MANAGED_BY_LABELS, POOL_LABEL } from "../core/labels";
 import { NamingRule, validateName } from "../core/naming";
 import { Scheduling } from "../core/scheduling";
+import { WorkQueues } from "../core/work-queues";
 import { invalid, isUnresolved, validateBoolean, validateInteger, validateNamespaceName, validateNonEmpty, warn } from "../core/validation";
 
 /** The Kueue API version Strata emits: the stored version at Kueue v0.19 (v1beta1 is deprecated). */
@@ -410,6 +411,7 @@ export class KueueLocalQueue extends Construct {
     this.namespace = props.namespace;
     this.clusterQueueName = props.clusterQueueName;
     const connection = props.connection;
+    WorkQueues.register(connection.cluster, props.namespace, name);
     // Lazy: the namespace may be added after the queue, on any connection to the same cluster
     // (usually the platform stack's).
     this.node.addValidation({

@@ -143,6 +143,18 @@ export class PinnedChart {
   });
 
   /**
+   * Kubeflow Trainer chart 2.3.0 (TrainJob, TrainingRuntime, ClusterTrainingRuntime
+   * `trainer.kubeflow.org/v1alpha1`; bundles JobSet as a dependency, `jobset.x-k8s.io`).
+   * Repository: Kubeflow's OCI charts on ghcr.io.
+   */
+  public static readonly KUBEFLOW_TRAINER = new PinnedChart({
+    chart: "kubeflow-trainer",
+    repository: "oci://ghcr.io/kubeflow/charts",
+    version: "2.3.0",
+    crdGroups: ["trainer.kubeflow.org", "jobset.x-k8s.io"],
+  });
+
+  /**
    * A chart Strata does not pin (your own, or a newer version). You own its compatibility. The
    * version must still be exact and the repository `https://` or `oci://`: `HelmChart` checks both.
    */

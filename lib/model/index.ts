@@ -4,3 +4,7 @@ export * from "./rds-postgres-database";
 export * from "./cloud-sql-postgres-database";
 export * from "./cloudnative-pg-operator";
 export * from "./cloudnative-pg-database";
+export * from "./training-runtime";
+export * from "./torch-distributed-runtime";
+export * from "./pytorch-job-operator";
+export * from "./training-job";

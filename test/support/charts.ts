@@ -21,4 +21,5 @@ export const PINNED_CHART_VALUES: Record<string, string> = {
   "label-studio": "label-studio-2.0.5.values.yaml",
   "argo-workflows": "argo-workflows-1.0.18.values.yaml",
   "cloudnative-pg": "cloudnative-pg-0.29.0.values.yaml",
+  "kubeflow-trainer": "kubeflow-trainer-2.3.0.values.yaml",
 };
