@@ -130,17 +130,20 @@ export interface FeatureStoreProps {
 
 /**
  * A self-managed Feast feature store (`FeatureStore` `feast.dev/v1`, Feast operator v0.66.0) in
- * the workloads stack: the file offline store on an `IObjectStore`, a Redis-type online store on
- * an `ICache`, the registry in SQL on an `IDatabase` or in the object store, the online feature
- * server, registry and offline servers in the cluster with TLS and Kubernetes authorization, and an
- * hourly materialization CronJob. The construct grants its identity what it needs (read on the
- * offline prefix, and so on) and fails synth when the identity cannot be granted the offline store.
- * Store settings go to a Secret with `${VAR}` placeholders; passwords come from Secrets at run time.
+ * the workloads stack: the offline store on the lake (file/parquet), BigQuery or Redshift
+ * (`OfflineStore`), a Redis-type online store on an `ICache`, the registry in SQL on an
+ * `IDatabase` or in the lake, the online feature server, registry and offline servers in the
+ * cluster with TLS and Kubernetes authorization, and an hourly materialization CronJob of its own
+ * with its own identity. The construct grants both identities what they need (read on the
+ * offline store, and so on; the job never writes the offline store) and fails synth when an
+ * identity cannot be granted the offline store. Store settings go to Secrets with `${VAR}`
+ * placeholders; passwords come from Secrets at run time.
  *
  * @example
  * const features = new FeatureStore(workloads, "Features", {
  *   connection, operator: feast, namespace: "feast", name: "ml", feastProject: "ml_features",
- *   identity, offlineStore: lake, onlineStore: valkey, tlsSecretName: "feast-tls",
+ *   identity, materializationIdentity, offlineStore: OfflineStore.lake(lake),
+ *   onlineStore: valkey, tlsSecretName: "feast-tls",
  * });
  */
 export class FeatureStore extends Construct {
