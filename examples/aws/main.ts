@@ -100,6 +100,7 @@ export function buildAwsExample(app: App, prefix = "aws"): AwsExample {
   // cluster's nodes. Feast logs in with a password: the AUTH token lives in Secrets Manager (create
   // it first) and reaches the pods as the Kubernetes Secret feast-redis (synced, e.g. by External Secrets).
   const featureServer = cluster.addWorkloadIdentity("FeastIdentity", { namespace: "feast", serviceAccountName: "feast-ml" });
+  const materializer = cluster.addWorkloadIdentity("FeastMaterializeIdentity", { namespace: "feast", serviceAccountName: "feast-ml-materialize" });
   const online = new data.ElastiCacheOnlineStore(infra, "OnlineStore", {
     replicationGroupId: "ml-prod-feast",
     vpcId: cluster.vpc!.vpc.id,
@@ -176,7 +177,8 @@ export function buildAwsExample(app: App, prefix = "aws"): AwsExample {
     name: "ml",
     feastProject: "ml_features",
     identity: featureServer,
-    offlineStore: lake.zone(data.LakeZone.FEATURES),
+    materializationIdentity: materializer,
+    offlineStore: data.OfflineStore.lake(lake.zone(data.LakeZone.FEATURES)),
     onlineStore: online,
     onlineStorePasswordSecretName: "feast-redis",
     tlsSecretName: "feast-tls",

@@ -108,6 +108,7 @@ export function buildGcpExample(app: App, prefix = "gcp"): GcpExample {
   // the lake's key ring; its AUTH string is copied into Secret Manager. Direct peering with the
   // cluster's network (private service access needs a private services connection first).
   const featureServer = cluster.addWorkloadIdentity("FeastIdentity", { namespace: "feast", serviceAccountName: "feast-ml" });
+  const materializer = cluster.addWorkloadIdentity("FeastMaterializeIdentity", { namespace: "feast", serviceAccountName: "feast-ml-materialize" });
   const onlineKey = new KmsCryptoKey(infra, "OnlineStoreKey", {
     name: "online-store",
     keyRing: lake.keyRing.id,
@@ -177,7 +178,8 @@ export function buildGcpExample(app: App, prefix = "gcp"): GcpExample {
     name: "ml",
     feastProject: "ml_features",
     identity: featureServer,
-    offlineStore: lake.zone(data.LakeZone.FEATURES),
+    materializationIdentity: materializer,
+    offlineStore: data.OfflineStore.lake(lake.zone(data.LakeZone.FEATURES)),
     onlineStore: online,
     onlineStorePasswordSecretName: "feast-redis",
     tlsSecretName: "feast-tls",

@@ -97,6 +97,7 @@ export function buildHybridExample(app: App, prefix = "hybrid"): HybridExample {
   const sink = onprem.addWorkloadIdentity("SinkIdentity", { namespace: "ingest", serviceAccountName: "clicks-sink" });
   const etl = onprem.addWorkloadIdentity("EtlIdentity", { namespace: "spark-jobs", serviceAccountName: "curate-clicks" });
   const featureServer = onprem.addWorkloadIdentity("FeastIdentity", { namespace: "feast", serviceAccountName: "feast-ml" });
+  const materializer = onprem.addWorkloadIdentity("FeastMaterializeIdentity", { namespace: "feast", serviceAccountName: "feast-ml-materialize" });
 
   // One platform stack talks to both clusters: each connection has its own provider alias.
   const platform = stateInS3(app, `${prefix}-platform`);
@@ -191,7 +192,8 @@ export function buildHybridExample(app: App, prefix = "hybrid"): HybridExample {
     name: "ml",
     feastProject: "ml_features",
     identity: featureServer,
-    offlineStore: features,
+    materializationIdentity: materializer,
+    offlineStore: data.OfflineStore.lake(features),
     onlineStore: online,
     tlsSecretName: "feast-tls",
     featureRepoGitUrl: "https://git.dc1.internal/ml/features.git",

@@ -68,6 +68,7 @@ export function buildOnPremExample(app: App, prefix = "onprem"): OnPremExample {
   const etl = cluster.addWorkloadIdentity("EtlIdentity", { namespace: "spark-jobs", serviceAccountName: "curate-clicks" });
   // The Feast operator runs the feature store as service account feast-<name>.
   const featureServer = cluster.addWorkloadIdentity("FeastIdentity", { namespace: "feast", serviceAccountName: "feast-ml" });
+  const materializer = cluster.addWorkloadIdentity("FeastMaterializeIdentity", { namespace: "feast", serviceAccountName: "feast-ml-materialize" });
 
   const platform = stateInPostgres(app, `${prefix}-platform`);
   const dc1 = cluster.connect(platform, "Dc1");
@@ -169,7 +170,8 @@ export function buildOnPremExample(app: App, prefix = "onprem"): OnPremExample {
     name: "ml",
     feastProject: "ml_features",
     identity: featureServer,
-    offlineStore: features,
+    materializationIdentity: materializer,
+    offlineStore: data.OfflineStore.lake(features),
     onlineStore: online,
     tlsSecretName: "feast-tls",
     featureRepoGitUrl: "https://git.dc1.internal/ml/features.git",

@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
 import { TerraformStack } from "cdktf";
+import { CronJobV1 } from "@cdktf/provider-kubernetes/lib/cron-job-v1";
 import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
 import { ICache } from "../core/cache";
 import { IWorkloadIdentity, WorkloadIdentityKind } from "../core/cluster";
@@ -7,21 +8,17 @@ import { ClusterConnection } from "../core/connection";
 import { CustomResource } from "../core/custom-resource";
 import { IDatabase, SecretKind } from "../core/database";
 import { NamingRule, validateName } from "../core/naming";
-import { IObjectStore, ObjectStoreKind } from "../core/object-store";
+import { ObjectStoreKind } from "../core/object-store";
 import { invalid, isUnresolved, typeName, validateBoolean, validateNamespaceName, validateNonEmpty } from "../core/validation";
 import { ElastiCacheOnlineStore } from "./elasticache-online-store";
 import { FeastOperator } from "./feature-store-operator";
+import { OfflineStore } from "./feast-offline-store";
+import { bindOfflineStore, ENTITY_KEY_SERIALIZATION_VERSION, materializationJob } from "./feast-internal";
 
 /** The `feastProject` pattern of the FeatureStore CRD (v0.66.0). */
 const FEAST_PROJECT = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 /** Five-field cron expression or a predefined schedule (`@hourly`, ...). */
 const CRON = /^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\S+\s+){4}\S+)$/;
-/** The identity each kind of offline store can grant to. */
-const STORE_IDENTITY: Record<ObjectStoreKind, WorkloadIdentityKind> = {
-  [ObjectStoreKind.S3]: WorkloadIdentityKind.AWS_IAM_ROLE,
-  [ObjectStoreKind.GCS]: WorkloadIdentityKind.GCP_SERVICE_ACCOUNT,
-  [ObjectStoreKind.S3_COMPATIBLE]: WorkloadIdentityKind.KUBERNETES_SECRET,
-};
 
 /** Environment variables the generated store configuration expands (Feast expands `${VAR}` in its store settings). */
 const ONLINE_PASSWORD_ENV = "STRATA_ONLINE_STORE_PASSWORD";
@@ -44,19 +41,26 @@ export interface FeatureStoreProps {
    */
   readonly feastProject: string;
   /**
-   * The workload identity of the Feast services and the materialization job: namespace `namespace`,
-   * service account `feast-<name>` (the account the operator creates and runs every Feast pod
-   * as). It is granted read on the offline store, read-write on the registry prefix (object-store
-   * registry) and connect on the online store and registry database.
+   * The workload identity of the Feast servers: namespace `namespace`, service account
+   * `feast-<name>` (the account the operator creates and runs every Feast pod as). It is granted
+   * read on the offline store (plus the temporary writes of training retrieval on BigQuery and
+   * Redshift), read-write on the registry prefix (object-store registry) and connect on the
+   * online store and registry database.
    */
   readonly identity: IWorkloadIdentity;
-  /** Offline store: the bucket whose parquet files the feature views' `FileSource`s read (file offline store). */
-  readonly offlineStore: IObjectStore;
   /**
-   * Key prefix of the feature data in the offline store; the identity may read only under it.
-   * @default "features/"
+   * The workload identity of the scheduled materialization job (a CronJob Strata emits, since the
+   * operator's CronJob cannot take its own service account): namespace `namespace`, any service
+   * account other than `feast-<name>`. It is granted read on the offline store (never write),
+   * connect on the online store (its password Secret) and on the registry (SQL, or read-write on
+   * the registry prefix, since materialization records its progress there).
    */
-  readonly offlinePrefix?: string;
+  readonly materializationIdentity: IWorkloadIdentity;
+  /**
+   * Offline store: `OfflineStore.lake(bucket)` (parquet files read by the feature views'
+   * `FileSource`s), `OfflineStore.bigQuery({...})` or `OfflineStore.redshift({...})`.
+   */
+  readonly offlineStore: OfflineStore;
   /** Online store: a Redis-compatible cache (Valkey in the cluster, ElastiCache, Memorystore). */
   readonly onlineStore: ICache;
   /**
@@ -72,9 +76,9 @@ export interface FeatureStoreProps {
    */
   readonly onlineStorePasswordSecretKey?: string;
   /**
-   * Registry in SQL (PostgreSQL or MySQL). Without it the registry is a file in the offline store
-   * under `registry/`.
-   * @default - `registry/registry.db` in the offline store
+   * Registry in SQL (PostgreSQL or MySQL). Without it the registry is a file in the lake offline
+   * store under `registry/`; required with a BigQuery or Redshift offline store.
+   * @default - `registry/registry.db` in the lake offline store
    */
   readonly registryDatabase?: IDatabase;
   /**
@@ -126,17 +130,20 @@ export interface FeatureStoreProps {
 
 /**
  * A self-managed Feast feature store (`FeatureStore` `feast.dev/v1`, Feast operator v0.66.0) in
- * the workloads stack: the file offline store on an `IObjectStore`, a Redis-type online store on
- * an `ICache`, the registry in SQL on an `IDatabase` or in the object store, the online feature
- * server, registry and offline servers in the cluster with TLS and Kubernetes authorization, and an
- * hourly materialization CronJob. The construct grants its identity what it needs (read on the
- * offline prefix, and so on) and fails synth when the identity cannot be granted the offline store.
- * Store settings go to a Secret with `${VAR}` placeholders; passwords come from Secrets at run time.
+ * the workloads stack: the offline store on the lake (file/parquet), BigQuery or Redshift
+ * (`OfflineStore`), a Redis-type online store on an `ICache`, the registry in SQL on an
+ * `IDatabase` or in the lake, the online feature server, registry and offline servers in the
+ * cluster with TLS and Kubernetes authorization, and an hourly materialization CronJob of its own
+ * with its own identity. The construct grants both identities what they need (read on the
+ * offline store, and so on; the job never writes the offline store) and fails synth when an
+ * identity cannot be granted the offline store. Store settings go to Secrets with `${VAR}`
+ * placeholders; passwords come from Secrets at run time.
  *
  * @example
  * const features = new FeatureStore(workloads, "Features", {
  *   connection, operator: feast, namespace: "feast", name: "ml", feastProject: "ml_features",
- *   identity, offlineStore: lake, onlineStore: valkey, tlsSecretName: "feast-tls",
+ *   identity, materializationIdentity, offlineStore: OfflineStore.lake(lake),
+ *   onlineStore: valkey, tlsSecretName: "feast-tls",
  * });
  */
 export class FeatureStore extends Construct {
@@ -146,6 +153,8 @@ export class FeatureStore extends Construct {
   public readonly storeConfig: SecretV1;
   /** Name of the service account the operator runs Feast as (`feast-<name>`). */
   public readonly serviceAccountName: string;
+  /** The materialization CronJob (`feast-<name>-materialize`), run as `materializationIdentity`. */
+  public readonly materialization: CronJobV1;
 
   constructor(scope: Construct, id: string, props: FeatureStoreProps) {
     super(scope, id);
@@ -207,22 +216,10 @@ export class FeatureStore extends Construct {
         `is for service account "${identity.serviceAccountName}"; the Feast operator runs every Feast pod as "${this.serviceAccountName}" (feast-<name>)`,
       );
     }
-    const offline = props.offlineStore;
-    if (offline === undefined || offline === null || typeof offline !== "object" || typeof offline.grantRead !== "function") {
-      invalid(this, "offlineStore", offline, `must be an IObjectStore, not ${typeName(offline)}`);
-    }
-    const needed = STORE_IDENTITY[offline.kind];
-    if (needed !== undefined && identity.kind !== needed) {
-      invalid(
-        this,
-        "offlineStore",
-        offline.node.path,
-        `cannot be read by identity ${identity.node.path} (a ${identity.kind} identity; a ${offline.kind} bucket needs a ${needed} identity): ` +
-          "materialization and the offline server would fail reading features",
-      );
-    }
-    const prefix = props.offlinePrefix ?? "features/";
-    offline.grantRead(identity, { prefix });
+    const job = this.validateMaterializationIdentity(props.materializationIdentity, props.namespace, identity);
+    const storesSecret = `${this.serviceAccountName}-stores`;
+    const offlineBinding = bindOfflineStore(this, props.offlineStore, identity, job, storesSecret);
+    const offline = offlineBinding.lake;
 
     // Online store: Redis type, password from a Secret at run time.
     const online = props.onlineStore;
@@ -239,6 +236,7 @@ export class FeatureStore extends Construct {
       );
     }
     online.grantConnect(identity);
+    online.grantConnect(job);
     const env: object[] = [];
     const onlinePassword = this.secretKey(
       "onlineStorePasswordSecretName",
@@ -252,12 +250,15 @@ export class FeatureStore extends Construct {
     // `$${...}` is Terraform's escape: the Secret holds `${VAR}` literally, which Feast expands at run time.
     const redis = [`${online.host}:${online.port}`, ...(onlinePassword ? [`password=$\${${ONLINE_PASSWORD_ENV}}`] : []), ...(online.tlsEnabled ? ["ssl=true"] : [])];
     const storeConfig: Record<string, string> = { redis: `redis_type: redis\nconnection_string: "${redis.join(",")}"\n` };
+    if (offlineBinding.secretEntry !== undefined) storeConfig[offlineBinding.secretEntry.key] = offlineBinding.secretEntry.yaml;
+    let jobRegistry: string;
 
     // Registry: SQL on an IDatabase, or a file in the object store.
     let registryPersistence: object;
     const db = props.registryDatabase;
     if (db !== undefined) {
       db.grantConnect(identity);
+      db.grantConnect(job);
       const user = this.secretKey("registryCredentialsSecretName", props.registryCredentialsSecretName, "username", db.credentials, props.namespace, "the registry database's credentials", true);
       const password = this.secretKey("registryCredentialsSecretName", props.registryCredentialsSecretName, "password", db.credentials, props.namespace, "the registry database's credentials", true);
       env.push({ name: REGISTRY_USER_ENV, valueFrom: { secretKeyRef: user } }, { name: REGISTRY_PASSWORD_ENV, valueFrom: { secretKeyRef: password } });
@@ -266,12 +267,19 @@ export class FeatureStore extends Construct {
         `${scheme === "postgresql" ? "postgresql+psycopg" : "mysql+pymysql"}://$\${${REGISTRY_USER_ENV}}:$\${${REGISTRY_PASSWORD_ENV}}@`,
       );
       storeConfig.sql = `path: ${sqlUri}\ncache_ttl_seconds: 60\n`;
-      registryPersistence = { store: { type: "sql", secretRef: { name: `${this.serviceAccountName}-stores` } } };
+      registryPersistence = { store: { type: "sql", secretRef: { name: storesSecret } } };
+      jobRegistry = `registry:\n  registry_type: sql\n  path: ${sqlUri}\n  cache_ttl_seconds: 60\n`;
     } else {
-      offline.grantReadWrite(identity, { prefix: "registry/", allowDelete: true }); // the registry file is overwritten on every apply
+      if (offline === undefined) {
+        invalid(this, "registryDatabase", undefined, `is required with a ${props.offlineStore.kind} offline store: the file registry lives in a lake offline store's bucket`);
+      }
+      // The registry file is overwritten on every apply, and materialization records its progress in it.
+      offline.grantReadWrite(identity, { prefix: "registry/", allowDelete: true });
+      offline.grantReadWrite(job, { prefix: "registry/", allowDelete: true });
       registryPersistence = { file: { path: `${offline.uri}/registry/registry.db`, cache_ttl_seconds: 60 } };
+      jobRegistry = `registry:\n  path: ${offline.uri}/registry/registry.db\n  cache_ttl_seconds: 60\n`;
     }
-    if (offline.kind === ObjectStoreKind.S3_COMPATIBLE && offline.endpoint !== undefined) {
+    if (offline !== undefined && offline.kind === ObjectStoreKind.S3_COMPATIBLE && offline.endpoint !== undefined) {
       // boto3 and pyarrow read the endpoint from AWS_ENDPOINT_URL (recent releases: an assumption, see docs/data.md).
       env.push({ name: "AWS_ENDPOINT_URL", value: offline.endpoint });
     }
@@ -279,11 +287,25 @@ export class FeatureStore extends Construct {
 
     this.storeConfig = new SecretV1(this, "StoreConfig", {
       provider: props.connection.kubernetesProvider,
-      metadata: { name: `${this.serviceAccountName}-stores`, namespace: props.namespace, labels: { "app.kubernetes.io/managed-by": "strata" } },
+      metadata: { name: storesSecret, namespace: props.namespace, labels: { "app.kubernetes.io/managed-by": "strata" } },
       data: storeConfig,
     });
     // The operator adopts a service account of its name; creating it here carries the identity's annotations.
     props.connection.addServiceAccount(identity);
+    // Scheduled materialization: Strata's own CronJob with its own identity and config.
+    const jobYaml =
+      `project: ${props.feastProject}\nprovider: local\n${jobRegistry}` +
+      `online_store:\n  type: redis\n  redis_type: redis\n  connection_string: "${redis.join(",")}"\n` +
+      `${offlineBinding.jobSection}entity_key_serialization_version: ${ENTITY_KEY_SERIALIZATION_VERSION}\n`;
+    this.materialization = materializationJob(this, {
+      connection: props.connection,
+      namespace: props.namespace,
+      name: props.name,
+      identity: job,
+      schedule,
+      featureStoreYaml: jobYaml,
+      env: env as any[],
+    }).cronJob;
 
     const tls = props.tlsSecretName === undefined ? { disable: true } : { secretRef: { name: props.tlsSecretName } };
     const server = { env: env.length > 0 ? env : undefined, envFrom, tls };
@@ -297,18 +319,11 @@ export class FeatureStore extends Construct {
           feastProject: props.feastProject,
           feastProjectDir: projectDir,
           authz: { kubernetes: { roles: ["feast-reader", "feast-writer"] } },
-          cronJob: {
-            schedule,
-            concurrencyPolicy: "Forbid",
-            containerConfigs: {
-              commands: ["feast materialize-incremental $(date -u +'%Y-%m-%dT%H:%M:%S')"],
-              env: env.length > 0 ? env : undefined,
-              envFrom,
-            },
-          },
+          // The operator's CronJob runs `kubectl exec` into the servers (their identity): kept suspended, Strata's job materializes.
+          cronJob: { suspend: true },
           services: {
             securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
-            offlineStore: { persistence: { file: { type: "file" } }, server },
+            offlineStore: { persistence: offlineBinding.persistence, server },
             onlineStore: {
               persistence: { store: { type: "redis", secretRef: { name: `${this.serviceAccountName}-stores` } } },
               server: { ...server, metrics: props.freshnessMetrics === false ? undefined : true },
@@ -330,6 +345,20 @@ export class FeatureStore extends Construct {
       invalid(this, "operator", props.operator.node.path, "is in the same stack: create the FeatureStore in a later (workloads) stack than the FeastOperator");
     }
     stack.addDependency(operatorStack);
+  }
+
+  /** The materialization job's identity: in the Feast namespace, not the servers' service account. */
+  private validateMaterializationIdentity(job: IWorkloadIdentity, namespace: string, servers: IWorkloadIdentity): IWorkloadIdentity {
+    if (job === undefined || job === null || typeof job !== "object") {
+      invalid(this, "materializationIdentity", job, "is required: the workload identity of the materialization job (e.g. cluster.addWorkloadIdentity(..., { serviceAccountName: \"feast-<name>-materialize\" }))");
+    }
+    if (job === servers || (!isUnresolved(job.serviceAccountName) && job.serviceAccountName === this.serviceAccountName)) {
+      invalid(this, "materializationIdentity", job.node.path, `is the Feast servers' identity (service account "${this.serviceAccountName}"); the job needs its own service account`);
+    }
+    if (!isUnresolved(job.namespace) && job.namespace !== namespace) {
+      invalid(this, "materializationIdentity", job.node.path, `is for namespace "${job.namespace}"; the job runs in "${namespace}", where the store Secrets are`);
+    }
+    return job;
   }
 
   /** A `secretKeyRef` for a password: the given Kubernetes Secret, or the store's own one. */

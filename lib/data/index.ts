@@ -18,3 +18,5 @@ export * from "./elasticache-online-store";
 export * from "./memorystore-online-store";
 export * from "./sagemaker-feature-group";
 export * from "./vertex-feature-online-store";
+export * from "./bigquery-dataset";
+export * from "./feast-offline-store";

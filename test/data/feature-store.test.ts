@@ -3,12 +3,14 @@ import { EksCluster } from "../../lib/compute/eks-cluster";
 import { ExistingCluster } from "../../lib/compute/existing-cluster";
 import { ElastiCacheOnlineStore } from "../../lib/data/elasticache-online-store";
 import { ElastiCacheReference, ExistingRedis, MemorystoreProduct, MemorystoreReference } from "../../lib/core/cache";
-import { IKubernetesCluster, WorkloadIdentityKind } from "../../lib/core/cluster";
+import { CapacityType, IKubernetesCluster, NodePoolInfo, NodePoolPurpose, TaintEffect, WorkloadIdentityKind } from "../../lib/core/cluster";
+import { Gpu } from "../../lib/core/gpu";
 import { ClusterConnection } from "../../lib/core/connection";
 import { DatabaseEngine, ExistingDatabase, RdsDatabaseReference } from "../../lib/core/database";
 import { GcsBucketReference, S3BucketReference, S3CompatibleBucket } from "../../lib/core/object-store";
 import { FeastOperator } from "../../lib/data/feature-store-operator";
 import { FeatureStore, FeatureStoreProps } from "../../lib/data/feature-store";
+import { OfflineStore } from "../../lib/data/feast-offline-store";
 import { ValkeyOnlineStore } from "../../lib/data/valkey";
 import { describeConformance, validateStackManifests } from "../support/conformance";
 import { FakeIdentity } from "../support/fake-identity";
@@ -49,6 +51,7 @@ function onPrem(overrides: Partial<FeatureStoreProps> = {}) {
     tlsSecretName: "valkey-tls",
   });
   const identity = cluster.addWorkloadIdentity("Feast", { namespace: "feast", serviceAccountName: "feast-ml" });
+  const jobIdentity = cluster.addWorkloadIdentity("FeastJob", { namespace: "feast", serviceAccountName: "feast-ml-materialize" });
   const store = new FeatureStore(e.workloads, "Features", {
     connection: e.conn,
     operator: e.operator,
@@ -56,19 +59,21 @@ function onPrem(overrides: Partial<FeatureStoreProps> = {}) {
     name: "ml",
     feastProject: "ml_features",
     identity,
-    offlineStore: lake,
+    materializationIdentity: jobIdentity,
+    offlineStore: OfflineStore.lake(lake),
     onlineStore: valkey,
     tlsSecretName: "feast-tls",
     ...overrides,
   } as FeatureStoreProps);
-  return { ...e, lake, valkey, identity, store };
+  return { ...e, lake, valkey, identity, jobIdentity, store };
 }
 
 /** AWS: S3 lake, ElastiCache with an AUTH token in Secrets Manager, RDS registry. */
-function aws(overrides: Partial<FeatureStoreProps> = {}) {
+function aws(overrides: Partial<FeatureStoreProps> = {}, pools: NodePoolInfo[] = []) {
   const app = testApp();
   const infra = awsStack(app, "infra");
   const cluster = new EksCluster(infra, "Cluster", { clusterName: "ml-prod", subnetIds: ["subnet-a", "subnet-b"] });
+  for (const p of pools) cluster.registerNodePool(p);
   const e = stacks(app, infra, cluster);
   const lake = new S3BucketReference(infra, "Lake", {
     bucketName: "acme-ml-lake",
@@ -86,6 +91,7 @@ function aws(overrides: Partial<FeatureStoreProps> = {}) {
     credentialsSecretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:feast-db-AbCdEf",
   });
   const identity = cluster.addWorkloadIdentity("Feast", { namespace: "feast", serviceAccountName: "feast-ml" });
+  const jobIdentity = cluster.addWorkloadIdentity("FeastJob", { namespace: "feast", serviceAccountName: "feast-ml-materialize" });
   const store = new FeatureStore(e.workloads, "Features", {
     connection: e.conn,
     operator: e.operator,
@@ -93,7 +99,8 @@ function aws(overrides: Partial<FeatureStoreProps> = {}) {
     name: "ml",
     feastProject: "ml_features",
     identity,
-    offlineStore: lake,
+    materializationIdentity: jobIdentity,
+    offlineStore: OfflineStore.lake(lake),
     onlineStore: cache,
     onlineStorePasswordSecretName: "feast-redis",
     registryDatabase: db,
@@ -101,7 +108,7 @@ function aws(overrides: Partial<FeatureStoreProps> = {}) {
     tlsSecretName: "feast-tls",
     ...overrides,
   } as FeatureStoreProps);
-  return { ...e, lake, cache, db, identity, store };
+  return { ...e, lake, cache, db, identity, jobIdentity, store };
 }
 
 function featureStore(stack: TerraformStack): any {
@@ -112,7 +119,14 @@ function featureStore(stack: TerraformStack): any {
 
 /** The store settings Secret as Kubernetes will hold it: Terraform turns the JSON's `$${` escape into `${`. */
 function storeConfig(stack: TerraformStack): Record<string, string> {
-  const data = onlyResource(synthJson(stack), "kubernetes_secret_v1").data as Record<string, string>;
+  return secretData(stack, "feast-ml-stores");
+}
+
+/** A Secret's data by name, with Terraform's `$${` escape turned into `${`. */
+function secretData(stack: TerraformStack, name: string): Record<string, string> {
+  const secret = Object.values(resourcesOfType(synthJson(stack), "kubernetes_secret_v1")).find((r: any) => r.metadata.name === name) as any;
+  expect(secret).toBeDefined();
+  const data = secret.data as Record<string, string>;
   return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, v.replace(/\$\$\{/g, "${")]));
 }
 
@@ -161,7 +175,7 @@ describe("FeatureStore", () => {
 
   test("the placeholders are escaped in the Terraform JSON ($${VAR}), so Terraform does not read them as references", () => {
     const e = onPrem();
-    const raw = onlyResource(synthJson(e.workloads), "kubernetes_secret_v1").data.redis as string;
+    const raw = (Object.values(resourcesOfType(synthJson(e.workloads), "kubernetes_secret_v1")) as any[]).find((r) => r.metadata.name === "feast-ml-stores").data.redis as string;
     expect(raw).toContain("password=$${STRATA_ONLINE_STORE_PASSWORD}");
     expect(raw.replace(/\$\$\{/g, "")).not.toContain("${");
   });
@@ -173,22 +187,82 @@ describe("FeatureStore", () => {
     });
   });
 
-  test("scheduled materialization: an hourly CronJob by default, Forbid concurrency, the same env", () => {
+  test("scheduled materialization: Strata's own hourly CronJob (the operator's stays suspended), Forbid, limits, hardened pod", () => {
     const e = onPrem();
-    const cron = featureStore(e.workloads).spec.cronJob;
-    expect(cron.schedule).toBe("0 * * * *");
-    expect(cron.concurrencyPolicy).toBe("Forbid");
-    expect(cron.containerConfigs.commands).toEqual(["feast materialize-incremental $(date -u +'%Y-%m-%dT%H:%M:%S')"]);
-    expect(cron.containerConfigs.envFrom).toEqual([{ secretRef: { name: "feast-ml-credentials" } }]);
+    // The operator's CronJob runs `kubectl exec` into the servers, with their identity: suspended.
+    expect(featureStore(e.workloads).spec.cronJob).toEqual({ suspend: true });
+    const cron = onlyResource(synthJson(e.workloads), "kubernetes_cron_job_v1");
+    expect(cron.metadata).toMatchObject({ name: "feast-ml-materialize", namespace: "feast" });
+    expect(cron.spec).toMatchObject({
+      schedule: "0 * * * *",
+      concurrency_policy: "Forbid",
+      starting_deadline_seconds: 300,
+      successful_jobs_history_limit: 3,
+      failed_jobs_history_limit: 3,
+    });
+    const job = cron.spec.job_template.spec;
+    expect(job.backoff_limit).toBe(2);
+    expect(job.active_deadline_seconds).toBe(10800);
+    const pod = job.template.spec;
+    expect(pod.service_account_name).toBe("feast-ml-materialize");
+    expect(pod.automount_service_account_token).toBe(false);
+    expect(pod.restart_policy).toBe("Never");
+    expect(pod.security_context).toMatchObject({ run_as_non_root: true, run_as_user: "1000", seccomp_profile: { type: "RuntimeDefault" } });
+    const c = pod.container[0];
+    expect(c.image).toBe("quay.io/feastdev/feature-server:0.66.0");
+    expect(c.command.join(" ")).toContain("feast -f /etc/feast/feature_store.yaml materialize-incremental");
+    expect(c.security_context).toEqual({
+      run_as_non_root: true, allow_privilege_escalation: false, privileged: false, read_only_root_filesystem: true, capabilities: { drop: ["ALL"] },
+    });
+    expect(c.resources).toEqual({ requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "2", memory: "4Gi" } });
+    expect(c.env_from).toEqual([{ secret_ref: { name: "feast-ml-materialize-credentials" } }]);
+    expect(c.env).toContainEqual({ name: "STRATA_ONLINE_STORE_PASSWORD", value_from: { secret_key_ref: { name: "valkey-users", key: "default" } } });
+    expect(c.env).toContainEqual({ name: "AWS_ENDPOINT_URL", value: "https://s3.storage.svc:8333" });
+    expect(pod.volume).toEqual([
+      { name: "config", secret: { secret_name: "feast-ml-materialize", default_mode: "0440" } },
+      { name: "tmp", empty_dir: { size_limit: "2Gi" } },
+    ]);
     const custom = onPrem({ materializationSchedule: "*/15 * * * *" });
-    expect(featureStore(custom.workloads).spec.cronJob.schedule).toBe("*/15 * * * *");
+    expect(onlyResource(synthJson(custom.workloads), "kubernetes_cron_job_v1").spec.schedule).toBe("*/15 * * * *");
+  });
+
+  test("the job's feature_store.yaml: the same stores, read from them directly, passwords as ${VAR}", () => {
+    const e = onPrem();
+    expect(secretData(e.workloads, "feast-ml-materialize")["feature_store.yaml"]).toBe(
+      "project: ml_features\nprovider: local\n" +
+        "registry:\n  path: s3://ml-lake/registry/registry.db\n  cache_ttl_seconds: 60\n" +
+        'online_store:\n  type: redis\n  redis_type: redis\n  connection_string: "valkey.feast.svc.cluster.local:6379,password=${STRATA_ONLINE_STORE_PASSWORD},ssl=true"\n' +
+        "offline_store:\n  type: file\n" +
+        "entity_key_serialization_version: 3\n",
+    );
+  });
+
+  test("the job runs on CPU capacity: on-demand GENERAL pools when the cluster declares them, never GPU pools", () => {
+    const onprem = onlyResource(synthJson(onPrem().workloads), "kubernetes_cron_job_v1").spec.job_template.spec.template.spec;
+    expect(onprem.affinity.node_affinity.required_during_scheduling_ignored_during_execution.node_selector_term[0].match_expressions).toEqual([
+      { key: "strata.io/purpose", operator: "NotIn", values: ["inference", "training"] },
+      { key: "strata.io/gpu", operator: "DoesNotExist" },
+    ]);
+    const pool = (name: string, purpose: NodePoolPurpose, capacityType: CapacityType, extra: Partial<NodePoolInfo> = {}): NodePoolInfo => ({
+      name, purpose, capacityType, labels: { "strata.io/pool": name }, taints: [], minNodes: 0, maxNodes: 3, ...extra,
+    });
+    const e = aws({}, [
+      pool("cpu", NodePoolPurpose.GENERAL, CapacityType.ON_DEMAND, { taints: [{ key: "dedicated", value: "batch", effect: TaintEffect.NO_SCHEDULE }] }),
+      pool("cpu-spot", NodePoolPurpose.GENERAL, CapacityType.SPOT),
+      pool("l4", NodePoolPurpose.INFERENCE, CapacityType.ON_DEMAND, { gpu: Gpu.NVIDIA_L4, gpusPerNode: 1, taints: [{ key: "nvidia.com/gpu", value: "present", effect: TaintEffect.NO_SCHEDULE }] }),
+    ]);
+    const pod = onlyResource(synthJson(e.workloads), "kubernetes_cron_job_v1").spec.job_template.spec.template.spec;
+    expect(pod.affinity.node_affinity.required_during_scheduling_ignored_during_execution.node_selector_term[0].match_expressions).toEqual([
+      { key: "strata.io/pool", operator: "In", values: ["cpu"] },
+    ]);
+    expect(pod.toleration).toEqual([{ key: "dedicated", operator: "Equal", value: "batch", effect: "NoSchedule" }]);
   });
 
   test("creates the operator's service account feast-<name> with the identity, and orders workloads after platform", () => {
     const e = onPrem();
-    const sa = onlyResource(synthJson(e.workloads), "kubernetes_service_account_v1");
-    expect(sa.metadata).toMatchObject({ name: "feast-ml", namespace: "feast" });
-    expect(sa.automount_service_account_token).toBe(false);
+    const sas = Object.values(resourcesOfType(synthJson(e.workloads), "kubernetes_service_account_v1")) as any[];
+    expect(sas.map((sa) => sa.metadata.name).sort()).toEqual(["feast-ml", "feast-ml-materialize"]);
+    for (const sa of sas) expect(sa.automount_service_account_token).toBe(false);
     expect(e.workloads.dependencies).toContain(e.platform);
     expect(e.store.serviceAccountName).toBe("feast-ml");
   });
@@ -243,18 +317,23 @@ describe("FeatureStore", () => {
     const e = stacks(app, infra, cluster);
     const lake = new GcsBucketReference(infra, "Lake", { bucketName: "acme-ml-lake" });
     const identity = new FakeIdentity(infra, "Feast", WorkloadIdentityKind.GCP_SERVICE_ACCOUNT, "feast", "feast-ml");
+    const job = new FakeIdentity(infra, "FeastJob", WorkloadIdentityKind.GCP_SERVICE_ACCOUNT, "feast", "feast-ml-materialize");
     const redis = new MemorystoreReference(infra, "Redis", { product: MemorystoreProduct.VALKEY, project: "acme-ml", host: "10.0.0.5", iamAuthentication: true });
     new FeatureStore(e.workloads, "Features", {
-      connection: e.conn, operator: e.operator, namespace: "feast", name: "ml", feastProject: "ml", identity,
-      offlineStore: lake, onlineStore: redis, allowPlaintext: true,
+      connection: e.conn, operator: e.operator, namespace: "feast", name: "ml", feastProject: "ml", identity, materializationIdentity: job,
+      offlineStore: OfflineStore.lake(lake), onlineStore: redis, allowPlaintext: true,
     });
     const members = Object.values(resourcesOfType(synthJson(infra), "google_storage_bucket_iam_member")) as any[];
-    expect(members.map((m) => m.role).sort()).toEqual(["roles/storage.objectUser", "roles/storage.objectViewer"]);
+    const of = (email: string) => members.filter((m) => m.member === `serviceAccount:${email}`).map((m) => m.role).sort();
+    expect(of("feast-ml@proj.iam.gserviceaccount.com")).toEqual(["roles/storage.objectUser", "roles/storage.objectViewer"]);
+    // The job reads features/ and records materialization progress in the registry file; it never writes features/.
+    expect(of("feast-ml-materialize@proj.iam.gserviceaccount.com")).toEqual(["roles/storage.objectUser", "roles/storage.objectViewer"]);
+    for (const m of members.filter((x) => x.role === "roles/storage.objectUser")) expect(m.condition.expression).toContain("/objects/registry/");
     const viewer = members.find((m) => m.role === "roles/storage.objectViewer");
     expect(viewer.condition.expression).toContain('startsWith("projects/_/buckets/acme-ml-lake/objects/features/")');
     expect(viewer.member).toBe("serviceAccount:feast-ml@proj.iam.gserviceaccount.com");
     const roles = Object.values(resourcesOfType(synthJson(infra), "google_project_iam_member")).map((m: any) => m.role);
-    expect(roles).toEqual(["roles/memorystore.dbConnectionUser"]);
+    expect(roles).toEqual(["roles/memorystore.dbConnectionUser", "roles/memorystore.dbConnectionUser"]);
   });
 
   describe("FeastOperator", () => {
@@ -304,7 +383,8 @@ describe("FeatureStore", () => {
             name: "ml2",
             feastProject: "ml_features",
             identity,
-            offlineStore: e.lake,
+            materializationIdentity: (e.cluster as EksCluster).addWorkloadIdentity("Feast2Job", { namespace: "feast2", serviceAccountName: "feast-ml2-job" }),
+            offlineStore: OfflineStore.lake(e.lake),
             onlineStore: iamCache,
             registryDatabase: e.db,
             registryCredentialsSecretName: "feast-db",
@@ -321,12 +401,13 @@ describe("FeatureStore", () => {
       const e = stacks(app, infra, cluster);
       const lake = new S3BucketReference(infra, "Lake", { bucketName: "acme-ml-lake", partition: "aws" });
       const identity = cluster.addWorkloadIdentity("Feast", { namespace: "feast", serviceAccountName: "feast-ml" });
+      const job = cluster.addWorkloadIdentity("FeastJob", { namespace: "feast", serviceAccountName: "feast-job" });
       const redis = new ExistingRedis(infra, "Redis", { host: "10.0.0.5", authSecretName: "redis-auth" });
       expect(
         () =>
           new FeatureStore(e.workloads, "Features", {
-            connection: e.conn, operator: e.operator, namespace: "feast", name: "ml", feastProject: "ml", identity,
-            offlineStore: lake, onlineStore: redis, allowPlaintext: true,
+            connection: e.conn, operator: e.operator, namespace: "feast", name: "ml", feastProject: "ml", identity, materializationIdentity: job,
+            offlineStore: OfflineStore.lake(lake), onlineStore: redis, allowPlaintext: true,
           }),
       ).toThrow(
         /workloads\/Features: invalid offlineStore "infra\/Lake": cannot be read by identity infra\/Cluster\/Feast \(a kubernetes-secret identity; a s3 bucket needs a aws-iam-role identity\)/,
@@ -343,7 +424,8 @@ describe("FeatureStore", () => {
     });
     test("missing identity, offline store or online store", () => {
       expect(() => onPrem({ identity: undefined as any })).toThrow(/invalid identity undefined: is required/);
-      expect(() => onPrem({ offlineStore: "s3://lake" as any })).toThrow(/invalid offlineStore "s3:\/\/lake": must be an IObjectStore, not a string/);
+      expect(() => onPrem({ offlineStore: "s3://lake" as any })).toThrow(/invalid offlineStore "s3:\/\/lake": must be an OfflineStore \(OfflineStore.lake\(bucket\), .*\), not a string/);
+      expect(() => onPrem({ offlineStore: OfflineStore.lake("s3://lake" as any) })).toThrow(/invalid offlineStore "s3:\/\/lake": must be OfflineStore.lake\(<an IObjectStore>\), not a string/);
       expect(() => onPrem({ onlineStore: {} as any })).toThrow(/invalid onlineStore \{\}: must be an ICache, not an object/);
     });
     test("a cloud AUTH secret without a synced Kubernetes Secret", () => {
@@ -375,17 +457,18 @@ describe("FeatureStore", () => {
     });
     test("names and prefix", () => {
       expect(() => onPrem({ name: "ML" })).toThrow(/invalid name "ML"/);
-      expect(() => onPrem({ offlinePrefix: "/features" })).toThrow(/invalid prefix "\/features"/);
+      expect(() => onPrem({ offlineStore: OfflineStore.lake(new S3CompatibleBucket(bareStack(testApp(), "x"), "L", { bucketName: "ml-lake", endpoint: "https://s3.storage.svc:8333" }), { prefix: "/features" }) })).toThrow(/invalid prefix "\/features"/);
       expect(() => onPrem({ onlineStorePasswordSecretName: "Bad" })).toThrow(/invalid onlineStorePasswordSecretName "Bad"/);
     });
     test("operator in the same stack, or not an operator", () => {
       const e = onPrem();
       const identity = e.cluster.addWorkloadIdentity("Second", { namespace: "feast", serviceAccountName: "feast-two" });
+      const job = e.cluster.addWorkloadIdentity("SecondJob", { namespace: "feast", serviceAccountName: "feast-two-job" });
       expect(
         () =>
           new FeatureStore(e.platform, "Same", {
-            connection: e.platformConn, operator: e.operator, namespace: "feast", name: "two", feastProject: "two", identity,
-            offlineStore: e.lake, onlineStore: e.valkey, allowPlaintext: true,
+            connection: e.platformConn, operator: e.operator, namespace: "feast", name: "two", feastProject: "two", identity, materializationIdentity: job,
+            offlineStore: OfflineStore.lake(e.lake), onlineStore: e.valkey, allowPlaintext: true,
           }),
       ).toThrow(/platform\/Same: invalid operator "platform\/Feast": is in the same stack/);
       expect(() => onPrem({ operator: {} as any })).toThrow(/invalid operator \{\}: must be a FeastOperator/);
