@@ -1,8 +1,10 @@
 import { Construct, IConstruct } from "constructs";
 import { ComputeNetwork } from "@cdktf/provider-google/lib/compute-network";
+import { ComputeGlobalAddress } from "@cdktf/provider-google/lib/compute-global-address";
 import { ComputeRouter } from "@cdktf/provider-google/lib/compute-router";
 import { ComputeRouterNat } from "@cdktf/provider-google/lib/compute-router-nat";
 import { ComputeSubnetwork } from "@cdktf/provider-google/lib/compute-subnetwork";
+import { ServiceNetworkingConnection } from "@cdktf/provider-google/lib/service-networking-connection";
 import { NamingRule, validateName } from "../core/naming";
 import { cidrsOverlap, invalid, isUnresolved, validateCidr, validateEnum, validateGcpRegion, validateMinMax, validateNonEmpty } from "../core/validation";
 
@@ -149,6 +151,12 @@ export class GcpNetwork extends Construct {
   public readonly podsCidr: string;
   /** Service range. */
   public readonly servicesCidr: string;
+  /**
+   * The private services connection (Cloud SQL, Memorystore private service access), once
+   * `addPrivateServiceAccess` has been called.
+   */
+  public privateServiceConnection?: ServiceNetworkingConnection;
+  private readonly project: string;
 
   constructor(scope: Construct, id: string, props: GcpNetworkProps) {
     super(scope, id);
@@ -181,6 +189,7 @@ export class GcpNetwork extends Construct {
       }
     }
     this.nodesCidr = nodesCidr;
+    this.project = props.project;
     this.podsCidr = podsCidr;
     this.servicesCidr = servicesCidr;
 
@@ -225,5 +234,41 @@ export class GcpNetwork extends Construct {
       maxPortsPerVm: natMax,
       logConfig: { enable: true, filter: "ERRORS_ONLY" },
     });
+  }
+  /**
+   * Adds Private Service Access to the network: a reserved internal range (`purpose = VPC_PEERING`)
+   * and the `servicenetworking.googleapis.com` connection that Cloud SQL private IP (and Memorystore
+   * with private service access) allocate from. Call once per network; the range must not overlap
+   * the nodes, Pods or Services ranges (or anything reachable through peering or VPN).
+   *
+   * @param cidr the range to reserve, a /16 to /24 (e.g. `10.16.0.0/20`)
+   * @returns the connection; pass it to databases created in the same stack so they wait for it
+   */
+  public addPrivateServiceAccess(cidr: string): ServiceNetworkingConnection {
+    if (this.privateServiceConnection !== undefined) {
+      invalid(this, "addPrivateServiceAccess", cidr, "is already set up on this network (one private services connection per network): use privateServiceConnection");
+    }
+    validateCidr(this, "privateServiceAccessCidr", cidr, 16, 24);
+    for (const [prop, other] of Object.entries({ nodesCidr: this.nodesCidr, podsCidr: this.podsCidr, servicesCidr: this.servicesCidr })) {
+      if (!isUnresolved(cidr) && !isUnresolved(other) && cidrsOverlap(cidr, other)) {
+        invalid(this, "privateServiceAccessCidr", cidr, `must not overlap ${prop} (${other})`);
+      }
+    }
+    const [address, prefix] = cidr.split("/");
+    const range = new ComputeGlobalAddress(this, "PrivateServiceRange", {
+      name: `${this.network.name}-psa`,
+      project: this.project,
+      purpose: "VPC_PEERING",
+      addressType: "INTERNAL",
+      address,
+      prefixLength: Number(prefix),
+      network: this.network.id,
+    });
+    this.privateServiceConnection = new ServiceNetworkingConnection(this, "PrivateServiceConnection", {
+      network: this.network.id,
+      service: "servicenetworking.googleapis.com",
+      reservedPeeringRanges: [range.name],
+    });
+    return this.privateServiceConnection;
   }
 }
