@@ -1,1 +1,3 @@
 export * from "./model-registry";
+export * from "./sagemaker-model-registry";
+export * from "./vertex-model-registry";
