@@ -155,6 +155,16 @@ export class PinnedChart {
   });
 
   /**
+   * MLflow (community-charts `mlflow`) chart 1.11.5, app 3.15.1: tracking server and model registry.
+   * No CRDs.
+   */
+  public static readonly MLFLOW = new PinnedChart({
+    chart: "mlflow",
+    repository: "https://community-charts.github.io/helm-charts",
+    version: "1.11.5",
+  });
+
+  /**
    * A chart Strata does not pin (your own, or a newer version). You own its compatibility. The
    * version must still be exact and the repository `https://` or `oci://`: `HelmChart` checks both.
    */

@@ -8,3 +8,6 @@ export * from "./training-runtime";
 export * from "./torch-distributed-runtime";
 export * from "./pytorch-job-operator";
 export * from "./training-job";
+export * from "./model-registry";
+export * from "./sagemaker-model-registry";
+export * from "./vertex-model-registry";
