@@ -283,7 +283,10 @@ export class FeatureStore extends Construct {
       data: storeConfig,
     });
     // The operator adopts a service account of its name; creating it here carries the identity's annotations.
-    props.connection.addServiceAccount(identity);
+    // Token mounted: with `authz.kubernetes` every Feast pod needs its own API token (the servers
+    // review callers' tokens and read RoleBindings with it; the materialization job sends it as the
+    // client credential), and the CRD has no per-pod automount field, so the account's setting decides.
+    props.connection.addServiceAccount(identity, { automountToken: true });
 
     const tls = props.tlsSecretName === undefined ? { disable: true } : { secretRef: { name: props.tlsSecretName } };
     const server = { env: env.length > 0 ? env : undefined, envFrom, tls };

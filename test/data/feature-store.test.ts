@@ -188,7 +188,9 @@ describe("FeatureStore", () => {
     const e = onPrem();
     const sa = onlyResource(synthJson(e.workloads), "kubernetes_service_account_v1");
     expect(sa.metadata).toMatchObject({ name: "feast-ml", namespace: "feast" });
-    expect(sa.automount_service_account_token).toBe(false);
+    // Kubernetes authorization: every Feast pod (servers and the materialization job) needs its API token.
+    expect(featureStore(e.workloads).spec.authz).toEqual({ kubernetes: { roles: ["feast-reader", "feast-writer"] } });
+    expect(sa.automount_service_account_token).toBe(true);
     expect(e.workloads.dependencies).toContain(e.platform);
     expect(e.store.serviceAccountName).toBe("feast-ml");
   });
