@@ -18,3 +18,4 @@ export * from "./elasticache-online-store";
 export * from "./memorystore-online-store";
 export * from "./sagemaker-feature-group";
 export * from "./vertex-feature-online-store";
+export * from "./dataset-version";
