@@ -155,8 +155,9 @@ export function buildAwsExample(app: App, prefix = "aws"): AwsExample {
   new data.SparkJob(workloads, "CurateClicks", {
     connection: mlWorkloads,
     identity: etl,
-    image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/ml/etl:1.4.2",
-    sparkVersion: "3.5.7",
+    // Spark 4 (hadoop-aws 3.4, AWS SDK v2): its default credential chain reads EKS Pod Identity.
+    image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/ml/etl:2.0.0",
+    sparkVersion: "4.0.1",
     mainApplicationFile: "local:///opt/spark/app/curate_clicks.py",
     input: { store: raw, prefix: "clicks/" },
     output: { store: curated, prefix: "clicks/" },

@@ -34,6 +34,7 @@ import {
 } from "../core/cluster";
 import { ClusterConnection } from "../core/connection";
 import { generatedName, iamPolicy } from "../core/generated-names";
+import { KEY_ADMIN_ACTIONS, KEY_USER_ACTIONS } from "../core/kms-key-policy";
 import { CAPACITY_LABEL, POOL_LABEL, PURPOSE_LABEL } from "../core/labels";
 import { NamingRule, validateName } from "../core/naming";
 import { assertNewWorkloadIdentity, defaultSystemMaxNodes, NodePoolRegistry } from "../core/node-pools";
@@ -92,28 +93,6 @@ export enum EksControlPlaneLogType {
   SCHEDULER = "scheduler",
 }
 
-/** KMS actions of key administrators: manage the key, never use it (terraform-aws-modules/kms's list). */
-const KEY_ADMIN_ACTIONS = [
-  "kms:CancelKeyDeletion",
-  "kms:Create*",
-  "kms:Delete*",
-  "kms:Describe*",
-  "kms:Disable*",
-  "kms:Enable*",
-  "kms:Get*",
-  "kms:ImportKeyMaterial",
-  "kms:List*",
-  "kms:Put*",
-  "kms:ReplicateKey",
-  "kms:Revoke*",
-  "kms:RotateKeyOnDemand",
-  "kms:ScheduleKeyDeletion",
-  "kms:TagResource",
-  "kms:UntagResource",
-  "kms:Update*",
-];
-/** KMS actions of key users: cryptographic use only. */
-const KEY_USER_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"];
 /** Retention periods CloudWatch Logs accepts. */
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 

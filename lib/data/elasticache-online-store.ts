@@ -6,6 +6,7 @@ import { ElasticacheUser } from "@cdktf/provider-aws/lib/elasticache-user";
 import { ElasticacheUserGroup } from "@cdktf/provider-aws/lib/elasticache-user-group";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { KEY_USER_ACTIONS, serviceKeyPolicy } from "../core/kms-key-policy";
 import { IWorkloadIdentity } from "../core/cluster";
 import { ElastiCacheReference, ICache } from "../core/cache";
 import { SecretReference } from "../core/database";
@@ -230,6 +231,13 @@ export class ElastiCacheOnlineStore extends Construct implements ICache {
         description: `ElastiCache ${name} (Strata)`,
         enableKeyRotation: true,
         deletionWindowInDays: 30,
+        // Administered by the account root; used only through ElastiCache in this region by
+        // principals of this account (kms:ViaService, kms:CallerAccount). ElastiCache keeps a KMS
+        // grant on the key for the cluster's lifetime, hence CreateGrant/ListGrants (the pattern of
+        // the ElastiCache at-rest-encryption docs; the exact action list is unverified here).
+        policy: serviceKeyPolicy(this, [
+          { sid: "UseThroughElastiCache", service: "elasticache", actions: [...KEY_USER_ACTIONS, "kms:CreateGrant", "kms:ListGrants"] },
+        ]),
         lifecycle,
       });
     }

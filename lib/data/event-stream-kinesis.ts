@@ -3,6 +3,7 @@ import { KinesisStream } from "@cdktf/provider-aws/lib/kinesis-stream";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { IWorkloadIdentity, WorkloadIdentityKind } from "../core/cluster";
 import { attachRolePolicy, requireIdentity } from "../core/grants";
+import { serviceKeyPolicy } from "../core/kms-key-policy";
 import { invalid, isUnresolved, typeName, validateBoolean, validateEnum, validateInteger, validateKmsKeyArn } from "../core/validation";
 import { EventStreamGrantOptions, IEventStream } from "./event-stream";
 import { grantOptions } from "./event-stream-internal";
@@ -95,6 +96,12 @@ export class KinesisEventStream extends Construct implements IEventStream {
         description: `Kinesis stream ${props.streamName} (Strata)`,
         enableKeyRotation: true,
         deletionWindowInDays: 30,
+        // Administered by the account root; used only through Kinesis in this region by principals
+        // of this account whose IAM policies allow it (producers GenerateDataKey, consumers Decrypt:
+        // the grants add exactly that). Kinesis server-side encryption calls KMS with the caller's
+        // credentials, hence kms:ViaService "kinesis.<region>.<dns suffix>" (AWS Kinesis SSE docs;
+        // the exact action set Kinesis asks for on CreateStream/StartStreamEncryption is unverified here).
+        policy: serviceKeyPolicy(this, [{ sid: "UseThroughKinesis", service: "kinesis" }]),
         lifecycle: { preventDestroy: protect },
       });
     }

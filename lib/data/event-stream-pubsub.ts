@@ -7,6 +7,7 @@ import { PubsubTopic } from "@cdktf/provider-google/lib/pubsub-topic";
 import { PubsubTopicIamMember } from "@cdktf/provider-google/lib/pubsub-topic-iam-member";
 import { IWorkloadIdentity, WorkloadIdentityKind } from "../core/cluster";
 import { requireIdentity } from "../core/grants";
+import { GcpServiceAgent, warnServiceAgentPrerequisite } from "./gcp-service-agents";
 import { invalid, isUnresolved, typeName, validateBoolean, validateGcpProjectId, validateInteger } from "../core/validation";
 import { EventStreamGrantOptions, IEventStream } from "./event-stream";
 import { grantOptions, validatePubSubName } from "./event-stream-internal";
@@ -177,6 +178,7 @@ export class PubSubEventStream extends Construct implements IEventStream {
     this.streamName = props.topicName;
 
     const project = new DataGoogleProject(this, "Project", { projectId: props.project });
+    warnServiceAgentPrerequisite(this, props.project, GcpServiceAgent.PUBSUB);
     this.serviceAgentEmail = `service-${project.number}@gcp-sa-pubsub.iam.gserviceaccount.com`;
     const keyAccess = new KmsCryptoKeyIamMember(this, "ServiceAgentKey", {
       cryptoKeyId: props.kmsKeyName,

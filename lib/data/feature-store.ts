@@ -291,7 +291,10 @@ export class FeatureStore extends Construct {
       data: storeConfig,
     });
     // The operator adopts a service account of its name; creating it here carries the identity's annotations.
-    props.connection.addServiceAccount(identity);
+    // Token mounted: with `authz.kubernetes` the Feast servers review callers' tokens and read
+    // RoleBindings with their own, and the CRD has no per-pod automount field, so the account's
+    // setting decides. (The materialization job talks to the stores directly: no token.)
+    props.connection.addServiceAccount(identity, { automountToken: true });
     // Scheduled materialization: Strata's own CronJob with its own identity and config.
     const jobYaml =
       `project: ${props.feastProject}\nprovider: local\n${jobRegistry}` +

@@ -20,3 +20,4 @@ export * from "./sagemaker-feature-group";
 export * from "./vertex-feature-online-store";
 export * from "./bigquery-dataset";
 export * from "./feast-offline-store";
+export * from "./dataset-version";

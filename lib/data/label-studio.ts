@@ -35,8 +35,8 @@ export interface LabelStudioProps {
   readonly connection: ClusterConnection;
   /**
    * The workload identity Label Studio runs as (from `cluster.addWorkloadIdentity`); its namespace
-   * is the namespace Label Studio is installed into (create it first with `ClusterConnection.addNamespace`,
-   * at `PodSecurityLevel.BASELINE`: see the docs). Its service account is created here.
+   * is the namespace Label Studio is installed into (create it first with `ClusterConnection.addNamespace`;
+   * its pods meet the default `PodSecurityLevel.RESTRICTED`). Its service account is created here.
    */
   readonly identity: IWorkloadIdentity;
   /**
@@ -280,7 +280,22 @@ export class LabelStudio extends Construct {
     this.namespace = namespace;
     this.storageUri = `${store.uri}/${prefix}`;
     this.serviceAccount = props.connection.addServiceAccount(identity, { automountToken: false });
-    const securityContext = { enabled: true, runAsUser: 1001, runAsNonRoot: true, allowPrivilegeEscalation: false };
+    // The "restricted" Pod Security level: non-root, no privilege escalation, every capability
+    // dropped, the runtime's default seccomp profile. The chart's defaults list only `enabled`,
+    // `runAsUser`, `runAsNonRoot` and `allowPrivilegeEscalation`, but its templates render the whole
+    // map (`securityContext: {{- omit .Values.app.containerSecurityContext "enabled" | toYaml }}` on
+    // the app, nginx and init containers, the same for `app.podSecurityContext` on the pod:
+    // templates/app-deployment.yaml of HumanSignal/charts at chart 2.0.5), so `capabilities` and
+    // `seccompProfile` reach the pods. Nothing in the image needs a capability (nginx listens on 8085).
+    const seccompProfile = { type: "RuntimeDefault" };
+    const securityContext = {
+      enabled: true,
+      runAsUser: 1001,
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ["ALL"] },
+      seccompProfile,
+    };
     this.chart = new HelmChart(this, "Chart", {
       connection: props.connection,
       chart: PinnedChart.LABEL_STUDIO,
@@ -308,7 +323,7 @@ export class LabelStudio extends Construct {
           initContainer: { resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } } },
           automountServiceAccountToken: false,
           serviceAccount: { create: false, name: identity.serviceAccountName },
-          podSecurityContext: { enabled: true, fsGroup: 1001 },
+          podSecurityContext: { enabled: true, fsGroup: 1001, seccompProfile },
           containerSecurityContext: securityContext,
           rbac: { create: false },
           service: { type: "ClusterIP" },

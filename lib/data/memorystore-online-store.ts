@@ -20,6 +20,7 @@ import {
   validateInteger,
   validateNonEmpty,
 } from "../core/validation";
+import { GcpServiceAgent, warnServiceAgentPrerequisite } from "./gcp-service-agents";
 
 /** Props of `MemorystoreOnlineStore`. */
 export interface MemorystoreOnlineStoreProps {
@@ -158,6 +159,8 @@ export class MemorystoreOnlineStore extends Construct implements ICache {
 
     // Both service agents encrypt with the key: Memorystore for data at rest, Secret Manager for the AUTH string secret.
     const project = new DataGoogleProject(this, "Project", { projectId: props.project });
+    warnServiceAgentPrerequisite(this, props.project, GcpServiceAgent.MEMORYSTORE_REDIS);
+    warnServiceAgentPrerequisite(this, props.project, GcpServiceAgent.SECRET_MANAGER);
     const redisKey = new KmsCryptoKeyIamMember(this, "RedisAgentKey", {
       cryptoKeyId: props.kmsKeyName,
       role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",

@@ -13,29 +13,13 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { iamPolicy } from "../core/generated-names";
+import { serviceKeyPolicy } from "../core/kms-key-policy";
 import { NamingRule, Naming } from "../core/naming";
 import { IObjectStore, S3BucketReference } from "../core/object-store";
 import { invalid, isUnresolved, validateInteger } from "../core/validation";
 import { DataLakeProps, DataLakeZone, IDataLake, LakeLayout, LakeZone } from "./data-lake";
 import { resolveLakeProps, validateBucketPrefix, zoneId } from "./lake-internal";
 
-/** KMS key management actions (no data-plane use) for the account's administrators. */
-const KEY_ADMIN_ACTIONS = [
-  "kms:CancelKeyDeletion",
-  "kms:Create*",
-  "kms:Delete*",
-  "kms:Describe*",
-  "kms:Disable*",
-  "kms:Enable*",
-  "kms:Get*",
-  "kms:List*",
-  "kms:Put*",
-  "kms:Revoke*",
-  "kms:ScheduleKeyDeletion",
-  "kms:TagResource",
-  "kms:UntagResource",
-  "kms:Update*",
-];
 
 /** Props of `S3DataLake`. */
 export interface S3DataLakeProps extends DataLakeProps {
@@ -105,25 +89,7 @@ export class S3DataLake extends Construct implements IDataLake {
       description: `Data lake ${prefix}: S3 bucket encryption`,
       enableKeyRotation: true,
       deletionWindowInDays: 30,
-      policy: iamPolicy([
-        {
-          Sid: "AccountAdministers",
-          Effect: "Allow",
-          Principal: { AWS: `arn:${partition.partition}:iam::${account.accountId}:root` },
-          Action: KEY_ADMIN_ACTIONS,
-          Resource: "*",
-        },
-        {
-          Sid: "UseThroughS3",
-          Effect: "Allow",
-          Principal: { AWS: `arn:${partition.partition}:iam::${account.accountId}:root` },
-          Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
-          Resource: "*",
-          Condition: {
-            StringEquals: { "kms:CallerAccount": account.accountId, "kms:ViaService": `s3.${region.region}.${partition.dnsSuffix}` },
-          },
-        },
-      ]),
+      policy: serviceKeyPolicy(this, [{ sid: "UseThroughS3", service: "s3" }], { partition, region, account }),
       lifecycle,
     });
     new KmsAlias(this, "KeyAlias", { name: `alias/strata/lake/${prefix}`, targetKeyId: this.kmsKey.keyId });

@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
+import { KEY_USER_ACTIONS, serviceKeyPolicy } from "../core/kms-key-policy";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
@@ -208,6 +209,15 @@ export class SageMakerFeatureGroup extends Construct {
         description: `SageMaker feature group ${props.featureGroupName} (Strata)`,
         enableKeyRotation: true,
         deletionWindowInDays: 30,
+        // Administered by the account root; used by principals of this account only through
+        // SageMaker (the online store: CreateFeatureGroup, PutRecord, GetRecord; SageMaker keeps a
+        // grant, hence CreateGrant) and through S3 (the offline store role writes SSE-KMS Parquet),
+        // both in this region. The ViaService value for the online store runtime
+        // ("sagemaker.<region>.<dns suffix>") and its action list are unverified here.
+        policy: serviceKeyPolicy(this, [
+          { sid: "UseThroughSageMaker", service: "sagemaker", actions: [...KEY_USER_ACTIONS, "kms:CreateGrant"] },
+          { sid: "UseThroughS3", service: "s3" },
+        ]),
         lifecycle: { preventDestroy: protect },
       });
     }

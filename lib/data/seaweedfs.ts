@@ -292,6 +292,9 @@ export class SeaweedFsObjectStore extends Construct {
         capabilities: { drop: ["ALL"] },
       },
     };
+    // `size` and `storageClass` of a PVC data dir appear only in a values-file comment, but the
+    // templates read them (volume-statefulset.yaml's volumeClaimTemplates at chart 4.44.0 use
+    // `$dir.storageClass` and `$dir.size`; master and filer `data` the same way).
     const pvc = (size: string) => ({ type: "persistentVolumeClaim", size, storageClass: props.storageClassName });
     const emptyDirLogs = { type: "emptyDir" };
 
@@ -318,6 +321,12 @@ export class SeaweedFsObjectStore extends Construct {
           enableSecurity: !insecure,
           enableReplication: true,
           replicationPlacement: replication,
+          // No Kubernetes API access: the SeaweedFS servers never call it (the weed binary has no
+          // client-go dependency); the chart's cluster role (read-write on every pod in the cluster,
+          // "hack for delete pod master after migration" in templates/shared/cluster-role.yaml) is
+          // off and the shared service account's token is not mounted.
+          createClusterRole: false,
+          automountServiceAccountToken: false,
         },
       },
       image: { tag: IMAGE_TAG },

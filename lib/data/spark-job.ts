@@ -342,6 +342,24 @@ export class SparkJob extends Construct {
     this.inputUri = `${sparkUri(input.store)}/${input.prefix ?? ""}`;
     this.outputUri = `${sparkUri(output.store)}/${output.prefix ?? ""}`;
 
+    // EKS Pod Identity (an AWS role without the IRSA annotation) reaches S3A through the SDK's
+    // container credential provider (AWS_CONTAINER_CREDENTIALS_FULL_URI and
+    // AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, set by the Pod Identity webhook), which needs AWS SDK
+    // for Java v2 >= 2.21.30 or v1 >= 1.12.746 (AWS EKS user guide, "Use pod identity with the AWS
+    // SDK"). Spark 4 (hadoop-aws 3.4.x, SDK v2) meets it; Spark 3's hadoop-aws 3.3.x bundles an older
+    // v1 SDK (1.12.262 with hadoop 3.3.4: not verified here), so warn unless the user set the provider.
+    const podIdentity = identity.kind === WorkloadIdentityKind.AWS_IAM_ROLE && identity.serviceAccountAnnotations?.["eks.amazonaws.com/role-arn"] === undefined;
+    const sparkMajor = isUnresolved(props.sparkVersion) ? 4 : Number(props.sparkVersion.split(".")[0]);
+    if (podIdentity && sparkMajor < 4 && props.sparkConf?.["spark.hadoop.fs.s3a.aws.credentials.provider"] === undefined) {
+      warn(
+        this,
+        "sparkVersion",
+        props.sparkVersion,
+        "the identity is an EKS Pod Identity role, which the AWS SDK's default chain supports only from AWS SDK for Java 1.12.746 (v1) / 2.21.30 (v2); " +
+          "Spark 3's hadoop-aws 3.3.x ships an older aws-java-sdk-bundle, so S3A would fall back to the node role and fail: " +
+          "put aws-java-sdk-bundle >= 1.12.746 in the image, use Spark 4 (hadoop-aws 3.4, SDK v2), or use IRSA (see docs/data.md, \"Spark and EKS Pod Identity\")",
+      );
+    }
     const sparkConf: { [key: string]: string } = {
       ...(props.sparkConf ?? {}),
       ...storageConf(identity, props.sparkVersion, compatible[0]),
@@ -408,7 +426,16 @@ export class SparkJob extends Construct {
           ? { type: "OnFailure", onFailureRetries: retries, onFailureRetryInterval: 60, onSubmissionFailureRetries: retries, onSubmissionFailureRetryInterval: 30 }
           : { type: "Never" },
       driver: pod(driverCores, driverMemory, placement.driverAffinity, placement.driverTolerations),
-      executor: { ...pod(executorCores, executorMemory, placement.executorAffinity, placement.executorTolerations), instances: executorInstances },
+      executor: {
+        ...pod(executorCores, executorMemory, placement.executorAffinity, placement.executorTolerations),
+        instances: executorInstances,
+        // Executors never call the Kubernetes API (only the driver creates pods), yet they share the
+        // driver's service account and so its token and Role. Where the storage credentials do not
+        // come through that account's token (a Secret on-prem; the GKE metadata server), the executor
+        // pod template drops the token. AWS (IRSA / Pod Identity) keeps it: whether the EKS webhooks
+        // inject their own token volume with the automount off is not verified here.
+        template: identity.kind === WorkloadIdentityKind.AWS_IAM_ROLE ? undefined : { spec: { automountServiceAccountToken: false } },
+      },
     };
     if (type === SparkApplicationType.PYTHON) spec.pythonVersion = "3";
 

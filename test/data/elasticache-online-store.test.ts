@@ -15,7 +15,20 @@ function store(props: any = {}) {
 }
 const values = (json: any, type: string) => Object.values(resourcesOfType(json, type)) as any[];
 
+/** The statements of a synthesized key policy, by Sid. */
+const keyStatements = (policy: string): Record<string, any> => Object.fromEntries((JSON.parse(policy).Statement as any[]).map((s) => [s.Sid, s]));
+
 describe("ElastiCacheOnlineStore", () => {
+  test("the created key has an explicit policy: account root administers, use (and grants) only through ElastiCache in this account", () => {
+    const { stack } = store();
+    const policy = keyStatements(onlyResource(synthJson(stack), "aws_kms_key").policy);
+    expect(Object.keys(policy)).toEqual(["AccountAdministers", "UseThroughElastiCache"]);
+    expect(policy.AccountAdministers.Principal.AWS).toMatch(/:root$/);
+    expect(policy.UseThroughElastiCache.Action).toEqual(expect.arrayContaining(["kms:Decrypt", "kms:GenerateDataKey*", "kms:CreateGrant"]));
+    expect(policy.UseThroughElastiCache.Condition.StringEquals["kms:ViaService"]).toMatch(/^elasticache\.\$\{data\.aws_region\./);
+    expect(policy.UseThroughElastiCache.Condition.StringEquals["kms:CallerAccount"]).toMatch(/account_id\}$/);
+  });
+
   test("defaults: Valkey 8.0, TLS required, CMK at rest with rotation, Multi-AZ failover over 2 nodes, snapshots, prevent_destroy", () => {
     const { stack, s } = store();
     const json = synthJson(stack);

@@ -5,7 +5,21 @@ import { awsStack, onlyResource, resourcesOfType, synthJson } from "../support/s
 
 const KEY = "arn:aws:kms:us-east-1:123456789012:key/0123abcd-0123-4567-89ab-0123456789ab";
 
+/** The statements of a synthesized key policy, by Sid. */
+const keyStatements = (policy: string): Record<string, any> => Object.fromEntries((JSON.parse(policy).Statement as any[]).map((s) => [s.Sid, s]));
+
 describe("KinesisEventStream", () => {
+  test("the created key has an explicit policy: account root administers, use only through Kinesis in this account", () => {
+    const stack = awsStack();
+    new KinesisEventStream(stack, "Clicks", { streamName: "clicks" });
+    const policy = keyStatements(onlyResource(synthJson(stack), "aws_kms_key").policy);
+    expect(Object.keys(policy)).toEqual(["AccountAdministers", "UseThroughKinesis"]);
+    expect(policy.AccountAdministers.Principal.AWS).toMatch(/:root$/);
+    expect(policy.AccountAdministers.Action).not.toContain("kms:Decrypt");
+    expect(policy.UseThroughKinesis.Condition.StringEquals["kms:ViaService"]).toMatch(/^kinesis\.\$\{data\.aws_region\..*\}\.\$\{data\.aws_partition\..*\.dns_suffix\}$/);
+    expect(policy.UseThroughKinesis.Condition.StringEquals["kms:CallerAccount"]).toMatch(/^\$\{data\.aws_caller_identity\..*\.account_id\}$/);
+  });
+
   test("defaults: on-demand, 24 h, a new rotating CMK, prevent_destroy on stream and key", () => {
     const stack = awsStack();
     new KinesisEventStream(stack, "Clicks", { streamName: "clicks" });

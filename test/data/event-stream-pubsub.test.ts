@@ -1,7 +1,7 @@
 import { WorkloadIdentityKind } from "../../lib/core/cluster";
 import { PubSubEventStream, PubSubSubscription } from "../../lib/data/event-stream-pubsub";
 import { FakeIdentity } from "../support/fake-identity";
-import { bareStack, resourcesOfType, synthJson } from "../support/synth";
+import { annotations, bareStack, resourcesOfType, synthJson } from "../support/synth";
 
 const KEY = "projects/ml-prod/locations/us-central1/keyRings/data/cryptoKeys/pubsub";
 
@@ -14,6 +14,18 @@ function stream(props: any = {}) {
 const values = (json: any, type: string) => Object.values(resourcesOfType(json, type)) as any[];
 
 describe("PubSubEventStream", () => {
+  test("warns once per project that the Pub/Sub service agent may not exist yet, naming the gcloud command", () => {
+    const { stack } = stream();
+    new PubSubEventStream(stack, "Views", { project: "ml-prod", topicName: "views", kmsKeyName: KEY });
+    new PubSubEventStream(stack, "Other", { project: "ml-dev", topicName: "clicks", kmsKeyName: KEY });
+    const warnings = annotations(stack).filter((w) => w.includes("service agent"));
+    expect(warnings).toEqual([
+      expect.stringContaining("infra/Clicks: project \"ml-prod\": the pubsub.googleapis.com service agent is granted the CMEK key but may not exist yet"),
+      expect.stringContaining("gcloud beta services identity create --service=pubsub.googleapis.com --project=ml-dev"),
+    ]);
+    expect(warnings[0]).toContain("gcloud beta services identity create --service=pubsub.googleapis.com --project=ml-prod");
+  });
+
   test("topic and dead-letter topic: CMEK, retention, prevent_destroy; the agent may use the key first", () => {
     const { stack } = stream();
     const json = synthJson(stack);

@@ -262,7 +262,10 @@ describe("FeatureStore", () => {
     const e = onPrem();
     const sas = Object.values(resourcesOfType(synthJson(e.workloads), "kubernetes_service_account_v1")) as any[];
     expect(sas.map((sa) => sa.metadata.name).sort()).toEqual(["feast-ml", "feast-ml-materialize"]);
-    for (const sa of sas) expect(sa.automount_service_account_token).toBe(false);
+    // Kubernetes authorization: the servers need their API token; the materialization job talks to the stores directly.
+    const token = Object.fromEntries(sas.map((sa) => [sa.metadata.name, sa.automount_service_account_token]));
+    expect(token).toEqual({ "feast-ml": true, "feast-ml-materialize": false });
+    expect(featureStore(e.workloads).spec.authz).toEqual({ kubernetes: { roles: ["feast-reader", "feast-writer"] } });
     expect(e.workloads.dependencies).toContain(e.platform);
     expect(e.store.serviceAccountName).toBe("feast-ml");
   });

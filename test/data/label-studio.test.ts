@@ -26,7 +26,7 @@ function aws(overrides: Partial<LabelStudioProps> = {}) {
   });
   const platform = awsStack(app, "platform");
   const connection = cluster.connect(platform, "Conn");
-  connection.addNamespace("labeling", { podSecurity: PodSecurityLevel.BASELINE });
+  connection.addNamespace("labeling");
   const ls = new LabelStudio(platform, "Labels", {
     connection, identity, database, databaseUser: "labelstudio", databasePasswordSecretName: "labels-db",
     databaseCaSecretName: "rds-ca", store: bucket, region: "us-east-1",
@@ -51,7 +51,7 @@ function onPrem(overrides: Partial<LabelStudioProps> = {}, dbOptions: { secretNa
   });
   const platform = bareStack(app, "platform");
   const connection = cluster.connect(platform, "Conn");
-  connection.addNamespace("labeling", { podSecurity: PodSecurityLevel.BASELINE });
+  connection.addNamespace("labeling");
   const ls = new LabelStudio(platform, "Labels", {
     connection, identity, database, databaseUser: "labelstudio", databaseCaSecretName: "pg-ca", store: zone,
     ...overrides,
@@ -146,7 +146,7 @@ describe("LabelStudio", () => {
     const v = values(e.platform);
     expect(v.app.serviceAccount).toEqual({ create: false, name: "label-studio" });
     expect(v.app.automountServiceAccountToken).toBe(false);
-    expect(v.app.containerSecurityContext).toEqual({ enabled: true, runAsUser: 1001, runAsNonRoot: true, allowPrivilegeEscalation: false });
+    expect(v.app.containerSecurityContext).toMatchObject({ enabled: true, runAsUser: 1001, runAsNonRoot: true, allowPrivilegeEscalation: false });
     expect(v.app.resources).toEqual({ requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "4Gi" } });
     expect(v.app.nginx.resources.limits.memory).toBeDefined();
     expect(v.app.initContainer.resources.limits.memory).toBeDefined();
@@ -154,6 +154,28 @@ describe("LabelStudio", () => {
     const sa = onlyResource(json, "kubernetes_service_account_v1");
     expect(sa.metadata).toMatchObject({ name: "label-studio", namespace: "labeling" });
     expect(onlyResource(json, "helm_release").depends_on).toEqual(expect.arrayContaining([expect.stringContaining("kubernetes_service_account_v1")]));
+  });
+
+  test("pods meet the restricted Pod Security level (the namespace default): the values set a restricted-compatible securityContext", () => {
+    const e = aws();
+    const v = values(e.platform);
+    // The namespace keeps the default enforce level.
+    const ns = Object.values(resourcesOfType(synthJson(e.platform), "kubernetes_namespace_v1")) as any[];
+    expect(ns.map((n) => n.metadata.labels["pod-security.kubernetes.io/enforce"])).toEqual([PodSecurityLevel.RESTRICTED]);
+    // Pod level (rendered as the pod's securityContext): seccomp RuntimeDefault.
+    expect(v.app.podSecurityContext).toEqual({ enabled: true, fsGroup: 1001, seccompProfile: { type: "RuntimeDefault" } });
+    // Container level (rendered on the app, nginx and init containers): every restricted rule.
+    const c = v.app.containerSecurityContext;
+    expect(c.runAsNonRoot).toBe(true);
+    expect(c.runAsUser).toBeGreaterThan(0);
+    expect(c.allowPrivilegeEscalation).toBe(false);
+    expect(c.capabilities).toEqual({ drop: ["ALL"] });
+    expect(c.seccompProfile).toEqual({ type: "RuntimeDefault" });
+    expect(c.privileged).toBeUndefined();
+    // No other pod-creating component is on.
+    expect(v.rqworker.enabled).toBe(false);
+    expect(v.app.streamer).toBeUndefined();
+    expect(v.metrics).toBeUndefined();
   });
 
   test("sign-up closed, SSRF protection on, analytics off; admin from a Secret", () => {

@@ -2,7 +2,7 @@ import { WorkloadIdentityKind } from "../../lib/core/cluster";
 import { SecretKind } from "../../lib/core/database";
 import { MemorystoreOnlineStore } from "../../lib/data/memorystore-online-store";
 import { FakeIdentity } from "../support/fake-identity";
-import { bareStack, onlyResource, resolve, resourcesOfType, synthJson } from "../support/synth";
+import { annotations, bareStack, onlyResource, resolve, resourcesOfType, synthJson } from "../support/synth";
 
 const KEY = "projects/ml-prod/locations/us-central1/keyRings/data/cryptoKeys/redis";
 const NETWORK = "projects/ml-prod/global/networks/ml";
@@ -16,6 +16,15 @@ function store(props: any = {}) {
 const values = (json: any, type: string) => Object.values(resourcesOfType(json, type)) as any[];
 
 describe("MemorystoreOnlineStore", () => {
+  test("warns once per project that the Memorystore and Secret Manager service agents may not exist yet", () => {
+    const { stack } = store();
+    new MemorystoreOnlineStore(stack, "Second", { ...BASE, instanceName: "feast-online-2" });
+    const warnings = annotations(stack).filter((w) => w.includes("service agent"));
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toContain("gcloud beta services identity create --service=redis.googleapis.com --project=ml-prod");
+    expect(warnings[1]).toContain("gcloud beta services identity create --service=secretmanager.googleapis.com --project=ml-prod");
+  });
+
   test("defaults: STANDARD_HA, AUTH, TLS with server authentication, CMEK, private service access, RDB snapshots, prevent_destroy", () => {
     const { stack, s } = store();
     const json = synthJson(stack);

@@ -27,6 +27,21 @@ function group(props: any = {}, withStore = true) {
 
 const values = (json: any, type: string) => Object.values(resourcesOfType(json, type)) as any[];
 
+/** The statements of a synthesized key policy, by Sid. */
+const keyStatements = (policy: string): Record<string, any> => Object.fromEntries((JSON.parse(policy).Statement as any[]).map((s) => [s.Sid, s]));
+
+describe("SageMakerFeatureGroup key policy", () => {
+  test("the created key has an explicit policy: account root administers, use only through SageMaker and S3 in this account", () => {
+    const { stack } = group();
+    const policy = keyStatements(onlyResource(synthJson(stack), "aws_kms_key").policy);
+    expect(Object.keys(policy)).toEqual(["AccountAdministers", "UseThroughSageMaker", "UseThroughS3"]);
+    expect(policy.AccountAdministers.Principal.AWS).toMatch(/:root$/);
+    expect(policy.UseThroughSageMaker.Condition.StringEquals["kms:ViaService"]).toMatch(/^sagemaker\.\$\{data\.aws_region\./);
+    expect(policy.UseThroughS3.Condition.StringEquals["kms:ViaService"]).toMatch(/^s3\.\$\{data\.aws_region\./);
+    for (const s of [policy.UseThroughSageMaker, policy.UseThroughS3]) expect(s.Condition.StringEquals["kms:CallerAccount"]).toMatch(/account_id\}$/);
+  });
+});
+
 describe("SageMakerFeatureGroup", () => {
   test("defaults: a rotating CMK on both stores, offline store under its prefix, prevent_destroy", () => {
     const { stack, g } = group();

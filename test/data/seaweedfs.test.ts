@@ -75,7 +75,13 @@ function values(e: Env): any {
   return releases[0].values[0];
 }
 
-/** Keys the chart documents only in comments (its dataDirs example lists size and storageClass). */
+/**
+ * Keys the chart documents only in comments (its dataDirs example lists size and storageClass), and
+ * that its templates do read: k8s/charts/seaweedfs/templates/volume/volume-statefulset.yaml at 4.44.0
+ * (seaweedfs/seaweedfs, commit 3563738) renders a volumeClaimTemplate for every `dataDirs` entry of
+ * type "persistentVolumeClaim" with `storageClassName: {{ $dir.storageClass }}` and
+ * `storage: {{ $dir.size }}`.
+ */
 const DOCUMENTED_IN_COMMENTS = { seaweedfs: ["volume.dataDirs[0].size", "volume.dataDirs[0].storageClass"] };
 
 describe("SeaweedFsObjectStore", () => {
@@ -162,6 +168,14 @@ describe("SeaweedFsObjectStore", () => {
     expect(v.image.tag).toBe("4.44");
     expect(SeaweedFsObjectStore.IMAGE).toBe("chrislusf/seaweedfs:4.44");
     expect(JSON.stringify(v)).not.toContain("enterprise");
+  });
+
+  test("no Kubernetes API access: no cluster role, the service account's token not mounted", () => {
+    const e = env();
+    store(e);
+    const v = values(e);
+    expect(v.global.seaweedfs.createClusterRole).toBe(false);
+    expect(v.global.seaweedfs.automountServiceAccountToken).toBe(false);
   });
 
   test("non-root security contexts and resources on every component", () => {
@@ -302,6 +316,7 @@ describe("SeaweedFsObjectStore", () => {
       expect(d.volume.dataDirs[0].type).toBe("hostPath");
       expect(d.filer.data.type).toBe("hostPath");
       expect(d.master.defaultReplication).toBe("000");
+      expect(d.global.seaweedfs).toMatchObject({ createClusterRole: true, automountServiceAccountToken: true });
       // The dataDirs PVC keys Strata sets are the chart's documented example.
       expect(raw).toContain('#     type: "persistentVolumeClaim"\n  #     size: "24Ti"\n  #     storageClass: "local-path-provisioner"');
     });

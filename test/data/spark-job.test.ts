@@ -2,7 +2,7 @@ import { Testing } from "cdktf";
 import { CapacityType, NodePoolInfo, NodePoolPurpose, TaintEffect, WorkloadIdentityKind } from "../../lib/core/cluster";
 import { GcsBucketReference, S3BucketReference, S3CompatibleBucket } from "../../lib/core/object-store";
 import { Scheduling } from "../../lib/core/scheduling";
-import { EksCluster } from "../../lib/compute/eks-cluster";
+import { EksCluster, EksIdentityMode } from "../../lib/compute/eks-cluster";
 import { ExistingCluster } from "../../lib/compute/existing-cluster";
 import { SparkApplicationType, SparkConcurrencyPolicy, SparkJob, SparkJobProps } from "../../lib/data/spark-job";
 import { SparkOperator } from "../../lib/data/spark-operator";
@@ -242,6 +242,9 @@ describe("SparkJob", () => {
     });
     expect(spec.driver.envFrom).toEqual([{ secretRef: { name: "etl-credentials" } }]);
     expect(spec.executor.envFrom).toEqual([{ secretRef: { name: "etl-credentials" } }]);
+    // Executors never call the API: their pod template drops the account's token; the driver keeps it.
+    expect(spec.executor.template).toEqual({ spec: { automountServiceAccountToken: false } });
+    expect(spec.driver.template).toBeUndefined();
   });
 
   test("GCS: gs:// URIs, no S3 settings", () => {
@@ -263,6 +266,50 @@ describe("SparkJob", () => {
     expect(spark.outputUri).toBe("gs://acme-lake/features/");
     const conf = manifest(synthJson(workloads)).spec.sparkConf;
     expect(Object.keys(conf).filter((k) => k.startsWith("spark.hadoop."))).toEqual([]);
+    // GKE Workload Identity goes through the metadata server: the executors need no API token.
+    const { spec } = manifest(synthJson(workloads));
+    expect(spec.executor.template).toEqual({ spec: { automountServiceAccountToken: false } });
+    expect(spec.driver.template).toBeUndefined();
+  });
+
+  test("AWS: executors keep the token (IRSA / Pod Identity token injection with the automount off is unverified)", () => {
+    const { spec } = manifest(job().json);
+    expect(spec.executor.template).toBeUndefined();
+  });
+
+  describe("EKS Pod Identity and the S3A credential chain", () => {
+    const podIdentityWarnings = (scope: any) => annotations(scope).filter((w) => w.includes("EKS Pod Identity"));
+
+    test("Spark 3 with a Pod Identity role: a warning naming the SDK versions and the ways out", () => {
+      const { spark } = job();
+      const warnings = podIdentityWarnings(spark);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain('workloads/Curate: sparkVersion "3.5.7": the identity is an EKS Pod Identity role');
+      expect(warnings[0]).toContain("1.12.746");
+      expect(warnings[0]).toContain("2.21.30");
+      expect(warnings[0]).toContain("use IRSA");
+    });
+
+    test("no warning with Spark 4 (SDK v2), with IRSA, or when the user picks the credentials provider", () => {
+      expect(podIdentityWarnings(job({ sparkVersion: "4.0.1" }).spark)).toEqual([]);
+      expect(podIdentityWarnings(job({ sparkConf: { "spark.hadoop.fs.s3a.aws.credentials.provider": "com.amazonaws.auth.ContainerCredentialsProvider" } }).spark)).toEqual([]);
+      const app = testApp();
+      const infra = awsStack(app, "infra");
+      const cluster = new EksCluster(infra, "Cluster", { clusterName: "ml-prod", subnetIds: ["subnet-a", "subnet-b"], identityMode: EksIdentityMode.IRSA });
+      const identity = cluster.addWorkloadIdentity("Etl", { namespace: "spark-jobs", serviceAccountName: "etl" });
+      const raw = new S3BucketReference(infra, "Raw", { bucketName: "acme-raw", partition: "aws" });
+      const workloads = awsStack(app, "workloads");
+      const spark = new SparkJob(workloads, "Curate", {
+        connection: cluster.connect(workloads, "Conn"),
+        identity,
+        image: "etl:1.0.0",
+        sparkVersion: "3.5.7",
+        mainApplicationFile: "local:///opt/spark/app/curate.py",
+        input: { store: raw, prefix: "raw/" },
+        output: { store: raw, prefix: "curated/" },
+      });
+      expect(podIdentityWarnings(spark)).toEqual([]);
+    });
   });
 
   test("Java and Scala applications carry mainClass; user arguments and sparkConf pass through", () => {

@@ -3,7 +3,10 @@ import { ExistingCluster } from "../../lib/compute/existing-cluster";
 import { SecretKind } from "../../lib/core/database";
 import { ValkeyOnlineStore, ValkeyOnlineStoreProps } from "../../lib/data/valkey";
 import { PINNED_CHART_VALUES } from "../support/charts";
-import { checkHelmReleases, describeConformance, helmReleaseValues } from "../support/conformance";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { checkHelmReleases, conformanceRoot, describeConformance, helmReleaseValues } from "../support/conformance";
 import { annotations, bareStack, onlyResource, synthJson, testApp } from "../support/synth";
 
 function env() {
@@ -35,6 +38,16 @@ function values(e: ReturnType<typeof valkey>): any {
 }
 
 describe("ValkeyOnlineStore", () => {
+  test("the service account token stays unmounted (the chart's default, which Strata does not override)", () => {
+    const v = values(valkey());
+    expect(v.serviceAccount?.automount).toBeUndefined();
+    const root = conformanceRoot();
+    if (root !== undefined) {
+      const defaults = YAML.parse(fs.readFileSync(path.join(root, "helm-values", PINNED_CHART_VALUES.valkey), "utf8"));
+      expect(defaults.serviceAccount.automount).toBe(false);
+    }
+  });
+
   test("installs the pinned valkey chart with auth, persistence, readiness probe, TLS and a pinned image", () => {
     const e = valkey();
     const rel = onlyResource(synthJson(e.platform), "helm_release");

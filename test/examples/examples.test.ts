@@ -8,7 +8,8 @@ import { checkHelmReleases, describeConformance, validateStackManifests } from "
 
 /**
  * Value keys a chart documents only in comments: SeaweedFS's values file shows a PVC `dataDirs`
- * entry (`size`, `storageClass`) only as a commented example (as in test/data/seaweedfs.test.ts).
+ * entry (`size`, `storageClass`) only as a commented example, and its templates read both
+ * (templates/volume/volume-statefulset.yaml at 4.44.0; see test/data/seaweedfs.test.ts).
  */
 const DOCUMENTED_IN_COMMENTS = { seaweedfs: ["volume.dataDirs[0].size", "volume.dataDirs[0].storageClass"] };
 
