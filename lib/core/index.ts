@@ -10,3 +10,4 @@ export * from "./scheduling";
 export * from "./database";
 export * from "./cache";
 export * from "./model-registry";
+export * from "./cert-manager";

@@ -19,4 +19,5 @@ export const PINNED_CHART_VALUES: Record<string, string> = {
   "spark-operator": "spark-operator-2.5.2.values.yaml",
   "strimzi-kafka-operator": "strimzi-kafka-operator-1.2.0.values.yaml",
   "label-studio": "label-studio-2.0.5.values.yaml",
+  "cert-manager": "cert-manager-v1.21.1.values.yaml",
 };
