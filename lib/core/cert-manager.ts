@@ -36,7 +36,7 @@ export interface CertManagerProps {
   readonly releaseName?: string;
   /**
    * Replicas of the controller, the webhook and the CA injector. With 2 or more, each gets a
-   * PodDisruptionBudget (`minAvailable: 1`); leader election keeps one controller active.
+   * PodDisruptionBudget (the chart's `minAvailable: 1`); leader election keeps one controller active.
    * @default 2
    */
   readonly replicas?: number;
@@ -169,7 +169,9 @@ export class CertManager extends Construct {
       const tolerations = Scheduling.tolerationsFor(pool);
       if (tolerations.length > 0) placement.tolerations = tolerations;
     }
-    const pdb = replicas >= 2 ? { podDisruptionBudget: { enabled: true, minAvailable: 1 } } : {};
+    // `minAvailable` is only documented in comments of the chart's values; its template defaults to
+    // `minAvailable: 1` when neither it nor `maxUnavailable` is set (read from the chart, not run here).
+    const pdb = replicas >= 2 ? { podDisruptionBudget: { enabled: true } } : {};
     const resources = (r: { cpuMillis: number; memoryMiB: number }) => ({
       requests: { cpu: `${r.cpuMillis}m`, memory: `${r.memoryMiB}Mi` },
       limits: { memory: `${r.memoryMiB}Mi` },
