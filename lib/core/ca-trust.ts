@@ -248,7 +248,10 @@ export interface TrustedCaMount {
   readonly secretName: string;
   /** Data key of the PEM certificate. */
   readonly key: string;
-  /** Resource to depend on before pods start. */
+  /**
+   * Resource to depend on before pods start (in the consumer's stack).
+   * @default - nothing to wait for in this stack
+   */
   readonly ready?: TerraformResource;
 }
 

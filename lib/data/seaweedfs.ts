@@ -184,7 +184,9 @@ const STORAGE_SIZE = /^[1-9][0-9]{0,6}(Mi|Gi|Ti)$/;
  *
  * Secure by default: S3 authentication on, identities from a Secret you create (no keys in
  * Terraform state); HTTPS on port 8443 with the chart's mTLS between components (needs
- * cert-manager in the cluster); master, filer and volume data on persistent volumes of
+ * cert-manager: a `core.CertManager` on the cluster, checked at synth; clients trust the CA
+ * through `caCertificate`, copied into their namespaces without the CA key passing through
+ * Terraform); master, filer and volume data on persistent volumes of
  * `storageClassName` (no host paths); volumes replicated on two servers (`001`); pods non-root
  * under the restricted Pod Security Standard, with requests and memory limits, on CPU nodes; the
  * namespace closed to other namespaces except `clientNamespaces` on the HTTPS port.
@@ -193,8 +195,10 @@ const STORAGE_SIZE = /^[1-9][0-9]{0,6}(Mi|Gi|Ti)$/;
  * lake and other layers.
  *
  * @example
+ * const connection = cluster.connect(platform, "Conn");
+ * new CertManager(platform, "CertManager", { connection });
  * const store = new SeaweedFsObjectStore(platform, "Store", {
- *   connection: cluster.connect(platform, "Conn"),
+ *   connection,
  *   s3ConfigSecretName: "seaweedfs-s3-identities",
  *   storageClassName: "local-nvme",
  *   clientNamespaces: ["training", "feast"],
