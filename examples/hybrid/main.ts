@@ -118,6 +118,8 @@ export function buildHybridExample(app: App, prefix = "hybrid"): HybridExample {
   new compute.ClusterAutoscaler(platform, "CloudClusterAutoscaler", { connection: toCloud });
 
   // The data layer runs on-prem, next to the data: SeaweedFS buckets as the lake's zones.
+  // cert-manager issues SeaweedFS's certificates (its CA, the S3 gateway's HTTPS, mTLS between components).
+  new core.CertManager(platform, "CertManager", { connection: toOnPrem });
   const store = new data.SeaweedFsObjectStore(platform, "LakeStore", {
     connection: toOnPrem,
     s3ConfigSecretName: "seaweedfs-s3-identities",

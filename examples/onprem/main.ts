@@ -91,6 +91,8 @@ export function buildOnPremExample(app: App, prefix = "onprem"): OnPremExample {
   // a bucket per zone. Its S3 identities come from a Secret the cluster admins create (sealed
   // secret or External Secrets), never from Terraform state; see README for the actions each
   // workload needs there.
+  // cert-manager issues SeaweedFS's certificates (its CA, the S3 gateway's HTTPS, mTLS between components).
+  new core.CertManager(platform, "CertManager", { connection: dc1 });
   const store = new data.SeaweedFsObjectStore(platform, "LakeStore", {
     connection: dc1,
     s3ConfigSecretName: "seaweedfs-s3-identities",

@@ -101,6 +101,17 @@ export class PinnedChart {
     version: "4.44.0",
   });
 
+  /**
+   * cert-manager v1.21.1 (chart `cert-manager` from https://charts.jetstack.io; images at the chart's
+   * appVersion). Installs the `cert-manager.io` and `acme.cert-manager.io` CRDs with `crds.enabled`.
+   */
+  public static readonly CERT_MANAGER = new PinnedChart({
+    chart: "cert-manager",
+    repository: "https://charts.jetstack.io",
+    version: "v1.21.1",
+    crdGroups: ["cert-manager.io", "acme.cert-manager.io"],
+  });
+
   /** Kubeflow Spark operator chart 2.5.2 (SparkApplication, ScheduledSparkApplication v1beta2). */
   public static readonly SPARK_OPERATOR = new PinnedChart({
     chart: "spark-operator",

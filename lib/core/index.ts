@@ -11,3 +11,4 @@ export * from "./database";
 export * from "./cache";
 export * from "./model-registry";
 export * from "./work-queues";
+export * from "./cert-manager";

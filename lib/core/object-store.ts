@@ -1,4 +1,5 @@
 import { Construct, IConstruct } from "constructs";
+import { TerraformResource } from "cdktf";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { StorageBucketIamMember } from "@cdktf/provider-google/lib/storage-bucket-iam-member";
 import { IWorkloadIdentity, WorkloadIdentityKind } from "./cluster";
@@ -53,6 +54,31 @@ export interface ObjectStoreGrantOptions {
 }
 
 /**
+ * Where the CA certificate that signs an in-cluster store's TLS certificate lives: a Secret in
+ * the store's namespace. The Secret may also hold the CA's private key (cert-manager's CA
+ * Secrets do): consumers never read it through Terraform (no `data "kubernetes_secret"`, so no
+ * key reaches Terraform state); `CaCertificateCopy` copies only `key` into the consumer's
+ * namespace from inside the cluster, and pods mount only that copy.
+ */
+export interface CaCertificateSecret {
+  /** Name of the Secret holding the PEM CA certificate. */
+  readonly secretName: string;
+  /** Namespace of the Secret (usually the store's). */
+  readonly namespace: string;
+  /**
+   * Data key of the PEM CA certificate in the Secret.
+   * @default "ca.crt"
+   */
+  readonly key?: string;
+  /**
+   * A resource after which the Secret exists (the store's Helm release, whose certificates
+   * cert-manager issues while the release waits for its pods); copies are applied after it.
+   * @default - the Secret exists before any apply
+   */
+  readonly readyAfter?: TerraformResource;
+}
+
+/**
  * The object-store contract: a bucket that data, model and serving constructs read and write
  * through a workload identity, whatever cloud (or none) it lives on.
  */
@@ -68,6 +94,12 @@ export interface IObjectStore extends IConstruct {
    * @default - the cloud's own endpoint
    */
   readonly endpoint?: string;
+  /**
+   * The CA certificate clients must trust to verify the store's TLS certificate, for in-cluster
+   * stores whose certificate comes from a private CA (SeaweedFS's cert-manager CA, your own CA).
+   * @default - the store's certificate is publicly trusted (cloud stores)
+   */
+  readonly caCertificate?: CaCertificateSecret;
   /** Grants list and read access (optionally under a prefix) to a workload identity. */
   grantRead(identity: IWorkloadIdentity, options?: ObjectStoreGrantOptions): void;
   /** Grants write access (optionally under a prefix; delete only with `allowDelete`) to a workload identity. */
@@ -291,6 +323,13 @@ export interface S3CompatibleBucketProps {
    * @default false
    */
   readonly allowInsecureHttp?: boolean;
+  /**
+   * The Secret holding the CA certificate that signs the store's TLS certificate, when it comes
+   * from a private CA; consumers (Spark jobs, Feast, Label Studio) then mount a copy of its
+   * `ca.crt` and verify the store with it. Not with `allowInsecureHttp`.
+   * @default - the store's certificate is trusted by the clients' default CA bundle
+   */
+  readonly caCertificate?: CaCertificateSecret;
 }
 
 /**
@@ -311,6 +350,8 @@ export class S3CompatibleBucket extends Construct implements IObjectStore {
   public readonly uri: string;
   /** The S3 API endpoint. */
   public readonly endpoint?: string;
+  /** The CA certificate that signs the store's TLS certificate, when it is private. */
+  public readonly caCertificate?: CaCertificateSecret;
 
   constructor(scope: Construct, id: string, props: S3CompatibleBucketProps) {
     super(scope, id);
@@ -318,8 +359,15 @@ export class S3CompatibleBucket extends Construct implements IObjectStore {
     validateNonEmpty(this, "endpoint", props.endpoint);
     validateBoolean(this, "allowInsecureHttp", props.allowInsecureHttp);
     validateUrlWithoutPath(this, "endpoint", props.endpoint, props.allowInsecureHttp === true);
+    if (props.caCertificate !== undefined) {
+      validateCaCertificateSecret(this, "caCertificate", props.caCertificate);
+      if (!isUnresolved(props.endpoint) && props.endpoint.startsWith("http://")) {
+        invalid(this, "caCertificate", props.caCertificate.secretName, "does not apply to a plain http:// endpoint (nothing to verify)");
+      }
+    }
     this.bucketName = props.bucketName;
     this.endpoint = props.endpoint;
+    this.caCertificate = props.caCertificate;
     this.uri = `s3://${props.bucketName}`;
   }
 
@@ -348,5 +396,21 @@ export class S3CompatibleBucket extends Construct implements IObjectStore {
       `${this.node.path}: grant ${what} on ${where} to ${identity.namespace}/${identity.serviceAccountName} ` +
         `is not enforced by Terraform: give the keys in Secret "${identity.credentialsSecretName}" ${what} access${prefix === "" ? "" : ` to ${prefix}*`} in the store's own policy`,
     );
+  }
+}
+
+/**
+ * Internal: checks a `CaCertificateSecret` (JavaScript callers may pass anything): Secret name,
+ * namespace and key syntax.
+ */
+export function validateCaCertificateSecret(scope: IConstruct, prop: string, value: CaCertificateSecret): void {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    invalid(scope, prop, value, "must be a CaCertificateSecret ({ secretName, namespace, key? })");
+  }
+  validateName(scope, `${prop}.secretName`, value.secretName, NamingRule.DNS1123_SUBDOMAIN);
+  validateName(scope, `${prop}.namespace`, value.namespace, NamingRule.DNS1123_LABEL);
+  const key: unknown = value.key;
+  if (key !== undefined && !isUnresolved(key) && (typeof key !== "string" || !/^[-._a-zA-Z0-9]{1,253}$/.test(key))) {
+    invalid(scope, `${prop}.key`, key, "must be a Secret data key: letters, digits, '-', '_' or '.'");
   }
 }

@@ -1,7 +1,7 @@
 import { Construct, IConstruct } from "constructs";
 import { IWorkloadIdentity } from "../core/cluster";
 import { grantOptions } from "../core/grants";
-import { IObjectStore, ObjectStoreAccess, ObjectStoreGrantOptions, ObjectStoreKind } from "../core/object-store";
+import { CaCertificateSecret, IObjectStore, ObjectStoreAccess, ObjectStoreGrantOptions, ObjectStoreKind } from "../core/object-store";
 import { invalid } from "../core/validation";
 
 /** The zones of a data lake. Each is its own bucket or a prefix of one bucket (`LakeLayout`). */
@@ -125,6 +125,8 @@ export class DataLakeZone extends Construct implements IObjectStore {
   public readonly uri: string;
   /** S3 API endpoint of the underlying store, when it has one. */
   public readonly endpoint?: string;
+  /** The CA certificate of the underlying store, when its TLS certificate comes from a private CA. */
+  public readonly caCertificate?: CaCertificateSecret;
   /** The zone. */
   public readonly zone: LakeZone;
   /** Key prefix of the zone in its bucket (`""` for a zone bucket). */
@@ -145,6 +147,7 @@ export class DataLakeZone extends Construct implements IObjectStore {
     this.kind = props.store.kind;
     this.bucketName = props.store.bucketName;
     this.endpoint = props.store.endpoint;
+    this.caCertificate = props.store.caCertificate;
     this.uri = this.prefix === "" ? props.store.uri : `${props.store.uri}/${this.prefix.slice(0, -1)}`;
   }
 

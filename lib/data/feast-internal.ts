@@ -1,4 +1,5 @@
 import { Construct, IConstruct } from "constructs";
+import { TerraformResource } from "cdktf";
 import { CronJobV1 } from "@cdktf/provider-kubernetes/lib/cron-job-v1";
 import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
 import { CapacityType, IWorkloadIdentity, NodePoolInfo, NodePoolPurpose, WorkloadIdentityKind } from "../core/cluster";
@@ -293,6 +294,18 @@ export interface MaterializationJobSettings {
   /** The job's feature_store.yaml (with `${VAR}` placeholders, escaped for Terraform). */
   readonly featureStoreYaml: string;
   readonly env: { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[];
+  /** CA certificates the servers trust (object store, online store), mounted the same way in the job. */
+  readonly caMounts?: FeastCaMount[];
+  /** Resources the job must wait for (the CA copies). */
+  readonly dependsOn?: TerraformResource[];
+}
+
+/** One CA certificate Secret key mounted as `<mountPath>/ca.crt`. */
+export interface FeastCaMount {
+  readonly volumeName: string;
+  readonly secretName: string;
+  readonly key: string;
+  readonly mountPath: string;
 }
 
 /**
@@ -312,7 +325,7 @@ export function materializationJob(scope: Construct, s: MaterializationJobSettin
   const envFrom = s.identity.kind === WorkloadIdentityKind.KUBERNETES_SECRET ? [{ secretRef: { name: s.identity.credentialsSecretName! } }] : undefined;
   const cronJob = new CronJobV1(scope, "Materialization", {
     provider: s.connection.kubernetesProvider,
-    dependsOn: [config, serviceAccount],
+    dependsOn: [config, serviceAccount, ...(s.dependsOn ?? [])],
     metadata: { name: jobName, namespace: s.namespace, labels },
     spec: {
       schedule: s.schedule,
@@ -354,12 +367,14 @@ export function materializationJob(scope: Construct, s: MaterializationJobSettin
                   volumeMount: [
                     { name: "config", mountPath: "/etc/feast", readOnly: true },
                     { name: "tmp", mountPath: "/tmp" },
+                    ...(s.caMounts ?? []).map((m) => ({ name: m.volumeName, mountPath: m.mountPath, readOnly: true })),
                   ],
                 },
               ],
               volume: [
                 { name: "config", secret: { secretName: jobName, defaultMode: "0440" } },
                 { name: "tmp", emptyDir: { sizeLimit: "2Gi" } },
+                ...(s.caMounts ?? []).map((m) => ({ name: m.volumeName, secret: { secretName: m.secretName, items: [{ key: m.key, path: "ca.crt" }] } })),
               ],
             },
           },

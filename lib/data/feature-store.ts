@@ -2,7 +2,9 @@ import { Construct } from "constructs";
 import { TerraformStack } from "cdktf";
 import { CronJobV1 } from "@cdktf/provider-kubernetes/lib/cron-job-v1";
 import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
+import { TerraformResource } from "cdktf";
 import { ICache } from "../core/cache";
+import { TrustedCaMount, trustedCaMount } from "../core/ca-trust";
 import { IWorkloadIdentity, WorkloadIdentityKind } from "../core/cluster";
 import { ClusterConnection } from "../core/connection";
 import { CustomResource } from "../core/custom-resource";
@@ -13,7 +15,9 @@ import { invalid, isUnresolved, typeName, validateBoolean, validateNamespaceName
 import { ElastiCacheOnlineStore } from "./elasticache-online-store";
 import { FeastOperator } from "./feature-store-operator";
 import { OfflineStore } from "./feast-offline-store";
-import { bindOfflineStore, ENTITY_KEY_SERIALIZATION_VERSION, materializationJob } from "./feast-internal";
+import { bindOfflineStore, ENTITY_KEY_SERIALIZATION_VERSION, FeastCaMount, materializationJob } from "./feast-internal";
+import { MemorystoreOnlineStore } from "./memorystore-online-store";
+import { ValkeyOnlineStore } from "./valkey";
 
 /** The `feastProject` pattern of the FeatureStore CRD (v0.66.0). */
 const FEAST_PROJECT = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
@@ -24,6 +28,9 @@ const CRON = /^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\S+\s+)
 const ONLINE_PASSWORD_ENV = "STRATA_ONLINE_STORE_PASSWORD";
 const REGISTRY_USER_ENV = "STRATA_REGISTRY_DB_USER";
 const REGISTRY_PASSWORD_ENV = "STRATA_REGISTRY_DB_PASSWORD";
+/** Where the Feast containers see the CA certificates they verify the stores with. */
+const OBJECT_STORE_CA_DIR = "/etc/strata/object-store-ca";
+const ONLINE_STORE_CA_DIR = "/etc/strata/online-store-ca";
 
 /** Props of `FeatureStore`. */
 export interface FeatureStoreProps {
@@ -247,8 +254,45 @@ export class FeatureStore extends Construct {
       "the online store's AUTH secret",
     );
     if (onlinePassword !== undefined) env.push({ name: ONLINE_PASSWORD_ENV, valueFrom: { secretKeyRef: onlinePassword } });
+    // TLS verification of the online store. Feast passes every `key=value` of the connection string to
+    // redis-py's client (RedisOnlineStore._parse_connection_string, read in Feast's source; not run here):
+    // `ssl_cert_reqs=required` verifies the chain, `ssl_ca_certs` names the CA file, and
+    // `ssl_check_hostname=true` checks the server name where the certificate carries it.
+    const volumes: object[] = [];
+    const volumeMounts: object[] = [];
+    const ready: TerraformResource[] = [];
+    const caMounts: FeastCaMount[] = [];
+    const tlsParams: string[] = [];
+    if (online.tlsEnabled) {
+      tlsParams.push("ssl=true", "ssl_cert_reqs=required");
+      let onlineCa: TrustedCaMount | undefined;
+      if (online instanceof MemorystoreOnlineStore) {
+        // Google-managed server CA: a public certificate (fine in state), in a Secret of the Feast namespace.
+        const caSecret = new SecretV1(this, "OnlineStoreCa", {
+          provider: props.connection.kubernetesProvider,
+          metadata: { name: `${this.serviceAccountName}-online-store-ca`, namespace: props.namespace, labels: { "app.kubernetes.io/managed-by": "strata" } },
+          data: { "ca.crt": online.serverCaCert },
+        });
+        onlineCa = { secretName: `${this.serviceAccountName}-online-store-ca`, key: "ca.crt", ready: caSecret };
+        // No ssl_check_hostname: clients reach Memorystore by IP address, and whether its server
+        // certificate names that address is not verified here; the chain is checked against the CA.
+      } else if (online instanceof ValkeyOnlineStore && online.caCertificate !== undefined) {
+        onlineCa = trustedCaMount(this, props.connection, online.caCertificate, props.namespace);
+        tlsParams.push("ssl_check_hostname=true");
+      } else {
+        // ElastiCache (Amazon's certificates chain to public roots in the image's CA bundle) and other caches.
+        tlsParams.push("ssl_check_hostname=true");
+      }
+      if (onlineCa !== undefined) {
+        volumes.push({ name: "strata-online-store-ca", secret: { secretName: onlineCa.secretName, items: [{ key: onlineCa.key, path: "ca.crt" }] } });
+        volumeMounts.push({ name: "strata-online-store-ca", mountPath: ONLINE_STORE_CA_DIR, readOnly: true });
+        caMounts.push({ volumeName: "strata-online-store-ca", secretName: onlineCa.secretName, key: onlineCa.key, mountPath: ONLINE_STORE_CA_DIR });
+        tlsParams.push(`ssl_ca_certs=${ONLINE_STORE_CA_DIR}/ca.crt`);
+        if (onlineCa.ready !== undefined) ready.push(onlineCa.ready);
+      }
+    }
     // `$${...}` is Terraform's escape: the Secret holds `${VAR}` literally, which Feast expands at run time.
-    const redis = [`${online.host}:${online.port}`, ...(onlinePassword ? [`password=$\${${ONLINE_PASSWORD_ENV}}`] : []), ...(online.tlsEnabled ? ["ssl=true"] : [])];
+    const redis = [`${online.host}:${online.port}`, ...(onlinePassword ? [`password=$\${${ONLINE_PASSWORD_ENV}}`] : []), ...tlsParams];
     const storeConfig: Record<string, string> = { redis: `redis_type: redis\nconnection_string: "${redis.join(",")}"\n` };
     if (offlineBinding.secretEntry !== undefined) storeConfig[offlineBinding.secretEntry.key] = offlineBinding.secretEntry.yaml;
     let jobRegistry: string;
@@ -283,6 +327,16 @@ export class FeatureStore extends Construct {
       // boto3 and pyarrow read the endpoint from AWS_ENDPOINT_URL (recent releases: an assumption, see docs/data.md).
       env.push({ name: "AWS_ENDPOINT_URL", value: offline.endpoint });
     }
+    if (offline !== undefined && offline.kind === ObjectStoreKind.S3_COMPATIBLE && offline.caCertificate !== undefined) {
+      // The store's private CA (SeaweedFS): a copy of its certificate in the Feast namespace. boto3
+      // reads AWS_CA_BUNDLE; whether pyarrow's S3 filesystem honours it too is not verified (docs/data.md).
+      const ca = trustedCaMount(this, props.connection, offline.caCertificate, props.namespace);
+      volumes.push({ name: "strata-object-store-ca", secret: { secretName: ca.secretName, items: [{ key: ca.key, path: "ca.crt" }] } });
+      volumeMounts.push({ name: "strata-object-store-ca", mountPath: OBJECT_STORE_CA_DIR, readOnly: true });
+      caMounts.push({ volumeName: "strata-object-store-ca", secretName: ca.secretName, key: ca.key, mountPath: OBJECT_STORE_CA_DIR });
+      env.push({ name: "AWS_CA_BUNDLE", value: `${OBJECT_STORE_CA_DIR}/ca.crt` });
+      if (ca.ready !== undefined) ready.push(ca.ready);
+    }
     const envFrom = identity.kind === WorkloadIdentityKind.KUBERNETES_SECRET ? [{ secretRef: { name: identity.credentialsSecretName } }] : undefined;
 
     this.storeConfig = new SecretV1(this, "StoreConfig", {
@@ -308,10 +362,14 @@ export class FeatureStore extends Construct {
       schedule,
       featureStoreYaml: jobYaml,
       env: env as any[],
+      // The job talks to the same stores as the servers: it trusts the same CAs.
+      caMounts,
+      dependsOn: ready,
     }).cronJob;
 
     const tls = props.tlsSecretName === undefined ? { disable: true } : { secretRef: { name: props.tlsSecretName } };
-    const server = { env: env.length > 0 ? env : undefined, envFrom, tls };
+    // The materialization CronJob runs its commands in these server containers, so it sees the same mounts.
+    const server = { env: env.length > 0 ? env : undefined, envFrom, tls, volumeMounts: volumeMounts.length > 0 ? volumeMounts : undefined };
     this.resource = new CustomResource(this, "Resource", {
       connection: props.connection,
       manifest: {
@@ -326,6 +384,7 @@ export class FeatureStore extends Construct {
           cronJob: { suspend: true },
           services: {
             securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+            volumes: volumes.length > 0 ? volumes : undefined,
             offlineStore: { persistence: offlineBinding.persistence, server },
             onlineStore: {
               persistence: { store: { type: "redis", secretRef: { name: `${this.serviceAccountName}-stores` } } },
@@ -340,7 +399,8 @@ export class FeatureStore extends Construct {
         },
       },
     });
-    this.resource.resource.node.addDependency(this.storeConfig);
+    // depends_on (construct-tree dependencies do not reach Terraform): the settings Secret and the CA copies first.
+    this.resource.resource.dependsOn = [...(this.resource.resource.dependsOn ?? []), this.storeConfig.fqn, ...ready.map((r) => r.fqn)];
     // Apply after the stack that checks the operator's CRD.
     const stack = TerraformStack.of(this);
     const operatorStack = TerraformStack.of(props.operator);

@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
+import { trustedCaMount } from "../core/ca-trust";
 import { IWorkloadIdentity, WorkloadIdentityKind } from "../core/cluster";
 import { ClusterConnection } from "../core/connection";
 import { DatabaseEngine, IDatabase, SecretKind } from "../core/database";
@@ -15,6 +16,8 @@ const LABEL_STUDIO_IMAGE_TAG = "1.23.0";
 const QUANTITY = /^([1-9][0-9]*|[0-9]+\.[0-9]+)(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/;
 /** A key prefix: no leading '/', ends with '/', no wildcards or `..`. */
 const PREFIX = /^(?!\/)(?!.*\/\/)(?!.*\.\.)[A-Za-z0-9_.=\/-]*\/$/;
+/** Where the app container sees the object store's CA certificate (a private CA such as SeaweedFS's). */
+const OBJECT_STORE_CA_DIR = "/etc/strata/object-store-ca";
 
 /** Ingress for Label Studio: only with TLS. */
 export interface LabelStudioIngress {
@@ -279,6 +282,17 @@ export class LabelStudio extends Construct {
 
     this.namespace = namespace;
     this.storageUri = `${store.uri}/${prefix}`;
+    // A store signed by a private CA: a copy of its certificate in this namespace, mounted in the app
+    // container; boto3 (Label Studio's S3 storage) verifies the endpoint with AWS_CA_BUNDLE.
+    const ca = store.kind === ObjectStoreKind.S3_COMPATIBLE && store.caCertificate !== undefined ? trustedCaMount(this, props.connection, store.caCertificate, namespace) : undefined;
+    const caValues =
+      ca === undefined
+        ? {}
+        : {
+            extraVolumes: [{ name: "strata-object-store-ca", secret: { secretName: ca.secretName, items: [{ key: ca.key, path: "ca.crt" }] } }],
+            extraVolumeMounts: [{ name: "strata-object-store-ca", mountPath: OBJECT_STORE_CA_DIR, readOnly: true }],
+            extraEnvironmentVars: { AWS_CA_BUNDLE: `${OBJECT_STORE_CA_DIR}/ca.crt` },
+          };
     this.serviceAccount = props.connection.addServiceAccount(identity, { automountToken: false });
     // The "restricted" Pod Security level: non-root, no privilege escalation, every capability
     // dropped, the runtime's default seccomp profile. The chart's defaults list only `enabled`,
@@ -326,6 +340,7 @@ export class LabelStudio extends Construct {
           podSecurityContext: { enabled: true, fsGroup: 1001, seccompProfile },
           containerSecurityContext: securityContext,
           rbac: { create: false },
+          ...caValues,
           service: { type: "ClusterIP" },
           ingress:
             ingress === undefined
@@ -345,7 +360,7 @@ export class LabelStudio extends Construct {
         redis: { enabled: false },
       },
     });
-    this.chart.release.dependsOn = [...(this.chart.release.dependsOn ?? []), this.serviceAccount.fqn];
+    this.chart.release.dependsOn = [...(this.chart.release.dependsOn ?? []), this.serviceAccount.fqn, ...(ca?.ready ? [ca.ready.fqn] : [])];
   }
 }
 

@@ -6,7 +6,8 @@ import { ClusterConnection, PodSecurityLevel } from "../core/connection";
 import { HelmChart, PinnedChart } from "../core/helm-chart";
 import { MANAGED_BY_LABELS } from "../core/labels";
 import { NamingRule, validateName } from "../core/naming";
-import { S3CompatibleBucket } from "../core/object-store";
+import { CertManager } from "../core/cert-manager";
+import { CaCertificateSecret, S3CompatibleBucket } from "../core/object-store";
 import { Scheduling } from "../core/scheduling";
 import {
   invalid,
@@ -142,6 +143,18 @@ export interface SeaweedFsObjectStoreProps {
    */
   readonly tlsSecretName?: string;
   /**
+   * Name of the Secret in `namespace` holding the certificate of the CA that signed
+   * `tlsSecretName` (required with it): clients in other namespaces get a copy of only this
+   * certificate (see `CaCertificateCopy`). It may be the TLS Secret itself when that has a `ca.crt`.
+   * @default - with `tlsSecretName`: none (required); otherwise the chart's CA Secret `seaweedfs-ca-cert`
+   */
+  readonly tlsCaSecretName?: string;
+  /**
+   * Data key of the PEM CA certificate in `tlsCaSecretName`.
+   * @default "ca.crt"
+   */
+  readonly tlsCaSecretKey?: string;
+  /**
    * Serve the S3 API over plain HTTP only (port 8333) and skip the chart's mTLS between
    * components (which needs cert-manager). Credentials and data then cross the network unencrypted.
    * @default false
@@ -171,7 +184,9 @@ const STORAGE_SIZE = /^[1-9][0-9]{0,6}(Mi|Gi|Ti)$/;
  *
  * Secure by default: S3 authentication on, identities from a Secret you create (no keys in
  * Terraform state); HTTPS on port 8443 with the chart's mTLS between components (needs
- * cert-manager in the cluster); master, filer and volume data on persistent volumes of
+ * cert-manager: a `core.CertManager` on the cluster, checked at synth; clients trust the CA
+ * through `caCertificate`, copied into their namespaces without the CA key passing through
+ * Terraform); master, filer and volume data on persistent volumes of
  * `storageClassName` (no host paths); volumes replicated on two servers (`001`); pods non-root
  * under the restricted Pod Security Standard, with requests and memory limits, on CPU nodes; the
  * namespace closed to other namespaces except `clientNamespaces` on the HTTPS port.
@@ -180,8 +195,10 @@ const STORAGE_SIZE = /^[1-9][0-9]{0,6}(Mi|Gi|Ti)$/;
  * lake and other layers.
  *
  * @example
+ * const connection = cluster.connect(platform, "Conn");
+ * new CertManager(platform, "CertManager", { connection });
  * const store = new SeaweedFsObjectStore(platform, "Store", {
- *   connection: cluster.connect(platform, "Conn"),
+ *   connection,
  *   s3ConfigSecretName: "seaweedfs-s3-identities",
  *   storageClassName: "local-nvme",
  *   clientNamespaces: ["training", "feast"],
@@ -202,6 +219,11 @@ export class SeaweedFsObjectStore extends Construct {
   public readonly endpoint: string;
   /** The volume replication setting (`XYZ`). */
   public readonly replication: string;
+  /**
+   * The CA certificate clients verify the S3 gateway with: the chart's cert-manager CA Secret
+   * (`seaweedfs-ca-cert`, key `ca.crt`), or `tlsCaSecretName`. Undefined with `allowInsecureHttp`.
+   */
+  public readonly caCertificate?: CaCertificateSecret;
   private readonly insecure: boolean;
   private readonly bucketNames = new Map<string, string>();
 
@@ -217,6 +239,26 @@ export class SeaweedFsObjectStore extends Construct {
     const insecure = props.allowInsecureHttp === true;
     if (insecure && props.tlsSecretName !== undefined) {
       invalid(this, "tlsSecretName", props.tlsSecretName, "does not apply with allowInsecureHttp: true (the gateway then serves plain HTTP only)");
+    }
+    if (props.tlsCaSecretName !== undefined) {
+      validateName(this, "tlsCaSecretName", props.tlsCaSecretName, NamingRule.DNS1123_SUBDOMAIN);
+      if (props.tlsSecretName === undefined) {
+        invalid(this, "tlsCaSecretName", props.tlsCaSecretName, "only applies with tlsSecretName (the chart's own certificate is signed by its CA Secret seaweedfs-ca-cert)");
+      }
+    } else if (props.tlsSecretName !== undefined) {
+      invalid(
+        this,
+        "tlsCaSecretName",
+        undefined,
+        "is required with tlsSecretName: name the Secret (in the store's namespace) with the certificate of the CA that signed it, so clients can verify the gateway",
+      );
+    }
+    if (props.tlsCaSecretKey !== undefined) {
+      if (props.tlsCaSecretName === undefined) invalid(this, "tlsCaSecretKey", props.tlsCaSecretKey, "needs tlsCaSecretName");
+      const key: unknown = props.tlsCaSecretKey;
+      if (!isUnresolved(key) && (typeof key !== "string" || !/^[-._a-zA-Z0-9]{1,253}$/.test(key))) {
+        invalid(this, "tlsCaSecretKey", key, "must be a Secret data key: letters, digits, '-', '_' or '.'");
+      }
     }
     validateInteger(this, "timeoutSeconds", props.timeoutSeconds, 1, 86400);
     const volumeReplicas = props.volumeReplicas ?? 3;
@@ -390,6 +432,21 @@ export class SeaweedFsObjectStore extends Construct {
       values,
       timeoutSeconds: props.timeoutSeconds,
     });
+    if (!insecure) {
+      // The chart's certificates (its CA, the gateway's, the components' mTLS) are cert-manager resources.
+      CertManager.require(
+        this,
+        props.connection,
+        "SeaweedFsObjectStore with TLS (the chart issues its certificates with cert-manager; or set allowInsecureHttp: true)",
+        this.chart.release,
+      );
+      this.caCertificate = {
+        secretName: props.tlsCaSecretName ?? `${RELEASE_NAME}-ca-cert`,
+        namespace,
+        key: props.tlsCaSecretKey ?? "ca.crt",
+        readyAfter: this.chart.release,
+      };
+    }
 
     if (clients.length > 0) {
       new NetworkPolicyV1(this, "S3Clients", {
@@ -422,6 +479,7 @@ export class SeaweedFsObjectStore extends Construct {
       bucketName,
       endpoint: this.endpoint,
       allowInsecureHttp: this.insecure ? true : undefined,
+      caCertificate: this.caCertificate,
     });
     if (!isUnresolved(bucketName)) {
       const first = this.bucketNames.get(bucketName);

@@ -3,6 +3,7 @@ import { RoleV1 } from "@cdktf/provider-kubernetes/lib/role-v1";
 import { RoleBindingV1 } from "@cdktf/provider-kubernetes/lib/role-binding-v1";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import { CapacityType, IWorkloadIdentity, NodePoolInfo, NodePoolPurpose, Toleration, WorkloadIdentityKind } from "../core/cluster";
+import { trustedCaMount } from "../core/ca-trust";
 import { ClusterConnection } from "../core/connection";
 import { CustomResource } from "../core/custom-resource";
 import { MANAGED_BY_LABELS } from "../core/labels";
@@ -187,6 +188,24 @@ const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "
 const DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
 /** Keys of the Spark configuration that Strata sets. */
 const STRATA_CONF_PREFIX = "spark.strata.";
+/** Where driver and executors see the object store's CA certificate and the JVM truststore built from it. */
+const CA_DIR = "/etc/strata/object-store-ca";
+const TRUSTSTORE_DIR = "/opt/strata/truststore";
+/** Password of the generated truststore: the JDK's default (a truststore holds only public certificates). */
+const TRUSTSTORE_PASSWORD = "changeit";
+/**
+ * Builds the JVM truststore: the image's default `cacerts` plus the store's CA. Assumes the image
+ * has `/bin/sh`, `java` and `keytool` (the apache/spark images, on Eclipse Temurin, do). No `$` + `{`
+ * sequence: Terraform would read it as an interpolation.
+ */
+const TRUSTSTORE_SCRIPT = [
+  "set -e",
+  "src=$JAVA_HOME/lib/security/cacerts",
+  'if [ ! -f "$src" ]; then src=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")/lib/security/cacerts; fi',
+  `cp "$src" ${TRUSTSTORE_DIR}/cacerts`,
+  `chmod u+w ${TRUSTSTORE_DIR}/cacerts`,
+  `keytool -importcert -noprompt -alias strata-object-store-ca -file ${CA_DIR}/ca.crt -keystore ${TRUSTSTORE_DIR}/cacerts -storepass ${TRUSTSTORE_PASSWORD}`,
+].join("\n");
 
 /**
  * A batch transformation on the cluster with the Kubeflow Spark operator: a `SparkApplication`
@@ -360,8 +379,19 @@ export class SparkJob extends Construct {
           "put aws-java-sdk-bundle >= 1.12.746 in the image, use Spark 4 (hadoop-aws 3.4, SDK v2), or use IRSA (see docs/data.md, \"Spark and EKS Pod Identity\")",
       );
     }
+    // A private CA (SeaweedFS's cert-manager CA): a copy of its certificate in the job's namespace,
+    // imported into a JVM truststore by an init container, used by driver and executors.
+    const ca = compatible.map((s) => s.caCertificate).find((c) => c !== undefined);
+    const caMount = ca === undefined ? undefined : trustedCaMount(this, connection, ca, identity.namespace);
+    const userConf = { ...(props.sparkConf ?? {}) };
+    if (caMount !== undefined) {
+      const trust = `-Djavax.net.ssl.trustStore=${TRUSTSTORE_DIR}/cacerts -Djavax.net.ssl.trustStoreType=PKCS12 -Djavax.net.ssl.trustStorePassword=${TRUSTSTORE_PASSWORD}`;
+      for (const key of ["spark.driver.extraJavaOptions", "spark.executor.extraJavaOptions"]) {
+        userConf[key] = userConf[key] === undefined ? trust : `${userConf[key]} ${trust}`;
+      }
+    }
     const sparkConf: { [key: string]: string } = {
-      ...(props.sparkConf ?? {}),
+      ...userConf,
       ...storageConf(identity, props.sparkVersion, compatible[0]),
       "spark.strata.input.uri": this.inputUri,
       "spark.strata.output.uri": this.outputUri,
@@ -399,6 +429,26 @@ export class SparkJob extends Construct {
     const podSecurityContext = { runAsNonRoot: true, runAsUser, runAsGroup: runAsUser, fsGroup: runAsUser, seccompProfile: { type: "RuntimeDefault" } };
     const securityContext = { runAsNonRoot: true, allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ["ALL"] } };
     const labels = { ...MANAGED_BY_LABELS, "strata.io/spark-job": name };
+    const caVolumeMounts = [
+      { name: "strata-object-store-ca", mountPath: CA_DIR, readOnly: true },
+      { name: "strata-truststore", mountPath: TRUSTSTORE_DIR },
+    ];
+    const caPod =
+      caMount === undefined
+        ? {}
+        : {
+            volumeMounts: caVolumeMounts,
+            initContainers: [
+              {
+                name: "strata-truststore",
+                image: props.image,
+                command: ["/bin/sh", "-c", TRUSTSTORE_SCRIPT],
+                securityContext,
+                resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+                volumeMounts: caVolumeMounts,
+              },
+            ],
+          };
     const pod = (cores: number, memory: string, affinity: object, tolerations: Toleration[]) => ({
       cores,
       coreLimit: String(cores),
@@ -410,6 +460,7 @@ export class SparkJob extends Construct {
       affinity,
       tolerations: tolerations.length > 0 ? tolerations : undefined,
       envFrom,
+      ...caPod,
     });
     const spec: Record<string, any> = {
       type,
@@ -438,6 +489,12 @@ export class SparkJob extends Construct {
       },
     };
     if (type === SparkApplicationType.PYTHON) spec.pythonVersion = "3";
+    if (caMount !== undefined) {
+      spec.volumes = [
+        { name: "strata-object-store-ca", secret: { secretName: caMount.secretName, items: [{ key: caMount.key, path: "ca.crt" }] } },
+        { name: "strata-truststore", emptyDir: { sizeLimit: "16Mi" } },
+      ];
+    }
 
     const metadata = { name, namespace, labels: { ...MANAGED_BY_LABELS } };
     const manifest =
@@ -462,7 +519,7 @@ export class SparkJob extends Construct {
             },
           };
     this.resource = new CustomResource(this, "Resource", { connection, manifest });
-    this.resource.resource.dependsOn = [this.serviceAccount.fqn, role.fqn];
+    this.resource.resource.dependsOn = [this.serviceAccount.fqn, role.fqn, ...(caMount?.ready ? [caMount.ready.fqn] : [])];
     this.name = name;
     this.namespace = namespace;
   }

@@ -6,6 +6,7 @@ import { SecretKind, SecretReference } from "../core/database";
 import { validateKubernetesSecret } from "../core/database-internal";
 import { HelmChart, PinnedChart } from "../core/helm-chart";
 import { NamingRule, validateName } from "../core/naming";
+import { CaCertificateSecret } from "../core/object-store";
 import { invalid, isUnresolved, validateBoolean, validateNamespaceName, warning } from "../core/validation";
 
 /** Valkey server version the pinned chart (0.11.0) ships; pinned explicitly as the image tag. */
@@ -84,6 +85,11 @@ export class ValkeyOnlineStore extends Construct implements ICache {
   public readonly authSecret?: SecretReference;
   /** Namespace of the server. */
   public readonly namespace: string;
+  /**
+   * The CA certificate clients verify the server with: key `ca.crt` of `tlsSecretName` (clients in
+   * other namespaces get a copy of only that key). Undefined without TLS.
+   */
+  public readonly caCertificate?: CaCertificateSecret;
   /** The Helm release. */
   public readonly chart: HelmChart;
 
@@ -144,6 +150,9 @@ export class ValkeyOnlineStore extends Construct implements ICache {
         ...(props.tlsSecretName === undefined ? {} : { tls: { enabled: true, existingSecret: props.tlsSecretName } }),
       },
     });
+    if (props.tlsSecretName !== undefined) {
+      this.caCertificate = { secretName: props.tlsSecretName, namespace: props.namespace, key: "ca.crt", readyAfter: this.chart.release };
+    }
   }
 
   /** `rediss://<host>:6379` (`redis://` without TLS). */

@@ -250,6 +250,25 @@ describe("GcsBucketReference", () => {
 });
 
 describe("S3CompatibleBucket", () => {
+  describe("caCertificate (a private CA)", () => {
+    const endpoint = "https://seaweedfs-s3.seaweedfs.svc:8443";
+    test("is exposed for consumers; absent by default", () => {
+      const ca = { secretName: "seaweedfs-ca-cert", namespace: "seaweedfs", key: "ca.crt" };
+      expect(new S3CompatibleBucket(bareStack(), "Lake", { bucketName: "ml-lake", endpoint, caCertificate: ca }).caCertificate).toBe(ca);
+      expect(new S3CompatibleBucket(bareStack(), "Lake", { bucketName: "ml-lake", endpoint }).caCertificate).toBeUndefined();
+    });
+    const cases: [string, object, string][] = [
+      ["with a plain http endpoint", { endpoint: "http://minio:9000", allowInsecureHttp: true, caCertificate: { secretName: "ca", namespace: "minio" } }, 'Lake: invalid caCertificate "ca": does not apply to a plain http:// endpoint'],
+      ["not an object", { caCertificate: "ca" }, 'Lake: invalid caCertificate "ca": must be a CaCertificateSecret ({ secretName, namespace, key? })'],
+      ["bad Secret name", { caCertificate: { secretName: "My CA", namespace: "minio" } }, 'Lake: invalid caCertificate.secretName "My CA": must be a DNS-1123 subdomain'],
+      ["bad namespace", { caCertificate: { secretName: "ca", namespace: "Minio" } }, 'Lake: invalid caCertificate.namespace "Minio"'],
+      ["bad key", { caCertificate: { secretName: "ca", namespace: "minio", key: "a b" } }, 'Lake: invalid caCertificate.key "a b": must be a Secret data key'],
+    ];
+    test.each(cases)("rejects a CA %s", (_n, props, message) => {
+      expect(() => new S3CompatibleBucket(bareStack(), "Lake", { bucketName: "ml-lake", endpoint, ...props } as any)).toThrow(message);
+    });
+  });
+
   const endpoint = "https://minio.storage.svc:9000";
 
   it("exposes kind, name, URI and endpoint", () => {

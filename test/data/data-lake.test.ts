@@ -1,5 +1,5 @@
 import { WorkloadIdentityKind } from "../../lib/core/cluster";
-import { S3BucketReference } from "../../lib/core/object-store";
+import { S3BucketReference, S3CompatibleBucket } from "../../lib/core/object-store";
 import { DataLakeZone, LakeLayout, LakeZone, S3DataLake } from "../../lib/data";
 import { FakeIdentity } from "../support/fake-identity";
 import { awsStack, bareStack, resourcesOfType, synthJson } from "../support/synth";
@@ -54,6 +54,16 @@ describe("DataLakeZone", () => {
     const identity = new FakeIdentity(stack, "Id", WorkloadIdentityKind.AWS_IAM_ROLE);
     return { stack, zone, identity };
   };
+
+  it("carries the underlying store's endpoint and private CA certificate", () => {
+    const stack = bareStack();
+    const caCertificate = { secretName: "seaweedfs-ca-cert", namespace: "seaweedfs" };
+    const store = new S3CompatibleBucket(stack, "Bucket", { bucketName: "lake", endpoint: "https://seaweedfs-s3.seaweedfs.svc:8443", caCertificate });
+    const zone = new DataLakeZone(stack, "Raw", { store, zone: LakeZone.RAW, prefix: "raw/" });
+    expect(zone.endpoint).toBe("https://seaweedfs-s3.seaweedfs.svc:8443");
+    expect(zone.caCertificate).toBe(caCertificate);
+    expect(setup().zone.caCertificate).toBeUndefined();
+  });
 
   it("joins the zone prefix and the grant prefix; delete only when asked", () => {
     const { stack, zone, identity } = setup();

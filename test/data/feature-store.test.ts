@@ -9,6 +9,7 @@ import { ClusterConnection } from "../../lib/core/connection";
 import { DatabaseEngine, ExistingDatabase, RdsDatabaseReference } from "../../lib/core/database";
 import { GcsBucketReference, S3BucketReference, S3CompatibleBucket } from "../../lib/core/object-store";
 import { FeastOperator } from "../../lib/data/feature-store-operator";
+import { MemorystoreOnlineStore } from "../../lib/data/memorystore-online-store";
 import { FeatureStore, FeatureStoreProps } from "../../lib/data/feature-store";
 import { OfflineStore } from "../../lib/data/feast-offline-store";
 import { ValkeyOnlineStore } from "../../lib/data/valkey";
@@ -37,13 +38,13 @@ function stacks(app: App, infra: TerraformStack, cluster: EksCluster | ExistingC
 }
 
 /** On-prem: SeaweedFS-style S3-compatible lake, Valkey in the cluster. */
-function onPrem(overrides: Partial<FeatureStoreProps> = {}) {
+function onPrem(overrides: Partial<FeatureStoreProps> = {}, lakeProps: { caCertificate?: { secretName: string; namespace: string } } = {}) {
   const app = testApp();
   const infra = bareStack(app, "infra");
   const cluster = new ExistingCluster(infra, "Cluster", { clusterName: "dc1", kubeconfigContext: "dc1-admin" });
   const e = stacks(app, infra, cluster);
   e.platformConn.addNamespace("feast");
-  const lake = new S3CompatibleBucket(infra, "Lake", { bucketName: "ml-lake", endpoint: "https://s3.storage.svc:8333" });
+  const lake = new S3CompatibleBucket(infra, "Lake", { bucketName: "ml-lake", endpoint: "https://s3.storage.svc:8333", ...lakeProps });
   const valkey = new ValkeyOnlineStore(e.platform, "Valkey", {
     connection: e.platformConn,
     namespace: "feast",
@@ -183,7 +184,106 @@ describe("FeatureStore", () => {
   test("the store settings Secret carries no password: ${VAR} placeholders, TLS on", () => {
     const e = onPrem();
     expect(storeConfig(e.workloads)).toEqual({
-      redis: 'redis_type: redis\nconnection_string: "valkey.feast.svc.cluster.local:6379,password=${STRATA_ONLINE_STORE_PASSWORD},ssl=true"\n',
+      redis:
+        'redis_type: redis\nconnection_string: "valkey.feast.svc.cluster.local:6379,password=${STRATA_ONLINE_STORE_PASSWORD},' +
+        'ssl=true,ssl_cert_reqs=required,ssl_check_hostname=true,ssl_ca_certs=/etc/strata/online-store-ca/ca.crt"\n',
+    });
+  });
+
+  describe("TLS trust of the stores", () => {
+    const servers = (m: any) => [m.spec.services.offlineStore.server, m.spec.services.onlineStore.server, m.spec.services.registry.local.server];
+
+    test("Valkey in the Feast namespace: only the ca.crt item of its TLS Secret is mounted, and redis-py verifies with it", () => {
+      const e = onPrem();
+      const m = featureStore(e.workloads);
+      expect(m.spec.services.volumes).toEqual([{ name: "strata-online-store-ca", secret: { secretName: "valkey-tls", items: [{ key: "ca.crt", path: "ca.crt" }] } }]);
+      for (const server of servers(m)) {
+        expect(server.volumeMounts).toEqual([{ name: "strata-online-store-ca", mountPath: "/etc/strata/online-store-ca", readOnly: true }]);
+      }
+      expect(e.valkey.caCertificate).toMatchObject({ secretName: "valkey-tls", namespace: "feast", key: "ca.crt" });
+    });
+
+    test("Valkey in another namespace: a copy of its CA certificate in the Feast namespace", () => {
+      const app = testApp();
+      const infra = bareStack(app, "infra");
+      const cluster = new ExistingCluster(infra, "Cluster", { clusterName: "dc1", kubeconfigContext: "dc1-admin" });
+      const e = stacks(app, infra, cluster);
+      const lake = new S3CompatibleBucket(infra, "Lake", { bucketName: "ml-lake", endpoint: "https://s3.storage.svc:8333" });
+      const valkey = new ValkeyOnlineStore(e.platform, "Valkey", { connection: e.platformConn, namespace: "cache", authSecretName: "valkey-users", tlsSecretName: "valkey-tls" });
+      const identity = cluster.addWorkloadIdentity("Feast", { namespace: "feast", serviceAccountName: "feast-ml" });
+      const materializationIdentity = cluster.addWorkloadIdentity("FeastJob", { namespace: "feast", serviceAccountName: "feast-ml-materialize" });
+      new FeatureStore(e.workloads, "Features", {
+        connection: e.conn, operator: e.operator, namespace: "feast", name: "ml", feastProject: "ml", identity, materializationIdentity,
+        offlineStore: OfflineStore.lake(lake), onlineStore: valkey, onlineStorePasswordSecretName: "valkey-users", tlsSecretName: "feast-tls",
+      });
+      const json = synthJson(e.workloads);
+      const copy = (Object.values(resourcesOfType(json, "kubernetes_secret_v1")) as any[]).find((x) => x.metadata.name.startsWith("strata-ca-"));
+      expect(copy.metadata).toMatchObject({ name: "strata-ca-cache-valkey-tls", namespace: "feast" });
+      const m = featureStore(e.workloads);
+      expect(m.spec.services.volumes[0].secret).toEqual({ secretName: "strata-ca-cache-valkey-tls", items: [{ key: "ca.crt", path: "ca.crt" }] });
+      // The materialization job connects to the same Valkey: it mounts the same CA and waits for the copy.
+      const job = (Object.values(resourcesOfType(json, "kubernetes_cron_job_v1")) as any[]).find((x) => x.metadata.name === "feast-ml-materialize");
+      const pod = job.spec.job_template.spec.template.spec;
+      expect(pod.volume).toContainEqual({ name: "strata-online-store-ca", secret: { secret_name: "strata-ca-cache-valkey-tls", items: [{ key: "ca.crt", path: "ca.crt" }] } });
+      expect(pod.container[0].volume_mount).toContainEqual(expect.objectContaining({ name: "strata-online-store-ca", read_only: true }));
+      expect(job.depends_on.some((d: string) => d.startsWith("kubernetes_job_v1."))).toBe(true);
+      // The Valkey release is in the platform stack: the workloads stack (and its copy) apply after it.
+      expect(e.workloads.dependencies).toContain(e.platform);
+    });
+
+    test("an object store signed by a private CA: a copy of ca.crt, mounted, AWS_CA_BUNDLE set, the CR waits for the copy", () => {
+      const e = onPrem({}, { caCertificate: { secretName: "seaweedfs-ca-cert", namespace: "seaweedfs" } });
+      const json = synthJson(e.workloads);
+      const m = featureStore(e.workloads);
+      expect(m.spec.services.volumes).toContainEqual({
+        name: "strata-object-store-ca",
+        secret: { secretName: "strata-ca-seaweedfs-seaweedfs-ca-cert", items: [{ key: "ca.crt", path: "ca.crt" }] },
+      });
+      for (const server of servers(m)) {
+        expect(server.volumeMounts).toContainEqual({ name: "strata-object-store-ca", mountPath: "/etc/strata/object-store-ca", readOnly: true });
+        expect(server.env).toContainEqual({ name: "AWS_CA_BUNDLE", value: "/etc/strata/object-store-ca/ca.crt" });
+      }
+      const cr = Object.values(resourcesOfType(json, "kubernetes_manifest"))[0] as any;
+      expect(JSON.stringify(cr.depends_on)).toMatch(/kubernetes_job_v1\.Features_CaCopy-[0-9a-f]{8}_FirstCopy/);
+      expect(JSON.stringify(cr.depends_on)).toMatch(/kubernetes_secret_v1\.Features_StoreConfig/);
+      // The CA Secret is never read by Terraform.
+      expect(json.data ?? {}).toEqual({});
+    });
+
+    test("ElastiCache: chain and host name verified against the image's public CA bundle, nothing mounted", () => {
+      const e = aws();
+      expect(storeConfig(e.workloads).redis).toContain(",ssl=true,ssl_cert_reqs=required,ssl_check_hostname=true\"");
+      expect(storeConfig(e.workloads).redis).not.toContain("ssl_ca_certs");
+      expect(featureStore(e.workloads).spec.services.volumes).toBeUndefined();
+    });
+
+    test("Memorystore: its server CA certificate (public) in a Secret of the Feast namespace, mounted and named in ssl_ca_certs", () => {
+      const app = testApp();
+      const infra = bareStack(app, "infra");
+      const cluster = new ExistingCluster(infra, "Cluster", { clusterName: "dc1", kubeconfigContext: "dc1-admin" });
+      const e = stacks(app, infra, cluster);
+      const lake = new GcsBucketReference(infra, "Lake", { bucketName: "acme-ml-lake" });
+      const identity = new FakeIdentity(infra, "Feast", WorkloadIdentityKind.GCP_SERVICE_ACCOUNT, "feast", "feast-ml");
+      const materializationIdentity = new FakeIdentity(infra, "FeastJob", WorkloadIdentityKind.GCP_SERVICE_ACCOUNT, "feast", "feast-ml-materialize");
+      const redis = new MemorystoreOnlineStore(infra, "Redis", {
+        project: "ml-prod", region: "us-central1", instanceName: "feast-online",
+        authorizedNetwork: "projects/ml-prod/global/networks/ml", kmsKeyName: "projects/ml-prod/locations/us-central1/keyRings/data/cryptoKeys/redis",
+      });
+      new FeatureStore(e.workloads, "Features", {
+        connection: e.conn, operator: e.operator, namespace: "feast", name: "ml", feastProject: "ml", identity, materializationIdentity,
+        offlineStore: OfflineStore.lake(lake), onlineStore: redis, onlineStorePasswordSecretName: "feast-redis", tlsSecretName: "feast-tls",
+      });
+      prepareApp(app);
+      const json = synthJson(e.workloads);
+      const ca = (Object.values(resourcesOfType(json, "kubernetes_secret_v1")) as any[]).find((x) => x.metadata.name === "feast-ml-online-store-ca");
+      expect(ca.metadata.namespace).toBe("feast");
+      expect(ca.data["ca.crt"]).toMatch(/terraform_remote_state/);
+      const config = storeConfig(e.workloads).redis;
+      expect(config).toContain(",ssl=true,ssl_cert_reqs=required,ssl_ca_certs=/etc/strata/online-store-ca/ca.crt\"");
+      expect(config).not.toContain("ssl_check_hostname");
+      const m = featureStore(e.workloads);
+      expect(m.spec.services.volumes).toEqual([{ name: "strata-online-store-ca", secret: { secretName: "feast-ml-online-store-ca", items: [{ key: "ca.crt", path: "ca.crt" }] } }]);
+      expect(validateStackManifests(Testing.synth(e.workloads)).flatMap((r) => r.errors)).toEqual([]);
     });
   });
 
@@ -221,6 +321,8 @@ describe("FeatureStore", () => {
     expect(pod.volume).toEqual([
       { name: "config", secret: { secret_name: "feast-ml-materialize", default_mode: "0440" } },
       { name: "tmp", empty_dir: { size_limit: "2Gi" } },
+      // The job connects to the same TLS Valkey as the servers: it verifies it with the same CA.
+      { name: "strata-online-store-ca", secret: { secret_name: "valkey-tls", items: [{ key: "ca.crt", path: "ca.crt" }] } },
     ]);
     const custom = onPrem({ materializationSchedule: "*/15 * * * *" });
     expect(onlyResource(synthJson(custom.workloads), "kubernetes_cron_job_v1").spec.schedule).toBe("*/15 * * * *");
@@ -231,7 +333,7 @@ describe("FeatureStore", () => {
     expect(secretData(e.workloads, "feast-ml-materialize")["feature_store.yaml"]).toBe(
       "project: ml_features\nprovider: local\n" +
         "registry:\n  path: s3://ml-lake/registry/registry.db\n  cache_ttl_seconds: 60\n" +
-        'online_store:\n  type: redis\n  redis_type: redis\n  connection_string: "valkey.feast.svc.cluster.local:6379,password=${STRATA_ONLINE_STORE_PASSWORD},ssl=true"\n' +
+        'online_store:\n  type: redis\n  redis_type: redis\n  connection_string: "valkey.feast.svc.cluster.local:6379,password=${STRATA_ONLINE_STORE_PASSWORD},ssl=true,ssl_cert_reqs=required,ssl_check_hostname=true,ssl_ca_certs=/etc/strata/online-store-ca/ca.crt"\n' +
         "offline_store:\n  type: file\n" +
         "entity_key_serialization_version: 3\n",
     );
@@ -489,7 +591,12 @@ describe("FeatureStore", () => {
 
   describeConformance("custom resources", () => {
     test("the FeatureStore passes the strict feast.dev/v1 schema (on-prem, AWS, plaintext)", () => {
-      for (const e of [onPrem(), aws(), onPrem({ tlsSecretName: undefined, allowPlaintext: true })]) {
+      for (const e of [
+        onPrem(),
+        aws(),
+        onPrem({ tlsSecretName: undefined, allowPlaintext: true }),
+        onPrem({}, { caCertificate: { secretName: "seaweedfs-ca-cert", namespace: "seaweedfs" } }),
+      ]) {
         const results = validateStackManifests(Testing.synth(e.workloads));
         expect(results).toHaveLength(1);
         expect(results.filter((r) => r.errors.length > 0)).toEqual([]);

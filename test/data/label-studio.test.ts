@@ -36,12 +36,16 @@ function aws(overrides: Partial<LabelStudioProps> = {}) {
 }
 
 /** An existing cluster, the in-cluster S3-compatible store (a raw zone prefix) and an existing database. */
-function onPrem(overrides: Partial<LabelStudioProps> = {}, dbOptions: { secretNamespace?: string; tls?: boolean } = {}) {
+function onPrem(
+  overrides: Partial<LabelStudioProps> = {},
+  dbOptions: { secretNamespace?: string; tls?: boolean } = {},
+  caCertificate?: { secretName: string; namespace: string },
+) {
   const app = testApp();
   const infra = bareStack(app, "infra");
   const cluster = new ExistingCluster(infra, "Cluster", { clusterName: "dc1", kubeconfigContext: "dc1-admin" });
   const identity = cluster.addWorkloadIdentity("Labels", { namespace: "labeling", serviceAccountName: "label-studio" });
-  const bucket = new S3CompatibleBucket(infra, "Lake", { bucketName: "lake", endpoint: "https://s3.dc1.example.com" });
+  const bucket = new S3CompatibleBucket(infra, "Lake", { bucketName: "lake", endpoint: "https://s3.dc1.example.com", caCertificate });
   const zone = new DataLakeZone(infra, "Raw", { store: bucket, zone: LakeZone.RAW, prefix: "raw/" });
   const tls = dbOptions.tls ?? true;
   const database = new ExistingDatabase(infra, "Db", {
@@ -229,6 +233,28 @@ describe("LabelStudio", () => {
     expect(annotations(e.infra).join("\n")).toContain("raw/labels/");
   });
 
+  test("a store signed by a private CA: a copy of its certificate mounted in the app, AWS_CA_BUNDLE for boto3", () => {
+    const e = onPrem({}, {}, { secretName: "seaweedfs-ca-cert", namespace: "seaweedfs" });
+    const json = synthJson(e.platform);
+    const v = values(e.platform);
+    expect(v.app.extraVolumes).toEqual([
+      { name: "strata-object-store-ca", secret: { secretName: "strata-ca-seaweedfs-seaweedfs-ca-cert", items: [{ key: "ca.crt", path: "ca.crt" }] } },
+    ]);
+    expect(v.app.extraVolumeMounts).toEqual([{ name: "strata-object-store-ca", mountPath: "/etc/strata/object-store-ca", readOnly: true }]);
+    expect(v.app.extraEnvironmentVars).toEqual({ AWS_CA_BUNDLE: "/etc/strata/object-store-ca/ca.crt" });
+    const copy = onlyResource(json, "kubernetes_secret_v1");
+    expect(copy.metadata).toMatchObject({ name: "strata-ca-seaweedfs-seaweedfs-ca-cert", namespace: "labeling" });
+    const release = onlyResource(json, "helm_release");
+    expect(JSON.stringify(release.depends_on)).toMatch(/kubernetes_job_v1\.Labels_CaCopy-[0-9a-f]{8}_FirstCopy/);
+    expect(json.data ?? {}).toEqual({});
+  });
+
+  test("no private CA: no extra volumes", () => {
+    const v = values(onPrem().platform);
+    expect(v.app.extraVolumes).toBeUndefined();
+    expect(v.app.extraEnvironmentVars).toBeUndefined();
+  });
+
   test("plaintext database (explicitly allowed on the reference): sslmode disable", () => {
     const e = onPrem({ databaseCaSecretName: undefined }, { tls: false });
     expect(values(e.platform).global.pgConfig.ssl).toEqual({ pgSslMode: "disable" });
@@ -301,6 +327,8 @@ describeConformance("LabelStudio conformance", () => {
   test("every Helm value key exists in the chart defaults (AWS, on-prem, ingress, admin)", () => {
     expect(checkHelmReleases(synthJson(aws().platform), PINNED_CHART_VALUES)).toEqual([]);
     expect(checkHelmReleases(synthJson(onPrem().platform), PINNED_CHART_VALUES)).toEqual([]);
+    const privateCa = onPrem({}, {}, { secretName: "seaweedfs-ca-cert", namespace: "seaweedfs" });
+    expect(checkHelmReleases(synthJson(privateCa.platform), PINNED_CHART_VALUES)).toEqual([]);
     const full = aws({ ingress: { host: "labels.example.com", tlsSecretName: "labels-tls", className: "nginx" }, adminSecretName: "labels-admin" });
     expect(checkHelmReleases(synthJson(full.platform), PINNED_CHART_VALUES)).toEqual([]);
   });

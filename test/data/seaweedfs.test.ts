@@ -3,6 +3,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { App, TerraformStack, Testing } from "cdktf";
 import { CapacityType, NodePoolInfo, NodePoolPurpose, TaintEffect, WorkloadIdentityKind } from "../../lib/core/cluster";
+import { CertManager } from "../../lib/core/cert-manager";
 import { ClusterConnection } from "../../lib/core/connection";
 import { Gpu } from "../../lib/core/gpu";
 import { PinnedChart } from "../../lib/core/helm-chart";
@@ -116,10 +117,71 @@ describe("SeaweedFsObjectStore", () => {
     expect(Testing.synth(e.platform)).not.toMatch(/secretKey|accessKey/);
   });
 
-  test("tlsSecretName serves the user's certificate", () => {
+  test("tlsSecretName serves the user's certificate; clients trust tlsCaSecretName", () => {
     const e = env();
-    store(e, { tlsSecretName: "s3-tls" });
+    const s = store(e, { tlsSecretName: "s3-tls", tlsCaSecretName: "s3-ca", tlsCaSecretKey: "root.pem" });
     expect(values(e).s3.tlsSecret).toBe("s3-tls");
+    expect(s.caCertificate).toMatchObject({ secretName: "s3-ca", namespace: "seaweedfs", key: "root.pem" });
+    expect(s.bucket("Raw", "raw").caCertificate).toBe(s.caCertificate);
+  });
+
+  describe("TLS trust and cert-manager", () => {
+    test("the chart's CA Secret is the trust source of the store and its buckets, ready after the release", () => {
+      const e = env();
+      const s = store(e);
+      expect(s.caCertificate).toEqual({ secretName: "seaweedfs-ca-cert", namespace: "seaweedfs", key: "ca.crt", readyAfter: s.chart.release });
+      const bucket = s.bucket("Raw", "lake-raw");
+      expect(bucket.caCertificate).toEqual(s.caCertificate);
+    });
+
+    test("no trust source and no cert-manager requirement with allowInsecureHttp", () => {
+      const e = env();
+      const s = store(e, { allowInsecureHttp: true });
+      expect(s.caCertificate).toBeUndefined();
+      expect(s.bucket("Raw", "lake-raw").caCertificate).toBeUndefined();
+      expect(() => e.app.synth()).not.toThrow();
+    });
+
+    test("TLS without a CertManager on the cluster fails synth with the fix", () => {
+      const e = env();
+      store(e);
+      expect(() => e.app.synth()).toThrow(
+        'platform/Store: invalid connection "dc1": SeaweedFsObjectStore with TLS (the chart issues its certificates with cert-manager; or set allowInsecureHttp: true) ' +
+          'needs cert-manager on cluster "dc1", and no CertManager is installed on it; add new CertManager(platformStack, "CertManager", { connection })',
+      );
+    });
+
+    test("a CertManager on another cluster does not count", () => {
+      const e = env();
+      const other = new ExistingCluster(e.app.node.findChild("infra") as TerraformStack, "Other", { clusterName: "dc2", kubeconfigContext: "dc2" });
+      new CertManager(e.platform, "CertManager", { connection: other.connect(e.platform, "OtherConn", { alias: "dc2" }) });
+      store(e);
+      expect(() => e.app.synth()).toThrow('needs cert-manager on cluster "dc1"');
+    });
+
+    test.each([
+      ["before", true],
+      ["after", false],
+    ])("the store's release depends on cert-manager's in the same stack (CertManager created %s)", (_when, first) => {
+      const e = env();
+      let manager: CertManager | undefined;
+      if (first) manager = new CertManager(e.platform, "CertManager", { connection: e.conn });
+      const s = store(e);
+      if (!first) manager = new CertManager(e.platform, "CertManager", { connection: e.conn });
+      expect(s.chart.release.dependsOn).toContain(manager!.chart.release.fqn);
+      const json = synthJson(e.platform);
+      const release = Object.entries(resourcesOfType(json, "helm_release")).find(([, r]) => (r as any).chart === "seaweedfs")![1] as any;
+      expect(release.depends_on).toContain(`\${helm_release.${Object.keys(resourcesOfType(json, "helm_release")).find((k) => k.includes("CertManager"))}}`);
+      expect(() => e.app.synth()).not.toThrow();
+    });
+
+    test("cert-manager in an earlier stack: the store's stack depends on it", () => {
+      const e = env();
+      const base = bareStack(e.app, "base");
+      const manager = new CertManager(base, "CertManager", { connection: e.cluster.connect(base, "Conn") });
+      store(e);
+      expect(e.platform.dependencies).toContain(TerraformStack.of(manager));
+    });
   });
 
   test("allowInsecureHttp: plain HTTP endpoint, no mTLS, buckets accept http", () => {
@@ -282,7 +344,7 @@ describe("SeaweedFsObjectStore", () => {
     test("every value key exists in the chart defaults (or its documented dataDirs example)", () => {
       for (const [pools, props] of [
         [[], {}],
-        [[SYSTEM_POOL], { tlsSecretName: "s3-tls", clientNamespaces: ["training"] }],
+        [[SYSTEM_POOL], { tlsSecretName: "s3-tls", tlsCaSecretName: "s3-tls", clientNamespaces: ["training"] }],
         [[GENERAL_POOL], { allowInsecureHttp: true }],
       ] as [NodePoolInfo[], Partial<SeaweedFsObjectStoreProps>][]) {
         const e = env(pools);
@@ -339,6 +401,11 @@ describe("SeaweedFsObjectStore", () => {
       ["config secret bad", { s3ConfigSecretName: "My Secret" }, 'platform/Store: invalid s3ConfigSecretName "My Secret": must be a DNS-1123 subdomain'],
       ["tls secret bad", { tlsSecretName: "TLS" }, 'platform/Store: invalid tlsSecretName "TLS": must be a DNS-1123 subdomain'],
       ["tls secret with http", { allowInsecureHttp: true, tlsSecretName: "s3-tls" }, 'platform/Store: invalid tlsSecretName "s3-tls": does not apply with allowInsecureHttp: true'],
+      ["tls secret without its CA", { tlsSecretName: "s3-tls" }, "platform/Store: invalid tlsCaSecretName undefined: is required with tlsSecretName: name the Secret (in the store's namespace) with the certificate of the CA that signed it"],
+      ["tls CA without tls secret", { tlsCaSecretName: "s3-ca" }, 'platform/Store: invalid tlsCaSecretName "s3-ca": only applies with tlsSecretName'],
+      ["tls CA bad", { tlsSecretName: "s3-tls", tlsCaSecretName: "S3 CA" }, 'platform/Store: invalid tlsCaSecretName "S3 CA": must be a DNS-1123 subdomain'],
+      ["tls CA key without name", { tlsCaSecretKey: "ca.crt" }, 'platform/Store: invalid tlsCaSecretKey "ca.crt": needs tlsCaSecretName'],
+      ["tls CA key bad", { tlsSecretName: "s3-tls", tlsCaSecretName: "s3-ca", tlsCaSecretKey: "ca/crt" }, 'platform/Store: invalid tlsCaSecretKey "ca/crt": must be a Secret data key'],
       ["allowInsecureHttp string", { allowInsecureHttp: "true" as any }, 'platform/Store: invalid allowInsecureHttp "true": must be true or false, not a string'],
       ["even masters", { masterReplicas: 2 }, "platform/Store: invalid masterReplicas 2: must be 1, 3 or 5"],
       ["too many masters", { masterReplicas: 7 }, "platform/Store: invalid masterReplicas 7: must be an integer from 1 to 5"],

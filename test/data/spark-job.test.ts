@@ -247,6 +247,88 @@ describe("SparkJob", () => {
     expect(spec.driver.template).toBeUndefined();
   });
 
+  describe("a store signed by a private CA (SeaweedFS)", () => {
+    /** An on-prem job on a bucket whose CA certificate lives in Secret seaweedfs/seaweedfs-ca-cert. */
+    function privateCa(props: Partial<SparkJobProps> = {}, schedule?: string) {
+      const app = testApp();
+      const infra = bareStack(app, "infra");
+      const cluster = new ExistingCluster(infra, "Cluster", { clusterName: "dc1", kubeconfigContext: "dc1-admin" });
+      const identity = cluster.addWorkloadIdentity("Etl", { namespace: "spark-jobs", serviceAccountName: "etl" });
+      const lake = new S3CompatibleBucket(infra, "Lake", {
+        bucketName: "lake",
+        endpoint: "https://seaweedfs-s3.seaweedfs.svc:8443",
+        caCertificate: { secretName: "seaweedfs-ca-cert", namespace: "seaweedfs" },
+      });
+      const workloads = bareStack(app, "workloads");
+      new SparkJob(workloads, "Curate", {
+        connection: cluster.connect(workloads, "Conn"),
+        identity,
+        image: "registry.example.com/etl:1.4.2",
+        sparkVersion: "3.5.7",
+        mainApplicationFile: "local:///opt/spark/app/curate.py",
+        input: { store: lake, prefix: "raw/" },
+        output: { store: lake, prefix: "curated/" },
+        schedule,
+        ...props,
+      });
+      return { app, workloads, json: synthJson(workloads) };
+    }
+
+    test("driver and executors mount a copy of the CA certificate and build a JVM truststore from it", () => {
+      const { json } = privateCa();
+      const { spec } = manifest(json);
+      const copy = Object.values(resourcesOfType(json, "kubernetes_secret_v1"))[0] as any;
+      expect(copy.metadata).toMatchObject({ name: "strata-ca-seaweedfs-seaweedfs-ca-cert", namespace: "spark-jobs" });
+      expect(spec.volumes).toEqual([
+        { name: "strata-object-store-ca", secret: { secretName: "strata-ca-seaweedfs-seaweedfs-ca-cert", items: [{ key: "ca.crt", path: "ca.crt" }] } },
+        { name: "strata-truststore", emptyDir: { sizeLimit: "16Mi" } },
+      ]);
+      for (const pod of [spec.driver, spec.executor]) {
+        expect(pod.volumeMounts).toEqual([
+          { name: "strata-object-store-ca", mountPath: "/etc/strata/object-store-ca", readOnly: true },
+          { name: "strata-truststore", mountPath: "/opt/strata/truststore" },
+        ]);
+        const init = pod.initContainers[0];
+        expect(init).toMatchObject({ name: "strata-truststore", image: "registry.example.com/etl:1.4.2", command: ["/bin/sh", "-c", expect.any(String)] });
+        expect(init.command[2]).toContain("keytool -importcert -noprompt -alias strata-object-store-ca -file /etc/strata/object-store-ca/ca.crt -keystore /opt/strata/truststore/cacerts");
+        // Terraform would read "${" as an interpolation.
+        expect(init.command[2]).not.toContain("${");
+        expect(init.securityContext).toEqual(pod.securityContext);
+      }
+      const trust = "-Djavax.net.ssl.trustStore=/opt/strata/truststore/cacerts -Djavax.net.ssl.trustStoreType=PKCS12 -Djavax.net.ssl.trustStorePassword=changeit";
+      expect(spec.sparkConf["spark.driver.extraJavaOptions"]).toBe(trust);
+      expect(spec.sparkConf["spark.executor.extraJavaOptions"]).toBe(trust);
+    });
+
+    test("the user's extraJavaOptions are kept", () => {
+      const { spec } = manifest(privateCa({ sparkConf: { "spark.driver.extraJavaOptions": "-XX:+UseG1GC" } }).json);
+      expect(spec.sparkConf["spark.driver.extraJavaOptions"]).toMatch(/^-XX:\+UseG1GC -Djavax\.net\.ssl\.trustStore=/);
+    });
+
+    test("the application waits for the first copy of the certificate", () => {
+      const { json } = privateCa();
+      const app = Object.values(resourcesOfType(json, "kubernetes_manifest"))[0] as any;
+      expect(JSON.stringify(app.depends_on)).toMatch(/kubernetes_job_v1\.Curate_CaCopy-[0-9a-f]{8}_FirstCopy/);
+    });
+
+    test("no store CA: no volumes, init containers or truststore options", () => {
+      const { spec } = manifest(job().json);
+      expect(spec.volumes).toBeUndefined();
+      expect(spec.driver.initContainers).toBeUndefined();
+      expect(spec.sparkConf["spark.driver.extraJavaOptions"]).toBeUndefined();
+    });
+
+    describeConformance("conformance", () => {
+      test("with the CA mounts, both kinds pass the strict schemas", () => {
+        for (const schedule of [undefined, "@daily"]) {
+          const { app, workloads } = privateCa({}, schedule);
+          prepareApp(app);
+          expect(validateStackManifests(Testing.synth(workloads)).flatMap((r) => r.errors)).toEqual([]);
+        }
+      });
+    });
+  });
+
   test("GCS: gs:// URIs, no S3 settings", () => {
     const app = testApp();
     const infra = bareStack(app, "infra");

@@ -22,4 +22,5 @@ export const PINNED_CHART_VALUES: Record<string, string> = {
   "argo-workflows": "argo-workflows-1.0.18.values.yaml",
   "cloudnative-pg": "cloudnative-pg-0.29.0.values.yaml",
   "kubeflow-trainer": "kubeflow-trainer-2.3.0.values.yaml",
+  "cert-manager": "cert-manager-v1.21.1.values.yaml",
 };
