@@ -501,40 +501,27 @@ export class TrainingJob extends Construct {
 
     // ---- the job ----
     const runtimeName = kind === TrainingJobKind.TRAIN_JOB ? trainingRuntimeName(this, props.runtime, props.runtimeName) : "";
+    const common = {
+      name,
+      namespace,
+      image: props.image,
+      pool,
+      gpusPerNode: gpus,
+      numNodes,
+      cpu,
+      memory,
+      serviceAccountName: identity.serviceAccountName,
+      queueName: props.queueName,
+      command: props.command,
+      args: props.args,
+      env,
+      activeDeadlineSeconds: props.activeDeadlineSeconds,
+    };
     const manifest =
       kind === TrainingJobKind.TRAIN_JOB
-        ? TrainingJob.trainJobBody({
-            name,
-            namespace,
-            runtimeName,
-            image: props.image,
-            pool,
-            gpusPerNode: gpus,
-            numNodes,
-            cpu,
-            memory,
-            serviceAccountName: identity.serviceAccountName,
-            queueName: props.queueName,
-            command: props.command,
-            args: props.args,
-            env,
-            activeDeadlineSeconds: props.activeDeadlineSeconds,
-          })
+        ? TrainingJob.trainJobBody({ ...common, runtimeName })
         : pytorchJobBody({
-            name,
-            namespace,
-            image: props.image,
-            pool,
-            gpus,
-            numNodes,
-            cpu,
-            memory,
-            serviceAccountName: identity.serviceAccountName,
-            queueName: props.queueName,
-            command: props.command,
-            args: props.args,
-            env,
-            activeDeadlineSeconds: props.activeDeadlineSeconds,
+            ...common,
             backoffLimit: props.backoffLimit ?? 5,
             runAsUser: props.runAsUser ?? 1000,
             sharedMemoryGiB: props.sharedMemoryGiB ?? 4,
@@ -569,21 +556,8 @@ function resources(cpu: string, memory: string, gpus: number): Record<string, an
   };
 }
 
-interface PyTorchJobBodyOptions {
-  name: string;
-  namespace: string;
-  image: string;
-  pool: NodePoolInfo;
-  gpus: number;
-  numNodes: number;
-  cpu: string;
-  memory: string;
-  serviceAccountName: string;
-  queueName?: string;
-  command?: string[];
-  args?: string[];
+interface PyTorchJobBodyOptions extends Omit<TrainJobBodyOptions, "runtimeName" | "labels"> {
   env: RegistryClientEnvVar[];
-  activeDeadlineSeconds?: number;
   backoffLimit: number;
   runAsUser: number;
   sharedMemoryGiB: number;
@@ -609,7 +583,7 @@ function pytorchJobBody(o: PyTorchJobBodyOptions): Record<string, any> {
           command: o.command !== undefined && o.command.length > 0 ? o.command : undefined,
           args: o.args !== undefined && o.args.length > 0 ? o.args : undefined,
           env: o.env.map(toK8sEnv),
-          resources: resources(o.cpu, o.memory, o.gpus),
+          resources: resources(o.cpu, o.memory, o.gpusPerNode),
           securityContext: { allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ["ALL"] } },
           volumeMounts: [{ name: "dshm", mountPath: "/dev/shm" }],
         },
@@ -626,7 +600,7 @@ function pytorchJobBody(o: PyTorchJobBodyOptions): Record<string, any> {
     kind: "PyTorchJob",
     metadata: { name: o.name, namespace: o.namespace, labels },
     spec: {
-      nprocPerNode: String(o.gpus),
+      nprocPerNode: String(o.gpusPerNode),
       runPolicy: {
         backoffLimit: o.backoffLimit,
         activeDeadlineSeconds: o.activeDeadlineSeconds,
