@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
-import { IWorkloadIdentity, NodePoolInfo, NodePoolPurpose } from "../core/cluster";
+import { IWorkloadIdentity } from "../core/cluster";
 import { ClusterConnection, PodSecurityLevel } from "../core/connection";
 import { HelmChart, PinnedChart } from "../core/helm-chart";
 import { IObjectStore, ObjectStoreKind } from "../core/object-store";
@@ -19,6 +19,7 @@ import {
   validateNonEmpty,
   warn,
 } from "../core/validation";
+import { systemPool } from "./operator-internal";
 
 /** Argo Workflows release the chart runs (its appVersion); every Argo image is pinned to it. */
 const ARGO_VERSION = "v4.0.6";
@@ -270,17 +271,7 @@ export class ArgoWorkflows extends Construct {
     if (cluster.systemWorkloads.some((w) => w.name === CONTROLLER_WORKLOAD)) {
       invalid(this, "connection.cluster", cluster.clusterName, "already has Argo Workflows installed by Strata; install it once per cluster (its CRDs are cluster-wide)");
     }
-    let pool: NodePoolInfo | undefined;
-    if (props.systemPoolName !== undefined) {
-      validateNonEmpty(this, "systemPoolName", props.systemPoolName);
-      pool = cluster.nodePools.find((p) => p.name === props.systemPoolName);
-      if (!pool) {
-        const names = cluster.nodePools.map((p) => p.name).join(", ") || "none";
-        invalid(this, "systemPoolName", props.systemPoolName, `must name a node pool of cluster "${cluster.clusterName}" (pools: ${names})`);
-      }
-    } else {
-      pool = cluster.nodePools.find((p) => p.purpose === NodePoolPurpose.SYSTEM);
-    }
+    const pool = systemPool(this, cluster, props.systemPoolName);
     if (connection.namespaceResource(namespace)) {
       invalid(this, "namespace", namespace, `is already created on connection ${connection.node.path}; ArgoWorkflows creates its namespace: remove that addNamespace call or choose another namespace`);
     }

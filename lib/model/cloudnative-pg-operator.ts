@@ -1,10 +1,10 @@
 import { Construct } from "constructs";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
-import { NodePoolInfo, NodePoolPurpose } from "../core/cluster";
 import { ClusterConnection, NamespaceIsolation, PodSecurityLevel } from "../core/connection";
 import { HelmChart, PinnedChart } from "../core/helm-chart";
 import { Scheduling } from "../core/scheduling";
 import { invalid, validateInteger, validateNamespaceName, validateNonEmpty } from "../core/validation";
+import { systemPool } from "./operator-internal";
 
 /** Operator image tag (the chart's appVersion, pinned here so a chart default change is visible). */
 const IMAGE_TAG = "1.30.0";
@@ -80,19 +80,9 @@ export class CloudNativePgOperator extends Construct {
     validateNamespaceName(this, "namespace", namespace);
     validateNonEmpty(this, "releaseName", releaseName);
     validateInteger(this, "timeoutSeconds", props.timeoutSeconds, 1, 86400);
-    if (props.systemPoolName !== undefined) validateNonEmpty(this, "systemPoolName", props.systemPoolName);
 
     const cluster = props.connection.cluster;
-    let pool: NodePoolInfo | undefined;
-    if (props.systemPoolName !== undefined) {
-      pool = cluster.nodePools.find((p) => p.name === props.systemPoolName);
-      if (!pool) {
-        const names = cluster.nodePools.map((p) => p.name).join(", ") || "none";
-        invalid(this, "systemPoolName", props.systemPoolName, `must name a node pool of cluster "${cluster.clusterName}" (pools: ${names})`);
-      }
-    } else {
-      pool = cluster.nodePools.find((p) => p.purpose === NodePoolPurpose.SYSTEM);
-    }
+    const pool = systemPool(this, cluster, props.systemPoolName);
     if (cluster.systemWorkloads.some((w) => w.name === WORKLOAD)) {
       invalid(this, "connection.cluster", cluster.clusterName, "already has the CloudNativePG operator installed by Strata; install it once per cluster (its CRDs and webhooks are cluster-wide)");
     }

@@ -1,9 +1,7 @@
 import { IConstruct } from "constructs";
 import { CapacityType, NodePoolInfo, NodePoolPurpose, Toleration } from "../core/cluster";
-import { MANAGED_BY_LABELS } from "../core/labels";
-import { RegistryClientEnvVar } from "../core/model-registry";
 import { Scheduling } from "../core/scheduling";
-import { invalid, isUnresolved, typeName, validateNonEmpty, warn } from "../core/validation";
+import { invalid, isUnresolved, typeName, warn } from "../core/validation";
 
 /**
  * Internal helpers of the pipeline constructs (not part of the public API).
@@ -16,28 +14,6 @@ export function validatePrefix(scope: IConstruct, prop: string, value: unknown):
   if (!/^[A-Za-z0-9!_.'()=-]+(\/[A-Za-z0-9!_.'()=-]+)*\/$/.test(value)) {
     invalid(scope, prop, value, "must be a key prefix such as \"datasets/churn/\": no leading '/', ends with '/', letters, digits and !_.'()=- only");
   }
-}
-
-/**
- * A container image pinned by digest (`registry/app@sha256:<64 hex>`), so that a run is
- * reproducible. With `allowTag`, a version tag other than `latest` is accepted too.
- */
-export function validatePinnedImage(scope: IConstruct, prop: string, image: unknown, allowTag: boolean): void {
-  validateNonEmpty(scope, prop, image as string);
-  if (isUnresolved(image)) return;
-  const value = image as string;
-  if (/\s/.test(value)) invalid(scope, prop, value, "must be an image reference without whitespace");
-  if (/^[^@]+@sha256:[0-9a-f]{64}$/.test(value)) return;
-  if (value.includes("@")) invalid(scope, prop, value, 'has an invalid digest: "@sha256:" and 64 lowercase hex characters');
-  if (!allowTag) {
-    invalid(scope, prop, value, 'must be pinned by digest ("registry.example.com/trainer@sha256:<64 hex>") so a run is reproducible; set allowTagOnlyImages: true to accept a version tag');
-  }
-  const lastSlash = value.lastIndexOf("/");
-  const colon = value.indexOf(":", lastSlash + 1);
-  if (colon < 0) invalid(scope, prop, value, 'must be pinned: add a digest ("app@sha256:...") or, with allowTagOnlyImages, a version tag ("app:1.4.2")');
-  const tag = value.slice(colon + 1);
-  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) invalid(scope, prop, value, "has an invalid tag (letters, digits, '_', '.', '-'; at most 128 characters)");
-  if (tag.toLowerCase() === "latest") invalid(scope, prop, value, 'must be pinned to a version tag or digest, not "latest" (a moving tag makes runs unreproducible)');
 }
 
 /** Descriptors of robfig/cron (Argo's cron parser). */
@@ -132,108 +108,5 @@ export function cpuPlacement(scope: IConstruct, prop: string, pools: NodePoolInf
       },
     },
     tolerations,
-  };
-}
-
-/** A Kubernetes EnvVar for a registry client variable. */
-export function registryEnv(vars: RegistryClientEnvVar[]): object[] {
-  return vars.map((v) =>
-    v.secretName !== undefined ? { name: v.name, valueFrom: { secretKeyRef: { name: v.secretName, key: v.secretKey } } } : { name: v.name, value: v.value ?? "" },
-  );
-}
-
-/** What `trainJobManifest` needs. */
-export interface TrainJobBodyOptions {
-  /** `metadata.name` (may contain Argo variables such as `{{workflow.name}}`). */
-  readonly name: string;
-  readonly namespace: string;
-  readonly queueName: string;
-  readonly runtimeName: string;
-  readonly image: string;
-  readonly command?: string[];
-  readonly args?: string[];
-  readonly numNodes: number;
-  readonly gpusPerNode: number;
-  readonly cpuPerNode: number;
-  readonly memoryGiBPerNode: number;
-  readonly env: object[];
-  readonly serviceAccountName: string;
-  readonly pool: NodePoolInfo;
-  readonly runAsUser: number;
-  readonly activeDeadlineSeconds?: number;
-}
-
-/**
- * The TrainJob (`trainer.kubeflow.org/v1alpha1`) a pipeline's train step creates: admitted by
- * Kueue through `queueName` (created suspended; Kueue unsuspends it), on the spot training pool
- * (its node selector and tolerations), whole GPUs per node, the train identity's service account,
- * non-root. Kept in one function so that the model layer's `TrainingJob` can replace it.
- */
-export function trainJobManifest(o: TrainJobBodyOptions): { [key: string]: any } {
-  const gpus = String(o.gpusPerNode);
-  return {
-    apiVersion: "trainer.kubeflow.org/v1alpha1",
-    kind: "TrainJob",
-    metadata: {
-      name: o.name,
-      namespace: o.namespace,
-      labels: { ...MANAGED_BY_LABELS, "kueue.x-k8s.io/queue-name": o.queueName },
-    },
-    spec: {
-      runtimeRef: { apiGroup: "trainer.kubeflow.org", kind: "ClusterTrainingRuntime", name: o.runtimeName },
-      suspend: true,
-      ...(o.activeDeadlineSeconds !== undefined ? { activeDeadlineSeconds: o.activeDeadlineSeconds } : {}),
-      trainer: {
-        image: o.image,
-        ...(o.command !== undefined ? { command: o.command } : {}),
-        ...(o.args !== undefined ? { args: o.args } : {}),
-        numNodes: o.numNodes,
-        env: o.env,
-        resourcesPerNode: {
-          requests: { cpu: String(o.cpuPerNode), memory: `${o.memoryGiBPerNode}Gi`, [Scheduling.GPU_RESOURCE]: gpus },
-          limits: { memory: `${o.memoryGiBPerNode}Gi`, [Scheduling.GPU_RESOURCE]: gpus },
-        },
-      },
-      runtimePatches: [
-        {
-          manager: "strata.io/training-pipeline",
-          trainingRuntimeSpec: {
-            template: {
-              spec: {
-                replicatedJobs: [
-                  {
-                    name: "node",
-                    template: {
-                      spec: {
-                        template: {
-                          spec: {
-                            serviceAccountName: o.serviceAccountName,
-                            nodeSelector: Scheduling.nodeSelectorFor(o.pool),
-                            tolerations: Scheduling.tolerationsFor(o.pool),
-                            securityContext: {
-                              runAsNonRoot: true,
-                              runAsUser: o.runAsUser,
-                              runAsGroup: o.runAsUser,
-                              fsGroup: o.runAsUser,
-                              seccompProfile: { type: "RuntimeDefault" },
-                            },
-                            containers: [
-                              {
-                                name: "node",
-                                securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true },
-                              },
-                            ],
-                          },
-                        },
-                      },
-                    },
-                  },
-                ],
-              },
-            },
-          },
-        },
-      ],
-    },
   };
 }

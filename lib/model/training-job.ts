@@ -1,6 +1,6 @@
 import { Construct, IConstruct } from "constructs";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
-import { IWorkloadIdentity, NodePoolInfo, NodePoolPurpose, WorkloadIdentityKind } from "../core/cluster";
+import { IWorkloadIdentity, NodePoolInfo } from "../core/cluster";
 import { ClusterConnection } from "../core/connection";
 import { CustomResource } from "../core/custom-resource";
 import { MANAGED_BY_LABELS } from "../core/labels";
@@ -17,10 +17,20 @@ import {
   validateNonEmpty,
   validateRecord,
   validateStringList,
-  warn,
 } from "../core/validation";
 import { WorkQueues } from "../core/work-queues";
 import { TorchDistributedRuntime } from "./torch-distributed-runtime";
+import {
+  queueProblems,
+  runtimeDependencies,
+  toK8sEnv,
+  TRAIN_JOB_COMPUTED_FIELDS,
+  trainingEnvironment,
+  trainingPlacement,
+  trainingRuntimeName,
+  validatePinnedImage,
+  validateQueueName,
+} from "./training-internal";
 
 /** Which custom resource a `TrainingJob` emits. */
 export enum TrainingJobKind {
@@ -260,7 +270,6 @@ const RESERVED_ENV = [
   "AWS_SECRET_ACCESS_KEY",
   "AWS_ENDPOINT_URL_S3",
 ];
-const DIGEST = /^[^\s@]+@sha256:[0-9a-f]{64}$/;
 const QUANTITY_CPU = /^([1-9][0-9]*(\.[0-9]+)?|0\.[0-9]*[1-9][0-9]*|[1-9][0-9]*m)$/;
 const QUANTITY_MEMORY = /^[1-9][0-9]*(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
 const RFC1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -389,7 +398,7 @@ export class TrainingJob extends Construct {
     }
     validateBoolean(this, "allowMutableImage", props.allowMutableImage);
     validateBoolean(this, "allowServingPool", props.allowServingPool);
-    const digest = validateImage(this, props.image, props.allowMutableImage === true);
+    const digest = validatePinnedImage(this, "image", props.image, props.allowMutableImage === true, "allowMutableImage");
     validateStringList(this, "command", props.command, '["torchrun", "/app/train.py"]');
     validateStringList(this, "args", props.args, '["--epochs", "10"]');
     validateRecord(this, "env", props.env);
@@ -417,11 +426,6 @@ export class TrainingJob extends Construct {
       for (const [prop, value] of [["backoffLimit", props.backoffLimit], ["runAsUser", props.runAsUser], ["sharedMemoryGiB", props.sharedMemoryGiB]] as const) {
         if (value !== undefined) invalid(this, prop, value, "only applies to kind PYTORCH_JOB (a TrainJob takes it from its runtime: TorchDistributedRuntime options)");
       }
-      if (props.runtime !== undefined && props.runtimeName !== undefined) invalid(this, "runtimeName", props.runtimeName, "give runtime or runtimeName, not both");
-      if (props.runtime !== undefined && !(props.runtime instanceof TorchDistributedRuntime)) {
-        invalid(this, "runtime", props.runtime, "must be a TorchDistributedRuntime (trainer.addTorchDistributedRuntime(...)); give another runtime's name as runtimeName");
-      }
-      if (props.runtimeName !== undefined) validateNonEmpty(this, "runtimeName", props.runtimeName);
     } else {
       if (props.runtime !== undefined) invalid(this, "runtime", props.runtime.node.path, "only applies to kind TRAIN_JOB");
       if (props.runtimeName !== undefined) invalid(this, "runtimeName", props.runtimeName, "only applies to kind TRAIN_JOB");
@@ -435,26 +439,17 @@ export class TrainingJob extends Construct {
     const namespace = identity.namespace;
 
     // ---- placement ----
-    const pool = trainingPool(this, cluster.nodePools, cluster.clusterName, props.poolName, props.allowServingPool === true);
-    const poolGpus = pool.gpusPerNode ?? 0;
-    const gpus = props.gpusPerNode ?? (isUnresolved(poolGpus) ? 1 : poolGpus);
-    validateGpuCount(this, gpus, pool);
-    if (!isUnresolved(numNodes) && !isUnresolved(pool.maxNodes) && numNodes > pool.maxNodes) {
-      invalid(
-        this,
-        "numNodes",
-        numNodes,
-        `must be at most the pool's maxNodes (${pool.maxNodes}, pool "${pool.name}"): each node of the job is a node of the pool; raise the pool's maxNodes for multi-node training`,
-      );
-    }
+    const { pool, gpusPerNode: gpus } = trainingPlacement(this, {
+      cluster,
+      poolProp: "poolName",
+      poolName: props.poolName,
+      allowServingPool: props.allowServingPool === true,
+      gpusPerNode: props.gpusPerNode,
+      numNodes,
+    });
 
     // ---- queue (lazy: queues may be added after the job) ----
-    if (props.queueName !== undefined) {
-      validateNonEmpty(this, "queueName", props.queueName);
-      if (!isUnresolved(props.queueName) && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(props.queueName)) {
-        invalid(this, "queueName", props.queueName, "must be a LocalQueue name: a DNS-1123 label of at most 63 characters");
-      }
-    }
+    validateQueueName(this, props.queueName);
     this.node.addValidation({
       validate: () => [...namespaceProblems(this, connection, namespace), ...queueProblems(this, connection, namespace, props.queueName)],
     });
@@ -480,37 +475,21 @@ export class TrainingJob extends Construct {
     props.registry?.grantClient(identity);
 
     // ---- environment: lineage, locations, credentials, registry ----
-    const tags: { [key: string]: string } = {
-      "strata.training_job": `${namespace}/${name}`,
-      "strata.image": props.image,
-      "strata.data.uri": this.dataUri,
-    };
-    if (digest !== undefined) tags["strata.image.digest"] = digest;
-    if (props.data.version !== undefined) tags["strata.data.version"] = props.data.version;
-    if (props.gitRevision !== undefined) tags["mlflow.source.git.commit"] = props.gitRevision;
-    const env: RegistryClientEnvVar[] = [
-      { name: "STRATA_TRAINING_JOB", value: name },
-      { name: "STRATA_IMAGE", value: props.image },
-    ];
-    if (digest !== undefined) env.push({ name: "STRATA_IMAGE_DIGEST", value: digest });
-    env.push({ name: "DATA_URI", value: this.dataUri });
-    if (props.data.version !== undefined) env.push({ name: "DATA_VERSION", value: props.data.version });
-    if (props.gitRevision !== undefined) env.push({ name: "GIT_REVISION", value: props.gitRevision });
-    env.push({ name: "CHECKPOINT_URI", value: this.checkpointUri }, { name: "MODEL_OUTPUT_URI", value: this.modelOutputUri });
-    // MLflow reads MLFLOW_RUN_CONTEXT (a JSON object) as tags of every run it starts
-    // (mlflow.tracking.context.system_environment_context, a developer-stable API).
-    env.push({ name: "MLFLOW_RUN_CONTEXT", value: JSON.stringify(tags) });
-    if (props.experimentName !== undefined) env.push({ name: "MLFLOW_EXPERIMENT_NAME", value: props.experimentName });
-    if (identity.kind === WorkloadIdentityKind.KUBERNETES_SECRET && identity.credentialsSecretName !== undefined) {
-      env.push(
-        { name: "AWS_ACCESS_KEY_ID", secretName: identity.credentialsSecretName, secretKey: "AWS_ACCESS_KEY_ID" },
-        { name: "AWS_SECRET_ACCESS_KEY", secretName: identity.credentialsSecretName, secretKey: "AWS_SECRET_ACCESS_KEY" },
-      );
-    }
-    if (compatible.length > 0 && compatible[0].endpoint !== undefined) env.push({ name: "AWS_ENDPOINT_URL_S3", value: compatible[0].endpoint });
-    for (const v of props.registry?.clientEnvironment({ namespace }) ?? []) {
-      if (!env.some((e) => e.name === v.name)) env.push(v);
-    }
+    const env = trainingEnvironment({
+      jobName: name,
+      namespace,
+      image: props.image,
+      digest,
+      dataUri: this.dataUri,
+      dataVersion: props.data.version,
+      gitRevision: props.gitRevision,
+      checkpointUri: this.checkpointUri,
+      modelOutputUri: this.modelOutputUri,
+      experimentName: props.experimentName,
+      identity,
+      stores,
+      registry: props.registry,
+    });
     for (const [key, value] of Object.entries(props.env ?? {})) {
       if (env.some((e) => e.name === key)) invalid(this, "env key", key, "is set by the model registry's client environment; remove it from env");
       env.push({ name: key, value });
@@ -521,56 +500,40 @@ export class TrainingJob extends Construct {
     this.serviceAccount = connection.addServiceAccount(identity);
 
     // ---- the job ----
-    const runtimeName = props.runtime?.runtimeName ?? props.runtimeName ?? TorchDistributedRuntime.DEFAULT_NAME;
+    const runtimeName = kind === TrainingJobKind.TRAIN_JOB ? trainingRuntimeName(this, props.runtime, props.runtimeName) : "";
+    const common = {
+      name,
+      namespace,
+      image: props.image,
+      pool,
+      gpusPerNode: gpus,
+      numNodes,
+      cpu,
+      memory,
+      serviceAccountName: identity.serviceAccountName,
+      queueName: props.queueName,
+      command: props.command,
+      args: props.args,
+      env,
+      activeDeadlineSeconds: props.activeDeadlineSeconds,
+    };
     const manifest =
       kind === TrainingJobKind.TRAIN_JOB
-        ? TrainingJob.trainJobBody({
-            name,
-            namespace,
-            runtimeName,
-            image: props.image,
-            pool,
-            gpusPerNode: gpus,
-            numNodes,
-            cpu,
-            memory,
-            serviceAccountName: identity.serviceAccountName,
-            queueName: props.queueName,
-            command: props.command,
-            args: props.args,
-            env,
-            activeDeadlineSeconds: props.activeDeadlineSeconds,
-          })
+        ? TrainingJob.trainJobBody({ ...common, runtimeName })
         : pytorchJobBody({
-            name,
-            namespace,
-            image: props.image,
-            pool,
-            gpus,
-            numNodes,
-            cpu,
-            memory,
-            serviceAccountName: identity.serviceAccountName,
-            queueName: props.queueName,
-            command: props.command,
-            args: props.args,
-            env,
-            activeDeadlineSeconds: props.activeDeadlineSeconds,
+            ...common,
             backoffLimit: props.backoffLimit ?? 5,
             runAsUser: props.runAsUser ?? 1000,
             sharedMemoryGiB: props.sharedMemoryGiB ?? 4,
           });
     this.resource = new CustomResource(this, "Resource", { connection, manifest });
-    // Fields other controllers write: Kueue flips `suspend` when it admits the job and adds its own
-    // runtime patch (node selector of the admitted flavor); the Trainer webhook stamps each patch's
-    // `time`. Terraform must not fight them (a re-applied `suspend: true` would stop a running job).
+    // Fields other controllers write (Kueue's `suspend` and runtime patch; see TRAIN_JOB_COMPUTED_FIELDS):
+    // Terraform must not fight them (a re-applied `suspend: true` would stop a running job).
     this.resource.resource.computedFields =
       kind === TrainingJobKind.TRAIN_JOB
-        ? ["metadata.labels", "metadata.annotations", "spec.suspend", "spec.runtimePatches"]
+        ? [...TRAIN_JOB_COMPUTED_FIELDS]
         : ["metadata.labels", "metadata.annotations", "spec.runPolicy.suspend", "spec.runPolicy.schedulingPolicy"];
-    const dependsOn = [this.serviceAccount.fqn];
-    if (props.runtime !== undefined && props.runtime.connection.cluster === cluster) dependsOn.push(props.runtime.resource.resource.fqn);
-    this.resource.resource.dependsOn = dependsOn;
+    this.resource.resource.dependsOn = [this.serviceAccount.fqn, ...runtimeDependencies(props.runtime, cluster)];
 
     this.name = name;
     this.namespace = namespace;
@@ -586,11 +549,6 @@ export class TrainingJob extends Construct {
 // Internal helpers
 // -------------------------------------------------------------------------------------------------
 
-function toK8sEnv(v: RegistryClientEnvVar): Record<string, any> {
-  if (v.secretName !== undefined) return { name: v.name, valueFrom: { secretKeyRef: { name: v.secretName, key: v.secretKey } } };
-  return { name: v.name, value: v.value ?? "" };
-}
-
 function resources(cpu: string, memory: string, gpus: number): Record<string, any> {
   return {
     requests: { cpu, memory, [Scheduling.GPU_RESOURCE]: gpus },
@@ -598,21 +556,8 @@ function resources(cpu: string, memory: string, gpus: number): Record<string, an
   };
 }
 
-interface PyTorchJobBodyOptions {
-  name: string;
-  namespace: string;
-  image: string;
-  pool: NodePoolInfo;
-  gpus: number;
-  numNodes: number;
-  cpu: string;
-  memory: string;
-  serviceAccountName: string;
-  queueName?: string;
-  command?: string[];
-  args?: string[];
+interface PyTorchJobBodyOptions extends Omit<TrainJobBodyOptions, "runtimeName" | "labels"> {
   env: RegistryClientEnvVar[];
-  activeDeadlineSeconds?: number;
   backoffLimit: number;
   runAsUser: number;
   sharedMemoryGiB: number;
@@ -638,7 +583,7 @@ function pytorchJobBody(o: PyTorchJobBodyOptions): Record<string, any> {
           command: o.command !== undefined && o.command.length > 0 ? o.command : undefined,
           args: o.args !== undefined && o.args.length > 0 ? o.args : undefined,
           env: o.env.map(toK8sEnv),
-          resources: resources(o.cpu, o.memory, o.gpus),
+          resources: resources(o.cpu, o.memory, o.gpusPerNode),
           securityContext: { allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ["ALL"] } },
           volumeMounts: [{ name: "dshm", mountPath: "/dev/shm" }],
         },
@@ -655,7 +600,7 @@ function pytorchJobBody(o: PyTorchJobBodyOptions): Record<string, any> {
     kind: "PyTorchJob",
     metadata: { name: o.name, namespace: o.namespace, labels },
     spec: {
-      nprocPerNode: String(o.gpus),
+      nprocPerNode: String(o.gpusPerNode),
       runPolicy: {
         backoffLimit: o.backoffLimit,
         activeDeadlineSeconds: o.activeDeadlineSeconds,
@@ -678,73 +623,10 @@ function validateJobName(scope: IConstruct, name: unknown, fromId: boolean): voi
   }
 }
 
-/** The image must be pinned by digest; with `allowMutable`, a tag other than `latest` is accepted. Returns the digest. */
-function validateImage(scope: IConstruct, image: unknown, allowMutable: boolean): string | undefined {
-  validateNonEmpty(scope, "image", image as string);
-  if (isUnresolved(image)) return undefined;
-  const value = image as string;
-  if (/\s/.test(value)) invalid(scope, "image", value, "must be an image reference without whitespace");
-  if (DIGEST.test(value)) return value.slice(value.indexOf("@") + 1);
-  if (value.includes("@")) invalid(scope, "image", value, 'has an invalid digest: give "repo@sha256:" and 64 lowercase hex digits');
-  if (!allowMutable) {
-    invalid(scope, "image", value, 'must be pinned by digest ("registry/train@sha256:<64 hex digits>") so a run is reproducible; set allowMutableImage: true to accept a tag');
-  }
-  const lastSlash = value.lastIndexOf("/");
-  const colon = value.indexOf(":", lastSlash + 1);
-  const tag = colon < 0 ? "" : value.slice(colon + 1);
-  if (tag === "" || tag.toLowerCase() === "latest") {
-    invalid(scope, "image", value, 'must carry a version tag or a digest even with allowMutableImage (not "latest" or untagged)');
-  }
-  warn(scope, "image", value, "is pinned by tag only (allowMutableImage): the tag can move, so the run is not reproducible and no digest is recorded");
-  return undefined;
-}
-
 function validateQuantity(scope: IConstruct, prop: string, value: unknown, pattern: RegExp, what: string): void {
   if (isUnresolved(value)) return;
   if (typeof value !== "string") invalid(scope, prop, value, `must be ${what} (a string), not ${typeName(value)}`);
   if (!pattern.test(value)) invalid(scope, prop, value, `must be ${what}`);
-}
-
-function validateGpuCount(scope: IConstruct, gpus: unknown, pool: NodePoolInfo): void {
-  if (isUnresolved(gpus)) return;
-  const perNode = pool.gpusPerNode ?? 0;
-  if (typeof gpus !== "number" || !Number.isInteger(gpus) || gpus < 1) {
-    invalid(scope, "gpusPerNode", gpus, `must be a positive whole number of GPUs${typeof gpus === "number" ? "" : `, not ${typeName(gpus)}`}`);
-  }
-  if (!isUnresolved(perNode) && gpus > perNode) {
-    invalid(scope, "gpusPerNode", gpus, `must be at most ${perNode}, the GPUs per node of pool "${pool.name}" (${pool.gpu?.displayName ?? "GPU"}); use more nodes (numNodes) for more GPUs`);
-  }
-}
-
-/** The pool the job runs on: the named one (a training pool unless serving pools are allowed) or the only training pool. */
-function trainingPool(scope: IConstruct, pools: NodePoolInfo[], clusterName: string, poolName: unknown, allowServing: boolean): NodePoolInfo {
-  const training = pools.filter((p) => p.purpose === NodePoolPurpose.TRAINING);
-  let pool: NodePoolInfo | undefined;
-  if (poolName !== undefined) {
-    validateNonEmpty(scope, "poolName", poolName as string);
-    pool = pools.find((p) => p.name === poolName);
-    if (!pool) {
-      invalid(scope, "poolName", poolName, `must name a node pool of cluster "${clusterName}" (pools: ${pools.map((p) => p.name).join(", ") || "none"})`);
-    }
-    if (pool.purpose === NodePoolPurpose.INFERENCE && !allowServing) {
-      invalid(scope, "poolName", poolName, "is a serving (INFERENCE) pool; training runs on a TRAINING pool (set allowServingPool: true to train on serving capacity)");
-    }
-    if (pool.purpose !== NodePoolPurpose.TRAINING && pool.purpose !== NodePoolPurpose.INFERENCE) {
-      invalid(scope, "poolName", poolName, `is a ${pool.purpose} pool; training runs on a TRAINING GPU pool`);
-    }
-  } else {
-    if (training.length === 0) {
-      invalid(scope, "poolName", poolName, `is required: cluster "${clusterName}" has no TRAINING pool (add a spot GPU training pool)`);
-    }
-    if (training.length > 1) {
-      invalid(scope, "poolName", poolName, `is required: cluster "${clusterName}" has several TRAINING pools (${training.map((p) => p.name).join(", ")}); name one`);
-    }
-    pool = training[0];
-  }
-  if (pool.gpu === undefined || (!isUnresolved(pool.gpusPerNode) && (pool.gpusPerNode ?? 0) < 1)) {
-    invalid(scope, "poolName", pool.name, "is a pool without GPUs; a training job requests whole GPUs (nvidia.com/gpu)");
-  }
-  return pool;
 }
 
 function location(scope: IConstruct, prop: string, value: TrainingStoreLocation): { store: IObjectStore; prefix?: string } {
@@ -759,29 +641,6 @@ function location(scope: IConstruct, prop: string, value: TrainingStoreLocation)
     invalid(scope, `${prop}.prefix`, value.prefix, `must be a key prefix (a string), not ${typeName(value.prefix)}`);
   }
   return { store, prefix: value.prefix };
-}
-
-/** Lazy queue checks: a named queue must exist in the namespace; a queue-managed namespace needs one. */
-function queueProblems(scope: IConstruct, connection: ClusterConnection, namespace: string, queueName: string | undefined): string[] {
-  if (isUnresolved(namespace) || isUnresolved(queueName)) return [];
-  const queues = WorkQueues.queuesIn(connection.cluster, namespace);
-  const cluster = connection.cluster.clusterName;
-  if (queueName === undefined) {
-    if (queues.length > 0) {
-      return [
-        `${scope.node.path}: invalid queueName undefined: is required: namespace "${namespace}" on cluster "${cluster}" is queue-managed (LocalQueues: ${queues.join(", ")}); a job without a queue would bypass Kueue's quotas`,
-      ];
-    }
-    warn(scope, "queueName", queueName, `is not set: the job is not admitted by Kueue and starts at once, outside any quota (namespace "${namespace}" has no LocalQueue)`);
-    return [];
-  }
-  if (!queues.includes(queueName)) {
-    return [
-      `${scope.node.path}: invalid queueName ${JSON.stringify(queueName)}: is not a LocalQueue in namespace "${namespace}" on cluster "${cluster}" ` +
-        `(${queues.length > 0 ? `known: ${queues.join(", ")}` : "it has none"}); create it with KueueLocalQueue`,
-    ];
-  }
-  return [];
 }
 
 /** Lazy: the job's namespace must be created by some connection to its cluster (usually in the platform stack). */

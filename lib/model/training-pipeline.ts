@@ -2,12 +2,12 @@ import { Construct, IConstruct } from "constructs";
 import { RoleBindingV1 } from "@cdktf/provider-kubernetes/lib/role-binding-v1";
 import { RoleV1 } from "@cdktf/provider-kubernetes/lib/role-v1";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
-import { IWorkloadIdentity, NodePoolInfo, NodePoolPurpose } from "../core/cluster";
+import { IWorkloadIdentity } from "../core/cluster";
 import { ClusterConnection } from "../core/connection";
 import { CustomResource } from "../core/custom-resource";
 import { MANAGED_BY_LABELS } from "../core/labels";
 import { IModelRegistry, ModelAlias } from "../core/model-registry";
-import { IObjectStore, ObjectStoreKind } from "../core/object-store";
+import { IObjectStore } from "../core/object-store";
 import {
   invalid,
   isUnresolved,
@@ -20,15 +20,20 @@ import {
   validateStringList,
 } from "../core/validation";
 import { ArgoWorkflows } from "./argo-workflows";
+import { cpuPlacement, validateCron, validatePrefix, validateTimeZone } from "./pipeline-internal";
+import { TorchDistributedRuntime } from "./torch-distributed-runtime";
+import { TrainingJob } from "./training-job";
 import {
-  cpuPlacement,
-  registryEnv,
-  trainJobManifest,
-  validateCron,
+  queueProblems,
+  runtimeDependencies,
+  storeCredentialsEnv,
+  toK8sEnv,
+  trainingEnvironment,
+  trainingPlacement,
+  trainingRuntimeName,
   validatePinnedImage,
-  validatePrefix,
-  validateTimeZone,
-} from "./pipeline-internal";
+  validateQueueName,
+} from "./training-internal";
 
 /** One metric of the evaluation gate. */
 export interface GateMetric {
@@ -85,10 +90,16 @@ export interface TrainingPipelineProps {
   readonly image: string;
   /** Training image (runs under torchrun by the training runtime). Pinned by digest. */
   readonly trainImage: string;
-  /** Kueue LocalQueue (in the pipeline namespace) that admits the TrainJob. */
+  /**
+   * Kueue LocalQueue (in the pipeline namespace) that admits the TrainJob. Checked at synth time
+   * against the LocalQueues Strata creates there (`KueueLocalQueue`): it must be one of them.
+   */
   readonly queueName: string;
-  /** GPUs per training node: a positive integer, at most what the training pool's nodes have. */
-  readonly gpusPerNode: number;
+  /**
+   * Whole GPUs (`nvidia.com/gpu`) per training node, at most what the training pool's nodes have.
+   * @default - every GPU of a node of the pool (`gpusPerNode` of the pool)
+   */
+  readonly gpusPerNode?: number;
   /** The metrics of the evaluation gate; at least one. */
   readonly gateMetrics: GateMetric[];
   /**
@@ -134,13 +145,19 @@ export interface TrainingPipelineProps {
    */
   readonly memoryGiBPerNode?: number;
   /**
-   * Training pool (must be a TRAINING pool with GPUs).
-   * @default - the cluster's first TRAINING pool with GPUs
+   * Training pool (must be a TRAINING pool with GPUs; the container steps never run there).
+   * @default - the cluster's only TRAINING pool (an error when it has none or several)
    */
   readonly trainingPoolName?: string;
   /**
-   * ClusterTrainingRuntime the TrainJob uses.
-   * @default "torch-distributed"
+   * The ClusterTrainingRuntime the TrainJob runs on (`trainer.addTorchDistributedRuntime(...)`):
+   * its pod defaults (non-root user, `/dev/shm`, spot restarts) apply to the training pods.
+   * @default - `runtimeName`
+   */
+  readonly runtime?: TorchDistributedRuntime;
+  /**
+   * Name of the ClusterTrainingRuntime, when it is not given as `runtime`.
+   * @default "strata-torch-distributed" (TorchDistributedRuntime.DEFAULT_NAME)
    */
   readonly runtimeName?: string;
   /**
@@ -159,15 +176,17 @@ export interface TrainingPipelineProps {
    */
   readonly stepMemoryMiB?: number;
   /**
-   * User ID of the step and training containers (non-root).
+   * User ID of the container steps (non-root). The training pods run as their runtime's user
+   * (`TorchDistributedRuntime` `runAsUser`).
    * @default 1000
    */
   readonly runAsUser?: number;
   /**
-   * Accept images pinned by a version tag instead of a digest (runs are then not exactly reproducible).
+   * Accept `image` and `trainImage` pinned by a version tag instead of a digest (a tag can move, so
+   * runs are then not reproducible; a warning says so). `latest` and untagged images are rejected.
    * @default false
    */
-  readonly allowTagOnlyImages?: boolean;
+  readonly allowMutableImage?: boolean;
   /**
    * Cron schedule for retraining (`0 3 * * 1`, or `@weekly`); adds a CronWorkflow that runs the
    * template, never two runs at once.
@@ -244,12 +263,11 @@ export class TrainingPipeline extends Construct {
     const numNodes = props.numNodes ?? 1;
     const cpuPerNode = props.cpuPerNode ?? 4;
     const memoryGiB = props.memoryGiBPerNode ?? 32;
-    const runtimeName = props.runtimeName ?? "torch-distributed";
     const trainTimeout = props.trainTimeoutSeconds ?? 86400;
     const stepCpu = props.stepCpuMillis ?? 500;
     const stepMemory = props.stepMemoryMiB ?? 2048;
     const runAsUser = props.runAsUser ?? 1000;
-    const allowTag = props.allowTagOnlyImages ?? false;
+    const allowMutable = props.allowMutableImage ?? false;
     const timeZone = props.timeZone ?? "UTC";
 
     // ---- validation ----
@@ -280,12 +298,13 @@ export class TrainingPipeline extends Construct {
     const dataset = location(this, "dataset", props.dataset);
     const heldOut = location(this, "heldOutDataset", props.heldOutDataset);
     const output = location(this, "output", props.output);
-    validatePinnedImage(this, "image", props.image, allowTag);
-    validatePinnedImage(this, "trainImage", props.trainImage, allowTag);
-    validateBoolean(this, "allowTagOnlyImages", props.allowTagOnlyImages);
-    if (typeof props.queueName !== "string" || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(props.queueName) || props.queueName.length > 63) {
+    validateBoolean(this, "allowMutableImage", props.allowMutableImage);
+    validatePinnedImage(this, "image", props.image, allowMutable, "allowMutableImage");
+    const trainDigest = validatePinnedImage(this, "trainImage", props.trainImage, allowMutable, "allowMutableImage");
+    if (props.queueName === undefined) {
       invalid(this, "queueName", props.queueName, "is required: the Kueue LocalQueue (a DNS-1123 label) that admits the TrainJob in the pipeline namespace");
     }
+    validateQueueName(this, props.queueName);
     validateStringList(this, "command", props.command, '["python", "-m", "pipeline"]');
     validateStringList(this, "trainCommand", props.trainCommand, '["python", "train.py"]');
     validateStringList(this, "trainArgs", props.trainArgs, '["--epochs", "10"]');
@@ -296,23 +315,22 @@ export class TrainingPipeline extends Construct {
     validateInteger(this, "stepCpuMillis", stepCpu, 10, 64000);
     validateInteger(this, "stepMemoryMiB", stepMemory, 64, 262144);
     validateInteger(this, "runAsUser", runAsUser, 1, 2147483647);
-    if (typeof runtimeName !== "string" || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(runtimeName)) {
-      invalid(this, "runtimeName", runtimeName, 'must name a ClusterTrainingRuntime, e.g. "torch-distributed"');
-    }
+    const runtimeName = trainingRuntimeName(this, props.runtime, props.runtimeName);
     const metrics = validateGate(this, props.gateMetrics);
     if (props.schedule !== undefined) validateCron(this, "schedule", props.schedule);
     else if (props.timeZone !== undefined) invalid(this, "timeZone", props.timeZone, "only applies with schedule");
     validateTimeZone(this, "timeZone", timeZone);
 
-    // GPUs: whole GPUs on the training pool, at most what one node has.
+    // Placement: the training pool, whole GPUs at most what one node has, nodes within the pool.
     const cluster = props.connection.cluster;
-    const pool = trainingPool(this, cluster.nodePools, props.trainingPoolName);
-    validateInteger(this, "gpusPerNode", props.gpusPerNode, 1);
-    if (props.gpusPerNode === undefined) invalid(this, "gpusPerNode", undefined, "is required: whole GPUs per training node (a positive integer)");
-    const perNode = pool.gpusPerNode ?? 0;
-    if (!isUnresolved(props.gpusPerNode) && props.gpusPerNode > perNode) {
-      invalid(this, "gpusPerNode", props.gpusPerNode, `must be at most ${perNode}: the nodes of training pool "${pool.name}" have ${perNode} GPU${perNode === 1 ? "" : "s"} each`);
-    }
+    const { pool, gpusPerNode } = trainingPlacement(this, {
+      cluster,
+      poolProp: "trainingPoolName",
+      poolName: props.trainingPoolName,
+      allowServingPool: false,
+      gpusPerNode: props.gpusPerNode,
+      numNodes,
+    });
     if (workflows.connection.cluster !== cluster) {
       invalid(this, "workflows", workflows.node.path, `is installed on another cluster than connection's ("${cluster.clusterName}")`);
     }
@@ -330,6 +348,8 @@ export class TrainingPipeline extends Construct {
 
     const connection = props.connection;
     const provider = connection.kubernetesProvider;
+    // Lazy (queues may be declared after the pipeline): the queue must be a LocalQueue of the namespace.
+    this.node.addValidation({ validate: () => queueProblems(this, connection, namespace, props.queueName) });
     // The executor in every pod writes WorkflowTaskResults with the pod's token.
     this.serviceAccount = connection.addServiceAccount(identity, { automountToken: true });
     this.trainServiceAccount = connection.addServiceAccount(trainIdentity, { automountToken: false });
@@ -367,10 +387,10 @@ export class TrainingPipeline extends Construct {
 
     // ---- the steps ----
     const placement = cpuPlacement(this, "connection.cluster", cluster.nodePools);
-    const runUri = (loc: { store: IObjectStore; prefix: string }) => `${storeUri(loc.store)}/${loc.prefix}`;
+    const runUri = (loc: { store: IObjectStore; prefix: string }) => `${loc.store.uri}/${loc.prefix}`;
     const candidateUri = `${runUri(output)}{{workflow.name}}/`;
     const env = [
-      ...registryEnv(registry.clientEnvironment({ namespace })),
+      ...registry.clientEnvironment({ namespace }).map(toK8sEnv),
       { name: "STRATA_MODEL_NAME", value: props.modelName },
       { name: "STRATA_RUN_ID", value: "{{workflow.name}}" },
       { name: "STRATA_DATASET_URI", value: runUri(dataset) },
@@ -381,7 +401,7 @@ export class TrainingPipeline extends Construct {
       { name: "STRATA_PROMOTE_ALIAS", value: promoteTo },
       { name: "STRATA_GATE_METRICS", value: JSON.stringify(metrics.map((m) => ({ name: m.name, greaterIsBetter: m.greaterIsBetter, minDelta: m.minDelta ?? 0 }))) },
       { name: "STRATA_OUTPUT_DIR", value: OUTPUT_DIR },
-      ...storeEnv(identity, [dataset.store, heldOut.store, output.store]),
+      ...storeCredentialsEnv(identity, [dataset.store, heldOut.store, output.store]).map(toK8sEnv),
     ];
     const podSecurityContext = { runAsNonRoot: true, runAsUser, runAsGroup: runAsUser, fsGroup: runAsUser, seccompProfile: { type: "RuntimeDefault" } };
     const containerSecurityContext = { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } };
@@ -411,30 +431,43 @@ export class TrainingPipeline extends Construct {
     ];
     this.gateExpression = gateExpression(metrics);
 
-    const trainManifest = trainJobManifest({
-      name: "{{workflow.name}}-train",
+    const trainJobName = "{{workflow.name}}-train";
+    const trainEnv = [
+      ...trainingEnvironment({
+        jobName: trainJobName,
+        namespace,
+        image: props.trainImage,
+        digest: trainDigest,
+        dataUri: runUri(dataset),
+        checkpointUri: `${candidateUri}checkpoints/`,
+        modelOutputUri: candidateUri,
+        identity: trainIdentity,
+        stores: [dataset.store, output.store],
+        registry,
+        extraTags: { "strata.pipeline": `${namespace}/${name}`, "strata.pipeline.run": "{{workflow.name}}" },
+      }),
+      // The pipeline's own contract with the training code (docs/model-pipelines.md).
+      { name: "STRATA_MODEL_NAME", value: props.modelName },
+      { name: "STRATA_RUN_ID", value: "{{workflow.name}}" },
+      { name: "STRATA_DATASET_URI", value: runUri(dataset) },
+      { name: "STRATA_CANDIDATE_URI", value: candidateUri },
+      { name: "STRATA_TRAIN_IMAGE", value: props.trainImage },
+    ];
+    const trainManifest = TrainingJob.trainJobBody({
+      name: trainJobName,
       namespace,
-      queueName: props.queueName,
       runtimeName,
       image: props.trainImage,
+      pool,
+      gpusPerNode,
+      numNodes,
+      cpu: String(cpuPerNode),
+      memory: `${memoryGiB}Gi`,
+      serviceAccountName: trainIdentity.serviceAccountName,
+      queueName: props.queueName,
       command: props.trainCommand,
       args: props.trainArgs,
-      numNodes,
-      gpusPerNode: props.gpusPerNode,
-      cpuPerNode,
-      memoryGiBPerNode: memoryGiB,
-      env: [
-        ...registryEnv(registry.clientEnvironment({ namespace })),
-        { name: "STRATA_MODEL_NAME", value: props.modelName },
-        { name: "STRATA_RUN_ID", value: "{{workflow.name}}" },
-        { name: "STRATA_DATASET_URI", value: runUri(dataset) },
-        { name: "STRATA_CANDIDATE_URI", value: candidateUri },
-        { name: "STRATA_TRAIN_IMAGE", value: props.trainImage },
-        ...storeEnv(trainIdentity, [dataset.store, output.store]),
-      ],
-      serviceAccountName: trainIdentity.serviceAccountName,
-      pool,
-      runAsUser,
+      env: trainEnv,
       activeDeadlineSeconds: trainTimeout,
     });
 
@@ -500,7 +533,14 @@ export class TrainingPipeline extends Construct {
         },
       },
     });
-    const deps = [this.serviceAccount.fqn, this.trainServiceAccount.fqn, this.launcherServiceAccount.fqn, executorBinding.fqn, launcherBinding.fqn];
+    const deps = [
+      this.serviceAccount.fqn,
+      this.trainServiceAccount.fqn,
+      this.launcherServiceAccount.fqn,
+      executorBinding.fqn,
+      launcherBinding.fqn,
+      ...runtimeDependencies(props.runtime, cluster),
+    ];
     this.workflowTemplate.resource.dependsOn = deps;
 
     if (props.schedule !== undefined) {
@@ -586,40 +626,4 @@ function location(scope: IConstruct, prop: string, value: PipelineDataLocation):
   if (value.prefix === undefined) invalid(scope, `${prop}.prefix`, undefined, 'is required: the key prefix the pipeline may use, e.g. "churn/train/"');
   validatePrefix(scope, `${prop}.prefix`, value.prefix);
   return { store, prefix: value.prefix };
-}
-
-function trainingPool(scope: IConstruct, pools: NodePoolInfo[], name: string | undefined): NodePoolInfo {
-  if (name !== undefined) {
-    const pool = pools.find((p) => p.name === name);
-    if (!pool) invalid(scope, "trainingPoolName", name, `must name a node pool of the cluster (pools: ${pools.map((p) => p.name).join(", ") || "none"})`);
-    if (pool.purpose !== NodePoolPurpose.TRAINING || pool.gpu === undefined) {
-      invalid(scope, "trainingPoolName", name, "must name a TRAINING pool with GPUs (training never lands on serving or system pools)");
-    }
-    return pool;
-  }
-  const pool = pools.find((p) => p.purpose === NodePoolPurpose.TRAINING && p.gpu !== undefined);
-  if (!pool) invalid(scope, "connection.cluster", pools.map((p) => p.name), "has no TRAINING pool with GPUs: add a spot training pool to the cluster (compute layer) before a pipeline");
-  return pool;
-}
-
-/** `s3://bucket` or `gs://bucket`. */
-function storeUri(store: IObjectStore): string {
-  return store.uri;
-}
-
-/**
- * On-prem S3-compatible stores: the identity's credentials Secret as AWS_* variables and the
- * endpoint. Cloud stores need nothing (workload identity).
- */
-function storeEnv(identity: IWorkloadIdentity, stores: IObjectStore[]): object[] {
-  const compatible = stores.find((s) => s.kind === ObjectStoreKind.S3_COMPATIBLE);
-  if (compatible === undefined) return [];
-  const env: object[] = [];
-  if (compatible.endpoint !== undefined) env.push({ name: "AWS_ENDPOINT_URL_S3", value: compatible.endpoint });
-  if (identity.credentialsSecretName !== undefined) {
-    for (const key of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) {
-      env.push({ name: key, valueFrom: { secretKeyRef: { name: identity.credentialsSecretName, key } } });
-    }
-  }
-  return env;
 }

@@ -1,12 +1,12 @@
 import { Construct } from "constructs";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
-import { NodePoolInfo, NodePoolPurpose } from "../core/cluster";
 import { ClusterConnection, NamespaceIsolation, PodSecurityLevel } from "../core/connection";
 import { HelmChart, PinnedChart } from "../core/helm-chart";
 import { MANAGED_BY_LABELS } from "../core/labels";
 import { Scheduling } from "../core/scheduling";
 import { TorchDistributedRuntime, TorchDistributedRuntimeOptions } from "./torch-distributed-runtime";
 import { invalid, validateInteger, validateNamespaceName, validateNonEmpty } from "../core/validation";
+import { systemPool } from "./operator-internal";
 
 /**
  * Controller image tag. The chart's `image.tag` defaults to "the chart version formatted for the
@@ -103,20 +103,10 @@ export class TrainingRuntime extends Construct {
     if (props.installJobSet !== undefined && typeof props.installJobSet !== "boolean") {
       invalid(this, "installJobSet", props.installJobSet, "must be a boolean");
     }
-    if (props.systemPoolName !== undefined) validateNonEmpty(this, "systemPoolName", props.systemPoolName);
     const installJobSet = props.installJobSet ?? true;
 
     const cluster = props.connection.cluster;
-    let pool: NodePoolInfo | undefined;
-    if (props.systemPoolName !== undefined) {
-      pool = cluster.nodePools.find((p) => p.name === props.systemPoolName);
-      if (!pool) {
-        const names = cluster.nodePools.map((p) => p.name).join(", ") || "none";
-        invalid(this, "systemPoolName", props.systemPoolName, `must name a node pool of cluster "${cluster.clusterName}" (pools: ${names})`);
-      }
-    } else {
-      pool = cluster.nodePools.find((p) => p.purpose === NodePoolPurpose.SYSTEM);
-    }
+    const pool = systemPool(this, cluster, props.systemPoolName);
     if (cluster.systemWorkloads.some((w) => w.name === MANAGER_WORKLOAD)) {
       invalid(this, "connection.cluster", cluster.clusterName, "already has Kubeflow Trainer installed by Strata; install it once per cluster (its CRDs and webhooks are cluster-wide)");
     }

@@ -7,7 +7,10 @@ import { S3BucketReference, S3CompatibleBucket } from "../../lib/core/object-sto
 import { Scheduling } from "../../lib/core/scheduling";
 import { EksCluster } from "../../lib/compute/eks-cluster";
 import { ExistingCluster } from "../../lib/compute/existing-cluster";
+import { KueueLocalQueue } from "../../lib/compute/kueue";
 import { ArgoCrdInstall, ArgoWorkflows } from "../../lib/model/argo-workflows";
+import { TrainingRuntime } from "../../lib/model/training-runtime";
+import { TrainingJob } from "../../lib/model/training-job";
 import { TrainingPipeline, TrainingPipelineProps } from "../../lib/model/training-pipeline";
 import { describeConformance, validateManifest, validateStackManifests } from "../support/conformance";
 import { annotations, awsStack, bareStack, resourcesOfType, SynthJson, synthJson, testApp } from "../support/synth";
@@ -56,7 +59,12 @@ class FakeRegistry extends Construct implements IModelRegistry {
   }
 }
 
-function aws(pools: NodePoolInfo[] = [GENERAL, TRAINING, INFERENCE]) {
+interface Options {
+  /** Declare the LocalQueue "training" in the pipeline namespace. */
+  queue?: boolean;
+}
+
+function aws(pools: NodePoolInfo[] = [GENERAL, TRAINING, INFERENCE], options: Options = {}) {
   const app = testApp();
   const infra = awsStack(app, "infra");
   const cluster = new EksCluster(infra, "Cluster", { clusterName: "ml-prod", subnetIds: ["subnet-a", "subnet-b"] });
@@ -67,17 +75,22 @@ function aws(pools: NodePoolInfo[] = [GENERAL, TRAINING, INFERENCE]) {
   const models = new S3BucketReference(infra, "Models", { bucketName: "acme-models", partition: "aws" });
   const registry = new FakeRegistry(infra, "Registry");
   const platform = awsStack(app, "platform");
+  const platformConn = cluster.connect(platform, "Conn");
   const workflows = new ArgoWorkflows(platform, "Argo", {
-    connection: cluster.connect(platform, "Conn"),
+    connection: platformConn,
     artifactStore: models,
     artifactRegion: "us-east-1",
     crdBaseUrl: "https://mirror.example.com/argo/crds/full",
   });
+  const trainer = new TrainingRuntime(platform, "Trainer", { connection: platformConn });
   const workloads = awsStack(app, "workloads");
   const connection = cluster.connect(workloads, "Conn");
+  const runtime = trainer.addTorchDistributedRuntime(workloads, "Torch", { connection });
+  if (options.queue ?? true) new KueueLocalQueue(workloads, "Queue", { connection, namespace: "ml-pipelines", queueName: "training", clusterQueueName: "research" });
   const base: TrainingPipelineProps = {
     connection,
     workflows,
+    runtime,
     registry,
     modelName: "churn",
     identity,
@@ -94,7 +107,7 @@ function aws(pools: NodePoolInfo[] = [GENERAL, TRAINING, INFERENCE]) {
       { name: "log_loss", greaterIsBetter: false },
     ],
   };
-  return { app, infra, platform, workloads, cluster, identity, trainIdentity, curated, models, registry, workflows, connection, base };
+  return { app, infra, platform, workloads, cluster, identity, trainIdentity, curated, models, registry, workflows, connection, runtime, base };
 }
 
 function pipeline(props: Partial<TrainingPipelineProps> = {}, pools?: NodePoolInfo[]) {
@@ -129,7 +142,8 @@ describe("TrainingPipeline", () => {
     expect(m.metadata).toMatchObject({ name: "churn", namespace: "ml-pipelines" });
     expect(m.spec.entrypoint).toBe("pipeline");
     expect(workloads.dependencies).toContain(platform);
-    expect(manifests(json).map((x) => x.kind)).toEqual(["WorkflowTemplate"]);
+    // The LocalQueue and the runtime are declared by the test (aws()); the pipeline adds only its template.
+    expect(manifests(json).map((x) => x.kind)).toEqual(["WorkflowTemplate", "LocalQueue", "ClusterTrainingRuntime"]);
   });
 
   test("steps run in order: validate data, train, evaluate, register, promote", () => {
@@ -193,15 +207,19 @@ describe("TrainingPipeline", () => {
   });
 
   test("the TrainJob is queued in Kueue and lands on the spot training pool with whole GPUs", () => {
-    const tj = trainJob(pipeline().json);
+    const { json, runtime } = pipeline();
+    const tj = trainJob(json);
     expect(tj.apiVersion).toBe("trainer.kubeflow.org/v1alpha1");
     expect(tj.metadata.labels["kueue.x-k8s.io/queue-name"]).toBe("training");
     expect(tj.metadata.name).toBe("{{workflow.name}}-train");
     expect(tj.spec.suspend).toBe(true);
-    expect(tj.spec.runtimeRef).toEqual({ apiGroup: "trainer.kubeflow.org", kind: "ClusterTrainingRuntime", name: "torch-distributed" });
+    expect(tj.spec.runtimeRef).toEqual({ apiGroup: "trainer.kubeflow.org", kind: "ClusterTrainingRuntime", name: runtime.runtimeName });
     expect(tj.spec.trainer.image).toBe(TRAIN_IMAGE);
-    expect(tj.spec.trainer.resourcesPerNode.requests["nvidia.com/gpu"]).toBe("2");
-    expect(tj.spec.trainer.resourcesPerNode.limits["nvidia.com/gpu"]).toBe("2");
+    expect(tj.spec.trainer.resourcesPerNode).toEqual({
+      requests: { cpu: "4", memory: "32Gi", "nvidia.com/gpu": 2 },
+      limits: { memory: "32Gi", "nvidia.com/gpu": 2 },
+    });
+    expect(tj.spec.trainer.numProcPerNode).toBe(2);
     const pod = tj.spec.runtimePatches[0].trainingRuntimeSpec.template.spec.replicatedJobs[0].template.spec.template.spec;
     expect(pod.nodeSelector).toEqual(TRAINING.labels);
     expect(pod.tolerations).toEqual([
@@ -209,7 +227,65 @@ describe("TrainingPipeline", () => {
       { key: "workload", operator: "Equal", value: "training", effect: "NoSchedule" },
     ]);
     expect(pod.serviceAccountName).toBe("churn-trainer");
-    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+    // Non-root, seccomp and /dev/shm come from the runtime the TrainJob references (TorchDistributedRuntime).
+    expect(pod.securityContext).toBeUndefined();
+    const rt = manifests(json).find((m) => m.kind === "ClusterTrainingRuntime");
+    expect(rt.metadata.name).toBe(tj.spec.runtimeRef.name);
+    expect(rt.spec.template.spec.replicatedJobs[0].template.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+  });
+
+  test("the TrainJob body is TrainingJob.trainJobBody's: the same placement, queue, runtime patch and resources", () => {
+    const e = pipeline();
+    const tj = trainJob(e.json);
+    const body = TrainingJob.trainJobBody({
+      name: "{{workflow.name}}-train",
+      namespace: "ml-pipelines",
+      runtimeName: e.runtime.runtimeName,
+      image: TRAIN_IMAGE,
+      pool: TRAINING,
+      gpusPerNode: 2,
+      numNodes: 1,
+      cpu: "4",
+      memory: "32Gi",
+      serviceAccountName: "churn-trainer",
+      queueName: "training",
+      env: [],
+      activeDeadlineSeconds: 86400,
+    });
+    expect({ ...tj, spec: { ...tj.spec, trainer: { ...tj.spec.trainer, env: undefined } } }).toEqual(JSON.parse(JSON.stringify(body)));
+  });
+
+  test("the TrainJob references the runtime passed (or runtimeName); the template waits for a runtime on the same cluster", () => {
+    const e = pipeline();
+    const tmpl = Object.values(resourcesOfType(e.json, "kubernetes_manifest")).find((r: any) => r.manifest.kind === "WorkflowTemplate") as any;
+    expect(tmpl.depends_on).toContain(`${"${"}kubernetes_manifest.${e.runtime.resource.resource.friendlyUniqueId}}`);
+    const byName = trainJob(pipeline({ runtime: undefined, runtimeName: "team-torch" }).json);
+    expect(byName.spec.runtimeRef.name).toBe("team-torch");
+    expect(trainJob(pipeline({ runtime: undefined }).json).spec.runtimeRef.name).toBe("strata-torch-distributed");
+  });
+
+  test("training pods get the shared lineage environment plus the pipeline's own variables", () => {
+    const env = Object.fromEntries(trainJob(pipeline().json).spec.trainer.env.map((v: any) => [v.name, v.value ?? v.valueFrom]));
+    expect(env).toMatchObject({
+      STRATA_TRAINING_JOB: "{{workflow.name}}-train",
+      STRATA_IMAGE: TRAIN_IMAGE,
+      STRATA_IMAGE_DIGEST: DIGEST,
+      DATA_URI: "s3://acme-curated/churn/train/",
+      MODEL_OUTPUT_URI: "s3://acme-models/churn/{{workflow.name}}/",
+      CHECKPOINT_URI: "s3://acme-models/churn/{{workflow.name}}/checkpoints/",
+      MLFLOW_TRACKING_URI: "http://mlflow.mlflow.svc.cluster.local:80",
+      STRATA_MODEL_NAME: "churn",
+      STRATA_RUN_ID: "{{workflow.name}}",
+      STRATA_CANDIDATE_URI: "s3://acme-models/churn/{{workflow.name}}/",
+    });
+    expect(JSON.parse(env.MLFLOW_RUN_CONTEXT)).toEqual({
+      "strata.training_job": "ml-pipelines/{{workflow.name}}-train",
+      "strata.image": TRAIN_IMAGE,
+      "strata.image.digest": DIGEST,
+      "strata.data.uri": "s3://acme-curated/churn/train/",
+      "strata.pipeline": "ml-pipelines/churn",
+      "strata.pipeline.run": "{{workflow.name}}",
+    });
   });
 
   test("the named training pool and GPU count are used", () => {
@@ -217,7 +293,9 @@ describe("TrainingPipeline", () => {
     const tj = trainJob(pipeline({ trainingPoolName: "train-8", gpusPerNode: 8 }, [GENERAL, TRAINING, other]).json);
     const pod = tj.spec.runtimePatches[0].trainingRuntimeSpec.template.spec.replicatedJobs[0].template.spec.template.spec;
     expect(pod.nodeSelector).toEqual({ [Scheduling.POOL_LABEL]: "train-8" });
-    expect(tj.spec.trainer.resourcesPerNode.limits["nvidia.com/gpu"]).toBe("8");
+    expect(tj.spec.trainer.resourcesPerNode.limits["nvidia.com/gpu"]).toBe(8);
+    // Without gpusPerNode: every GPU of a node of the pool (as TrainingJob).
+    expect(trainJob(pipeline({ gpusPerNode: undefined }).json).spec.trainer.resourcesPerNode.limits["nvidia.com/gpu"]).toBe(4);
   });
 
   test("container steps run on on-demand CPU pools, never GPU pools, non-root with resources and registry env", () => {
@@ -338,10 +416,9 @@ describe("TrainingPipeline", () => {
   describeConformance("conformance", () => {
     test("the WorkflowTemplate and CronWorkflow pass the strict schemas", () => {
       const { json } = pipeline({ schedule: "0 3 * * *" });
-      expect(validateStackManifests(json)).toEqual([
-        { address: expect.any(String), errors: [] },
-        { address: expect.any(String), errors: [] },
-      ]);
+      const results = validateStackManifests(json);
+      expect(results).toHaveLength(4); // template, cron, and the test's LocalQueue and runtime
+      for (const r of results) expect(r.errors).toEqual([]);
     });
     test("the CRDs' CEL rules that apply: one type per template, deadlines on leaf templates only, TrainJob names fit", () => {
       const { spec } = template(pipeline().json);
@@ -394,25 +471,40 @@ describe("TrainingPipeline", () => {
       );
       expect(build({ trainImage: "registry.example.com/churn-train:1.2.0" })).toThrow('invalid trainImage "registry.example.com/churn-train:1.2.0": must be pinned by digest');
       expect(build({ trainImage: "registry.example.com/churn-train@sha256:abc" })).toThrow("has an invalid digest");
-      expect(build({ image: "registry.example.com/churn-steps:latest", allowTagOnlyImages: true })).toThrow('not "latest"');
-      expect(build({ image: "registry.example.com/churn-steps", allowTagOnlyImages: true })).toThrow("must be pinned");
+      expect(build({ image: "registry.example.com/churn-steps:1.2.0" })).toThrow("set allowMutableImage: true to accept a tag");
+      expect(build({ image: "registry.example.com/churn-steps:latest", allowMutableImage: true })).toThrow('not "latest"');
+      expect(build({ trainImage: "registry.example.com/churn-train", allowMutableImage: true })).toThrow(
+        'invalid trainImage "registry.example.com/churn-train": must carry a version tag or a digest even with allowMutableImage',
+      );
+      expect(build({ image: "registry.example.com/churn-steps:1.2.0!", allowMutableImage: true })).toThrow("has an invalid tag");
       expect(build({ image: 5 as any })).toThrow("invalid image 5: must be a non-empty string, not a number");
-      expect(() => pipeline({ image: "registry.example.com/churn-steps:1.2.0", allowTagOnlyImages: true })).not.toThrow();
+      expect(build({ allowMutableImage: "yes" as any })).toThrow('invalid allowMutableImage "yes"');
+    });
+
+    test("(accepted) a tag-only image with allowMutableImage: a warning, no digest recorded", () => {
+      const { p, json } = pipeline({ trainImage: "registry.example.com/churn-train:1.2.0", allowMutableImage: true });
+      expect(annotations(p).join("\n")).toMatch(/workloads\/Churn: trainImage "registry.example.com\/churn-train:1.2.0": is pinned by tag only \(allowMutableImage\)/);
+      expect(trainJob(json).spec.trainer.env.map((v: any) => v.name)).not.toContain("STRATA_IMAGE_DIGEST");
     });
 
     test("GPU counts: not a positive integer, or more than the pool's nodes have", () => {
-      expect(build({ gpusPerNode: 0 })).toThrow("workloads/Churn: invalid gpusPerNode 0: must be an integer >= 1");
-      expect(build({ gpusPerNode: 1.5 })).toThrow("invalid gpusPerNode 1.5: must be an integer >= 1");
-      expect(build({ gpusPerNode: "2" as any })).toThrow('invalid gpusPerNode "2": must be an integer >= 1, not a string');
-      expect(build({ gpusPerNode: undefined })).toThrow("invalid gpusPerNode undefined: is required");
-      expect(build({ gpusPerNode: 5 })).toThrow('invalid gpusPerNode 5: must be at most 4: the nodes of training pool "train-l4" have 4 GPUs each');
+      expect(build({ gpusPerNode: 0 })).toThrow("workloads/Churn: invalid gpusPerNode 0: must be a positive whole number of GPUs");
+      expect(build({ gpusPerNode: 1.5 })).toThrow("invalid gpusPerNode 1.5: must be a positive whole number of GPUs");
+      expect(build({ gpusPerNode: "2" as any })).toThrow('invalid gpusPerNode "2": must be a positive whole number of GPUs, not a string');
+      expect(build({ gpusPerNode: 5 })).toThrow('invalid gpusPerNode 5: must be at most 4, the GPUs per node of pool "train-l4"');
+      // The pool's maxNodes bounds numNodes (shared with TrainingJob).
+      expect(build({ numNodes: 5 })).toThrow("invalid numNodes 5: must be at most the pool's maxNodes (4, pool \"train-l4\")");
     });
 
     test("a cluster without a GPU training pool, or a pool that is not one", () => {
-      expect(build({}, [GENERAL, INFERENCE])).toThrow("workloads/Churn: invalid connection.cluster");
-      expect(build({}, [GENERAL, INFERENCE])).toThrow("has no TRAINING pool with GPUs");
-      expect(build({ trainingPoolName: "serve-l4" })).toThrow('invalid trainingPoolName "serve-l4": must name a TRAINING pool with GPUs');
-      expect(build({ trainingPoolName: "nope" })).toThrow('invalid trainingPoolName "nope": must name a node pool of the cluster (pools: ');
+      expect(build({}, [GENERAL, INFERENCE])).toThrow('workloads/Churn: invalid trainingPoolName undefined: is required: cluster "ml-prod" has no TRAINING pool');
+      const second: NodePoolInfo = { ...TRAINING, name: "train-a100" };
+      expect(build({}, [GENERAL, TRAINING, second])).toThrow("has several TRAINING pools (train-l4, train-a100); name one");
+      const noGpu: NodePoolInfo = { ...TRAINING, name: "train-cpu", gpu: undefined, gpusPerNode: undefined };
+      expect(build({}, [GENERAL, noGpu])).toThrow('invalid trainingPoolName "train-cpu": is a pool without GPUs');
+      expect(build({ trainingPoolName: "serve-l4" })).toThrow('invalid trainingPoolName "serve-l4": is a serving (INFERENCE) pool; training runs on a TRAINING pool');
+      expect(build({ trainingPoolName: "cpu" })).toThrow('invalid trainingPoolName "cpu": is a general pool; training runs on a TRAINING GPU pool');
+      expect(build({ trainingPoolName: "nope" })).toThrow('invalid trainingPoolName "nope": must name a node pool of cluster "ml-prod" (pools: ');
     });
 
     test("names", () => {
@@ -422,8 +514,26 @@ describe("TrainingPipeline", () => {
       expect(build({ modelName: "churn model" })).toThrow('invalid modelName "churn model": must be a registered-model name');
       expect(build({ modelName: 7 as any })).toThrow("invalid modelName 7");
       expect(build({ queueName: undefined as any })).toThrow("invalid queueName undefined: is required: the Kueue LocalQueue");
-      expect(build({ queueName: "Training" })).toThrow('invalid queueName "Training"');
-      expect(build({ runtimeName: "Torch Distributed" })).toThrow('invalid runtimeName "Torch Distributed": must name a ClusterTrainingRuntime');
+      expect(build({ queueName: "Training" })).toThrow('invalid queueName "Training": must be a LocalQueue name');
+      expect(build({ queueName: 3 as any })).toThrow("invalid queueName 3: must be a non-empty string, not a number");
+      expect(build({ runtime: undefined, runtimeName: "Torch Distributed" })).toThrow('invalid runtimeName "Torch Distributed": must name a ClusterTrainingRuntime');
+      expect(build({ runtimeName: "team-torch" })).toThrow('invalid runtimeName "team-torch": give runtime or runtimeName, not both');
+      expect(build({ runtime: "strata-torch-distributed" as any })).toThrow('invalid runtime "strata-torch-distributed": must be a TorchDistributedRuntime');
+    });
+
+    test("a queue that is not a LocalQueue of the namespace (checked lazily against the WorkQueues registry)", () => {
+      const e = aws(undefined, { queue: false });
+      new TrainingPipeline(e.workloads, "Churn", e.base);
+      expect(() => e.app.synth()).toThrow('workloads/Churn: invalid queueName "training": is not a LocalQueue in namespace "ml-pipelines" on cluster "ml-prod" (it has none)');
+      const other = aws(undefined, { queue: false });
+      new KueueLocalQueue(other.workloads, "Other", { connection: other.connection, namespace: "ml-pipelines", queueName: "research", clusterQueueName: "research" });
+      new TrainingPipeline(other.workloads, "Churn", other.base);
+      expect(() => other.app.synth()).toThrow('invalid queueName "training": is not a LocalQueue in namespace "ml-pipelines" on cluster "ml-prod" (known: research)');
+      // Declared after the pipeline: fine (the check is lazy).
+      const later = aws(undefined, { queue: false });
+      new TrainingPipeline(later.workloads, "Churn", later.base);
+      new KueueLocalQueue(later.workloads, "Queue", { connection: later.connection, namespace: "ml-pipelines", queueName: "training", clusterQueueName: "research" });
+      expect(() => later.app.synth()).not.toThrow();
     });
 
     test("identities outside the Argo namespace, or one service account for both", () => {
