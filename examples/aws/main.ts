@@ -4,9 +4,12 @@
  *   aws-infra      VPC, EKS cluster (private endpoint, KMS, logs, Pod Identity), a fixed-size L4
  *                  inference node group as the serving baseline, Karpenter's IAM and interruption
  *                  queue, workload identities
- *   aws-platform   namespaces, service accounts, the NVIDIA GPU Operator, Kueue and Karpenter (Helm)
+ *   aws-platform   namespaces, service accounts, the NVIDIA GPU Operator, Kueue and Karpenter (Helm);
+ *                  MLflow on RDS with the lake's models zone, Kubeflow Trainer, Argo Workflows
  *   aws-workloads  Karpenter GPU NodePools (on-demand L4/A10G for serving bursts, spot L4/A10G for
- *                  training, from zero), a Kueue flavor and a team queue on the spot capacity
+ *                  training, from zero), a Kueue flavor and a team queue on the spot capacity; the
+ *                  torchrun training runtime, a training job on spot GPUs through Kueue and the
+ *                  retraining pipeline with an evaluation gate (model layer)
  *
  * Deploy with `cdktf deploy aws-infra aws-platform aws-workloads` from a runner that can reach the
  * private API endpoint (inside the VPC, or over VPN). Copy this file into your own cdktf app as it
@@ -15,7 +18,7 @@
 import { App, S3Backend, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Ec2TransitGatewayVpcAttachment } from "@cdktf/provider-aws/lib/ec2-transit-gateway-vpc-attachment";
-import { compute, core, data } from "strata-ai-infra";
+import { compute, core, data, model } from "strata-ai-infra";
 
 /** The stacks of the AWS reference architecture. */
 export interface AwsExample {
@@ -31,6 +34,9 @@ const STATE_BUCKET = "acme-ml-terraform-state";
 const TRANSIT_GATEWAY_ID = "tgw-0123456789abcdef0";
 /** The networks the deploys run from: the CI runners' VPC and the VPN's client range. */
 const RUNNER_CIDRS = ["10.100.0.0/16", "172.20.0.0/22"];
+/** Placeholders: your training and pipeline-step images, pinned by digest (a run must be reproducible). */
+const TRAIN_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/ml/ctr-train@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+const STEPS_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/ml/ctr-steps@sha256:fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
 
 /** A stack whose state lives in S3, encrypted, with S3-native locking (`use_lockfile`). */
 function stateInS3(app: App, name: string): TerraformStack {
@@ -109,6 +115,22 @@ export function buildAwsExample(app: App, prefix = "aws"): AwsExample {
     authentication: data.ElastiCacheAuthentication.AUTH_TOKEN,
     authTokenSecretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:ml-prod-feast-redis-AbCdEf",
   });
+  // The model layer's database: MLflow's backend store on RDS for PostgreSQL (Multi-AZ, its own KMS
+  // key, TLS enforced, 7-day backups, deletion protection), in the cluster's private subnets and
+  // reachable only from the cluster security group. RDS keeps the master password in Secrets Manager.
+  const mlflowDb = new model.RdsPostgresDatabase(infra, "MlflowDb", {
+    identifier: "ml-prod-mlflow",
+    databaseName: "mlflow",
+    vpcId: cluster.vpc!.vpc.id,
+    subnetIds: cluster.subnetIds,
+    allowedSecurityGroupIds: [cluster.resource.vpcConfig.clusterSecurityGroupId],
+  });
+  // Model layer identities: the MLflow server (the only one that touches its artifact prefix), the
+  // example training job, and the pipeline's steps and training pods (in Argo's namespace).
+  const mlflowIdentity = cluster.addWorkloadIdentity("MlflowIdentity", { namespace: "mlflow", serviceAccountName: "mlflow" });
+  const ctrTrainer = cluster.addWorkloadIdentity("CtrTrainerIdentity", { namespace: "ml-training", serviceAccountName: "ctr-baseline" });
+  const pipelineSteps = cluster.addWorkloadIdentity("PipelineIdentity", { namespace: "ml-pipelines", serviceAccountName: "ctr-pipeline" });
+  const pipelineTrainer = cluster.addWorkloadIdentity("PipelineTrainerIdentity", { namespace: "ml-pipelines", serviceAccountName: "ctr-train" });
 
   // 2. platform: providers wired to the cluster through cross-stack references; operators.
   const platform = stateInS3(app, `${prefix}-platform`);
@@ -132,6 +154,30 @@ export function buildAwsExample(app: App, prefix = "aws"): AwsExample {
   // The Feast operator is a checked prerequisite (kubectl apply of its pinned release manifest).
   const feast = new data.FeastOperator(platform, "Feast", { connection: ml });
   ml.addNamespace("feast");
+  // MLflow (namespace mlflow): backend store on the RDS database with the user and password synced
+  // from Secrets Manager into the Secret mlflow-db, TLS verified with the RDS CA bundle (Secret
+  // rds-ca), artifacts in the lake's models zone under mlflow/ through the server's Pod Identity
+  // role, basic-auth with the administrator from mlflow-admin (see README, prerequisites).
+  const registry = new model.ModelRegistry(platform, "Mlflow", {
+    connection: ml,
+    identity: mlflowIdentity,
+    database: mlflowDb,
+    databaseSecretName: "mlflow-db",
+    databaseCaSecretName: "rds-ca",
+    artifactStore: lake.zone(data.LakeZone.MODELS),
+    region: REGION,
+    adminSecretName: "mlflow-admin",
+  });
+  // Kubeflow Trainer (with JobSet); its torchrun runtime is a custom resource (workloads).
+  const trainer = new model.TrainingRuntime(platform, "Trainer", { connection: ml });
+  // Argo Workflows in ml-pipelines. The cluster has NAT egress, so the chart's hook Job downloads
+  // the full CRDs from GitHub (chosen on purpose: no mirror to host, full schemas).
+  const argo = new model.ArgoWorkflows(platform, "Pipelines", {
+    connection: ml,
+    artifactStore: lake.zone(data.LakeZone.MODELS),
+    artifactRegion: REGION,
+    crdInstall: model.ArgoCrdInstall.DOWNLOAD_FROM_GITHUB,
+  });
 
   // 3. workloads: Karpenter GPU NodePools (from zero, consolidated when idle), then queues that
   //    fill spot capacity first.
@@ -148,7 +194,8 @@ export function buildAwsExample(app: App, prefix = "aws"): AwsExample {
     connection: mlWorkloads,
     // Training queues onto Karpenter's spot capacity; on-demand GPUs stay for serving.
     poolNames: ["gpu-spot"],
-    teams: [{ name: "research", namespaces: ["ml-training"], gpuQuota: 24 }],
+    // A LocalQueue "research" in each namespace: the training jobs and the pipeline's TrainJobs.
+    teams: [{ name: "research", namespaces: ["ml-training", "ml-pipelines"], gpuQuota: 24 }],
   });
 
   // The transformation: raw clicks to curated clicks every night, gated so bad data is not written.
@@ -185,6 +232,56 @@ export function buildAwsExample(app: App, prefix = "aws"): AwsExample {
     tlsSecretName: "feast-tls",
     featureRepoGitUrl: "https://github.com/acme/ml-features.git",
     featureRepoGitRef: "v1.0.0",
+  });
+
+  // Training: the torchrun runtime, and one run of the click-through model on a spot GPU of the
+  // gpu-spot NodePool, admitted by Kueue through the LocalQueue research. It reads the curated
+  // clicks, checkpoints to (and resumes from) the checkpoints zone, writes the model to the models
+  // zone and tracks to MLflow with its lineage (image digest, data version, git revision).
+  const torch = trainer.addTorchDistributedRuntime(workloads, "Torch", { connection: mlWorkloads });
+  new model.TrainingJob(workloads, "CtrBaseline", {
+    connection: mlWorkloads,
+    name: "ctr-baseline",
+    identity: ctrTrainer,
+    runtime: torch,
+    poolName: "gpu-spot",
+    queueName: "research",
+    image: TRAIN_IMAGE,
+    command: ["torchrun", "/app/train.py"],
+    data: { store: curated, prefix: "clicks/", version: "2026-11-30" },
+    checkpoints: { store: lake.zone(data.LakeZone.CHECKPOINTS) },
+    modelOutput: { store: lake.zone(data.LakeZone.MODELS) },
+    registry,
+    experimentName: "ctr",
+    gitRevision: "3f2c1ab",
+  });
+  // Retraining every Monday: validate the data, train on spot GPUs through Kueue, evaluate against
+  // the production model on held-out data, register, and move the staging alias only when the
+  // candidate is at least as good on AUC and log loss.
+  new model.TrainingPipeline(workloads, "Ctr", {
+    connection: mlWorkloads,
+    workflows: argo,
+    registry,
+    modelName: "ctr",
+    identity: pipelineSteps,
+    trainIdentity: pipelineTrainer,
+    dataset: { store: curated, prefix: "ctr/train/" },
+    heldOutDataset: { store: curated, prefix: "ctr/holdout/" },
+    output: { store: lake.zone(data.LakeZone.CHECKPOINTS), prefix: "pipelines/ctr/" },
+    image: STEPS_IMAGE,
+    trainImage: TRAIN_IMAGE,
+    runtime: torch,
+    trainingPoolName: "gpu-spot",
+    queueName: "research",
+    gpusPerNode: 1,
+    cpuPerNode: 2,
+    memoryGiBPerNode: 12, // the 1-GPU g6.xlarge fits: 4 vCPU, 16 GiB
+    gateMetrics: [
+      { name: "auc", greaterIsBetter: true, minDelta: 0.002 },
+      { name: "log_loss", greaterIsBetter: false },
+    ],
+    schedule: "0 4 * * 1",
+    timeZone: "UTC",
   });
 
   return { infra, platform, workloads, cluster };

@@ -70,7 +70,7 @@ export enum ArgoCrdInstall {
   MINIMAL_FROM_CHART = "minimal-from-chart",
   /**
    * The chart installs no CRDs: you apply the full CRDs of Argo Workflows v4.0.6 before the
-   * platform stack (see docs/model-pipelines.md for the command), for example from a machine
+   * platform stack (see docs/model.md for the command), for example from a machine
    * that has the chart or the release files.
    */
   PREINSTALLED = "preinstalled",

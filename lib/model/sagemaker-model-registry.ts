@@ -52,7 +52,7 @@ export interface SageMakerModelRegistryProps {
  * Not an `IModelRegistry`: SageMaker has no MLflow tracking URI and no aliases. Model package
  * versions carry an approval status instead; the promotion contract maps `ModelAlias.PRODUCTION`
  * to the latest `Approved` package of a group and `ModelAlias.STAGING` to the latest
- * `PendingManualApproval` one (see docs/model-registry.md).
+ * `PendingManualApproval` one (see docs/model.md).
  *
  * @example
  * const registry = new SageMakerModelRegistry(infra, "Registry", {

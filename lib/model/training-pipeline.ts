@@ -446,7 +446,7 @@ export class TrainingPipeline extends Construct {
         registry,
         extraTags: { "strata.pipeline": `${namespace}/${name}`, "strata.pipeline.run": "{{workflow.name}}" },
       }),
-      // The pipeline's own contract with the training code (docs/model-pipelines.md).
+      // The pipeline's own contract with the training code (docs/model.md).
       { name: "STRATA_MODEL_NAME", value: props.modelName },
       { name: "STRATA_RUN_ID", value: "{{workflow.name}}" },
       { name: "STRATA_DATASET_URI", value: runUri(dataset) },
@@ -503,7 +503,7 @@ export class TrainingPipeline extends Construct {
           action: "create",
           setOwnerReference: true,
           // Argo reads these with gjson paths (conditions is a list): unverified against a live
-          // controller; see docs/model-pipelines.md.
+          // controller; see docs/model.md.
           successCondition: 'status.conditions.#(type=="Complete").status == True',
           failureCondition: 'status.conditions.#(type=="Failed").status == True',
           manifest: JSON.stringify(trainManifest, null, 2),

@@ -39,7 +39,7 @@ describe.each(EXAMPLES)("examples/%s/README.md", (example) => {
   });
 
   test("main.ts imports strata-ai-infra as a user's code would, and the README says so", () => {
-    expect(main).toMatch(/^import \{ compute, core(, data)? \} from "strata-ai-infra";$/m);
+    expect(main).toMatch(/^import \{ compute, core(, data)?(, model)? \} from "strata-ai-infra";$/m);
     expect(main).not.toMatch(/from "\.\.?\//);
     expect(readme).not.toContain("../../lib");
   });

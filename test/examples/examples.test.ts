@@ -9,9 +9,13 @@ import { checkHelmReleases, describeConformance, validateStackManifests } from "
 /**
  * Value keys a chart documents only in comments: SeaweedFS's values file shows a PVC `dataDirs`
  * entry (`size`, `storageClass`) only as a commented example, and its templates read both
- * (templates/volume/volume-statefulset.yaml at 4.44.0; see test/data/seaweedfs.test.ts).
+ * (templates/volume/volume-statefulset.yaml at 4.44.0; see test/data/seaweedfs.test.ts);
+ * argo-workflows shows `controller.pdb.minAvailable` only commented out (as in test/model/argo-workflows.test.ts).
  */
-const DOCUMENTED_IN_COMMENTS = { seaweedfs: ["volume.dataDirs[0].size", "volume.dataDirs[0].storageClass"] };
+const DOCUMENTED_IN_COMMENTS = {
+  seaweedfs: ["volume.dataDirs[0].size", "volume.dataDirs[0].storageClass"],
+  "argo-workflows": ["controller.pdb.minAvailable"],
+};
 
 /** Synthesizes every example into a fresh directory and returns { relative path: content }. */
 function synthAll(): { dir: string; files: Record<string, string> } {
