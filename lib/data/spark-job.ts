@@ -22,6 +22,7 @@ import {
   validateStringList,
   warn,
 } from "../core/validation";
+import { validateCron } from "../core/validation";
 import { SparkOperator } from "./spark-operator";
 import { SparkValidationGate, SparkValidationGateOptions } from "./spark-validation-gate";
 
@@ -183,9 +184,6 @@ export interface SparkJobProps {
 /** Spark memory: a whole number and a lowercase binary unit (k, m, g, t), as `spark.driver.memory` takes it. */
 const SPARK_MEMORY = /^[1-9][0-9]*[kmgt]$/;
 /** Descriptors robfig/cron (the operator's cron parser) accepts. */
-const CRON_DESCRIPTORS = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
-const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
-const DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
 /** Keys of the Spark configuration that Strata sets. */
 const STRATA_CONF_PREFIX = "spark.strata.";
 /** Where driver and executors see the object store's CA certificate and the JVM truststore built from it. */
@@ -597,48 +595,6 @@ function validateSparkMemory(scope: IConstruct, prop: string, value: unknown): v
   invalid(scope, prop, value, 'must be a whole number with a lowercase unit k, m, g or t, such as "4g" or "512m"');
 }
 
-/** A five-field cron expression (minute hour day-of-month month day-of-week) or a descriptor, as robfig/cron's standard parser takes it. */
-function validateCron(scope: IConstruct, prop: string, value: unknown): void {
-  if (isUnresolved(value)) return;
-  const allowed =
-    'must be a cron schedule of five fields "minute hour day-of-month month day-of-week" (e.g. "0 3 * * *") or one of ' + CRON_DESCRIPTORS.join(", ");
-  if (typeof value !== "string") invalid(scope, prop, value, `${allowed}, not ${typeName(value)}`);
-  const text = value.trim();
-  if (CRON_DESCRIPTORS.includes(text)) return;
-  if (/^@every\s/.test(text)) {
-    if (!/^@every\s+(\d+(h|m|s))+$/.test(text)) invalid(scope, prop, value, 'must be "@every <duration>" such as "@every 6h" or "@every 1h30m"');
-    return;
-  }
-  const fields = text.split(/\s+/);
-  if (fields.length !== 5) invalid(scope, prop, value, `${allowed}; got ${fields.length} field${fields.length === 1 ? "" : "s"}`);
-  const specs: [string, number, number, string[]][] = [
-    ["minute", 0, 59, []],
-    ["hour", 0, 23, []],
-    ["day-of-month", 1, 31, []],
-    ["month", 1, 12, MONTHS],
-    ["day-of-week", 0, 6, DAYS],
-  ];
-  fields.forEach((field, i) => {
-    const [what, min, max, names] = specs[i];
-    const num = (s: string): number => {
-      const byName = names.indexOf(s.toLowerCase());
-      if (byName >= 0) return byName + min;
-      return /^\d+$/.test(s) ? Number(s) : NaN;
-    };
-    for (const part of field.split(",")) {
-      const m = /^(\*|\?|([A-Za-z0-9]+)(-([A-Za-z0-9]+))?)(\/(\d+))?$/.exec(part);
-      const bad = () => invalid(scope, prop, value, `has an invalid ${what} field "${field}": values ${min}-${max}${names.length ? ` or names` : ""}, '*', ranges a-b, lists a,b and steps /n`);
-      if (!m) bad();
-      if (m![1] === "?" && i !== 2 && i !== 4) bad();
-      if (m![2] !== undefined) {
-        const lo = num(m![2]);
-        const hi = m![4] !== undefined ? num(m![4]) : lo;
-        if (!(lo >= min && hi <= max && lo <= hi)) bad();
-      }
-      if (m![6] !== undefined && Number(m![6]) < 1) bad();
-    }
-  });
-}
 
 /** Node affinity and tolerations that keep the driver on on-demand CPU nodes and executors on CPU nodes (spot when allowed). */
 function cpuPlacement(
